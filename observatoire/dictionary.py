@@ -1,0 +1,238 @@
+"""The keyword dictionary: entries, stop phrases, CSV loading and a content-hash version.
+
+The version is a hash of the content, not a file date, so that any change to a keyword or to a stop
+phrase changes the version and marks every downstream figure as produced by another dictionary.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import pyarrow as pa
+
+from observatoire.themes import THEMES, causal_link_of, crisis_of
+
+CSV_HEADER = ("keyword", "theme", "high_risk", "category", "language")
+_TRUE = {"true", "1", "yes", "vrai"}
+_FALSE = {"false", "0", "no", "faux", ""}
+
+DICTIONARY_SCHEMA = pa.schema(
+    [
+        ("keyword", pa.string()),
+        ("theme", pa.string()),
+        ("crisis", pa.string()),
+        ("causal_link", pa.string()),
+        ("high_risk", pa.bool_()),
+        ("category", pa.string()),
+        ("language", pa.string()),
+    ]
+)
+
+
+class DictionaryError(ValueError):
+    """A dictionary or stop-phrase file that cannot be used, with the offending line named."""
+
+
+def canonical_keyword(text: str) -> str:
+    """Light canonical form used to compare entries (NFC, lowercase, single spaces)."""
+    text = unicodedata.normalize("NFC", text).lower().replace("\u2019", "'").replace("`", "'")
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordEntry:
+    """One dictionary row; crisis and causal link follow from the theme."""
+
+    keyword: str
+    theme: str
+    high_risk: bool = False
+    category: str = ""
+    language: str = "fr"
+
+    @property
+    def crisis(self) -> str:
+        return crisis_of(self.theme)
+
+    @property
+    def causal_link(self) -> str:
+        return causal_link_of(self.theme)
+
+
+@dataclass(frozen=True)
+class KeywordDictionary:
+    """An immutable set of keyword entries plus the stop phrases masked before matching."""
+
+    entries: tuple[KeywordEntry, ...]
+    stop_phrases: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        seen: set[tuple[str, str]] = set()
+        for entry in self.entries:
+            if entry.theme not in THEMES:
+                raise DictionaryError(f"unknown theme {entry.theme!r} for {entry.keyword!r}")
+            key = (canonical_keyword(entry.keyword), entry.theme)
+            if not key[0]:
+                raise DictionaryError("empty keyword")
+            if key in seen:
+                raise DictionaryError(f"duplicate entry {key[0]!r} under theme {key[1]!r}")
+            seen.add(key)
+
+    @property
+    def version(self) -> str:
+        """Content hash (12 hex digits) over entries and stop phrases, order-insensitive."""
+        digest = hashlib.sha256()
+        for entry in sorted(self.entries, key=lambda e: (canonical_keyword(e.keyword), e.theme)):
+            row = (
+                canonical_keyword(entry.keyword),
+                entry.theme,
+                str(entry.high_risk).lower(),
+                entry.category,
+                entry.language,
+            )
+            digest.update(("\t".join(row) + "\n").encode())
+        digest.update(b"--stop-phrases--\n")
+        for phrase in sorted({canonical_keyword(p) for p in self.stop_phrases}):
+            digest.update((phrase + "\n").encode())
+        return digest.hexdigest()[:12]
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def themes(self) -> set[str]:
+        return {e.theme for e in self.entries}
+
+    def to_arrow(self) -> pa.Table:
+        """One row per entry, with the derived crisis and causal link, for the lake and the UI."""
+        return pa.Table.from_pylist(
+            [
+                {
+                    "keyword": e.keyword,
+                    "theme": e.theme,
+                    "crisis": e.crisis,
+                    "causal_link": e.causal_link,
+                    "high_risk": e.high_risk,
+                    "category": e.category,
+                    "language": e.language,
+                }
+                for e in self.entries
+            ],
+            schema=DICTIONARY_SCHEMA,
+        )
+
+    def to_csv(self) -> str:
+        """The dictionary in the published CSV format (METHODOLOGY §2)."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(CSV_HEADER)
+        for e in self.entries:
+            writer.writerow([e.keyword, e.theme, str(e.high_risk).lower(), e.category, e.language])
+        return out.getvalue()
+
+
+def _parse_bool(value: str, line: int) -> bool:
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise DictionaryError(f"line {line}: high_risk must be true or false, got {value!r}")
+
+
+def parse_dictionary_csv(text: str, source: str = "<csv>") -> list[KeywordEntry]:
+    """Parse the CSV format `keyword,theme,high_risk,category,language`; errors name the line."""
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise DictionaryError(
+            f"{source}: empty file, expected header {','.join(CSV_HEADER)}"
+        ) from None
+    header = [h.strip().lstrip("\ufeff") for h in header]
+    if tuple(header[: len(CSV_HEADER)]) != CSV_HEADER:
+        raise DictionaryError(
+            f"{source}: line 1: header must be {','.join(CSV_HEADER)}, got {','.join(header)}"
+        )
+    entries: list[KeywordEntry] = []
+    first_line: dict[tuple[str, str], int] = {}
+    for row in reader:
+        line = reader.line_num
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        if len(row) < len(CSV_HEADER):
+            raise DictionaryError(
+                f"{source}: line {line}: expected {len(CSV_HEADER)} fields, got {len(row)}"
+            )
+        keyword, theme, high_risk, category, language = (cell.strip() for cell in row[:5])
+        if not canonical_keyword(keyword):
+            raise DictionaryError(f"{source}: line {line}: empty keyword")
+        if theme not in THEMES:
+            raise DictionaryError(
+                f"{source}: line {line}: unknown theme {theme!r} (known: {', '.join(THEMES)})"
+            )
+        key = (canonical_keyword(keyword), theme)
+        if key in first_line:
+            raise DictionaryError(
+                f"{source}: line {line}: duplicate of line {first_line[key]} "
+                f"({key[0]!r} under {theme!r})"
+            )
+        first_line[key] = line
+        entries.append(
+            KeywordEntry(
+                keyword=canonical_keyword(keyword),
+                theme=theme,
+                high_risk=_parse_bool(high_risk, line),
+                category=category,
+                language=language or "fr",
+            )
+        )
+    if not entries:
+        raise DictionaryError(f"{source}: no entries")
+    return entries
+
+
+def parse_stop_phrases(lines: Iterable[str]) -> tuple[str, ...]:
+    """One phrase per line; blank lines and `#` comments are ignored; duplicates collapse."""
+    phrases: dict[str, None] = {}
+    for raw in lines:
+        text = raw.split("#", 1)[0]
+        phrase = canonical_keyword(text)
+        if phrase:
+            phrases[phrase] = None
+    return tuple(phrases)
+
+
+def load_dictionary_csv(
+    path: str | Path, stop_phrases: str | Path | Sequence[str] | None = None
+) -> KeywordDictionary:
+    """Load a dictionary CSV (and optionally a stop-phrase file or list)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DictionaryError(f"{path}: cannot read dictionary: {exc}") from exc
+    entries = parse_dictionary_csv(text, source=str(path))
+    if stop_phrases is None:
+        phrases: tuple[str, ...] = ()
+    elif isinstance(stop_phrases, str | Path):
+        phrases = parse_stop_phrases(Path(stop_phrases).read_text(encoding="utf-8").splitlines())
+    else:
+        phrases = parse_stop_phrases(stop_phrases)
+    return KeywordDictionary(entries=tuple(entries), stop_phrases=phrases)
+
+
+def _packaged_text(name: str) -> str:
+    return resources.files("observatoire").joinpath("data", name).read_text(encoding="utf-8")
+
+
+def default_dictionary() -> KeywordDictionary:
+    """The project's own French dictionary and stop phrases, shipped in the package."""
+    entries = parse_dictionary_csv(_packaged_text("dictionary_fr.csv"), source="dictionary_fr.csv")
+    phrases = parse_stop_phrases(_packaged_text("stop_phrases_fr.txt").splitlines())
+    return KeywordDictionary(entries=tuple(entries), stop_phrases=phrases)
