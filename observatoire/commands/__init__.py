@@ -1,0 +1,1 @@
+"""Subcommands of the `observatoire` command line."""
