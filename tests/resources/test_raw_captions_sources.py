@@ -1,0 +1,157 @@
+"""raw_captions materialised from the provider API (loopback fake) and from a drop folder.
+
+The same captions, whichever way they arrive, give the same raw_captions day.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from dagster import DagsterInstance, materialize
+
+from assets.captions import build_caption_assets
+from assets.partitions import daily_partitions
+from observatoire.demo import demo_items
+from observatoire.grid import ProgrammeGrid, channels_table, default_channels
+from observatoire.lake import Lake
+from resources.caption_files import FileCaptionSource
+from resources.lake import LakeResource
+from resources.provider_api import MediatreeCaptionSource
+from tests.fakes.mediatree import FakeMediatree, running_fake
+
+DAY = date(2024, 2, 10)
+CHANNELS = ("france2", "tf1", "france-inter")
+ASSETS = build_caption_assets(daily_partitions("2024-01-01"))
+
+
+@pytest.fixture(scope="module")
+def captions() -> list[dict]:
+    channels = [c for c in default_channels() if c.name in CHANNELS]
+    return demo_items(DAY, channels, ProgrammeGrid.default(), seed=3)
+
+
+@pytest.fixture
+def fake(captions: list[dict]) -> Iterator[FakeMediatree]:
+    with running_fake() as server:
+        server.add_items(captions)
+        yield server
+
+
+def lake_with_channels(path: Path) -> Lake:
+    lake = Lake(str(path))
+    lake.write_table(
+        "channels", channels_table([c for c in default_channels() if c.name in CHANNELS])
+    )
+    return lake
+
+
+def api_source(fake: FakeMediatree, **options) -> MediatreeCaptionSource:
+    return MediatreeCaptionSource(
+        base_url=fake.base_url,
+        page_size=100,
+        connect_timeout_seconds=1.0,
+        read_timeout_seconds=2.0,
+        max_attempts=3,
+        backoff_initial_seconds=0.0,
+        backoff_max_seconds=0.0,
+        **options,
+    )
+
+
+def run(lake: Lake, source, instance: DagsterInstance | None = None):
+    return materialize(
+        [ASSETS],
+        resources={"lake": LakeResource(url=lake.url), "captions": source},
+        partition_key=DAY.isoformat(),
+        instance=instance,
+    )
+
+
+def without_source(table: pa.Table) -> pa.Table:
+    return table.drop_columns(["source"])
+
+
+def test_same_captions_from_the_api_and_from_files_give_the_same_day(
+    fake: FakeMediatree,
+    captions: list[dict],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    monkeypatch.setenv("OBSERVATOIRE_MEDIATREE_USER", fake.username)
+    monkeypatch.setenv("OBSERVATOIRE_MEDIATREE_PASSWORD", fake.password)
+    fake.inject("status", status=429, retry_after="0", channel="tf1")
+
+    api_lake = lake_with_channels(tmp_path / "api-lake")
+    api_result = run(api_lake, api_source(fake))
+
+    drop = tmp_path / "drop" / DAY.isoformat()
+    drop.mkdir(parents=True)
+    for name in CHANNELS:
+        lines = [json.dumps(i) for i in captions if i.get("channel", {}).get("name") == name]
+        (drop / f"{name}.jsonl").write_text("\n".join(lines) + "\n")
+    others = [json.dumps(i) for i in captions if i.get("channel", {}).get("name") not in CHANNELS]
+    (drop / "others.jsonl").write_text("\n".join(others) + "\n")
+    file_lake = lake_with_channels(tmp_path / "file-lake")
+    file_result = run(file_lake, FileCaptionSource(url=str(tmp_path / "drop")))
+
+    assert api_result.success and file_result.success
+    from_api = api_lake.read_day("raw_captions", DAY)
+    from_files = file_lake.read_day("raw_captions", DAY)
+    assert from_api.num_rows > 100
+    assert set(from_api["channel_name"].to_pylist()) == set(CHANNELS)
+    assert without_source(from_api).equals(without_source(from_files))
+    assert set(from_api["source"].to_pylist()) == {"mediatree"}
+    assert set(from_files["source"].to_pylist()) == {"files"}
+
+    # Every input record of the drop folder is a row, a counted duplicate or a rejected record.
+    rejected = file_lake.read_day("raw_captions_rejected", DAY)
+    materialization = file_result.asset_materializations_for_node("ingest_captions")[0]
+    duplicates = sum(
+        int(value.value)
+        for key, value in materialization.metadata.items()
+        if "duplicates" in key and isinstance(value.value, int)
+    )
+    assert from_files.num_rows + rejected.num_rows + duplicates == len(captions)
+
+    logged = caplog.text + "".join(str(event) for event in api_result.all_events)
+    for secret in [fake.password, *fake.tokens_issued]:
+        assert secret not in logged
+
+
+def test_a_channel_the_api_cannot_deliver_fails_the_run_naming_it(
+    fake: FakeMediatree, tmp_path: Path
+) -> None:
+    fake.inject("status", status=500, channel="tf1", times=None)
+    lake = lake_with_channels(tmp_path / "lake")
+    source = api_source(fake, username=fake.username, password=fake.password)
+    with pytest.raises(Exception, match="channel tf1"):
+        run(lake, source)
+    assert not lake.has_day("raw_captions", DAY)
+
+
+def test_a_missing_channel_can_be_recorded_in_the_output_metadata(
+    fake: FakeMediatree, tmp_path: Path
+) -> None:
+    fake.inject("malformed", channel="tf1", times=None)
+    lake = lake_with_channels(tmp_path / "lake")
+    source = api_source(fake, username=fake.username, password=fake.password, on_missing="record")
+    result = run(lake, source)
+
+    assert result.success
+    stored = lake.read_day("raw_captions", DAY)
+    assert "tf1" not in set(stored["channel_name"].to_pylist())
+    materialization = next(
+        m
+        for m in result.asset_materializations_for_node("ingest_captions")
+        if m.asset_key.path == ["raw_captions"]
+    )
+    missing = materialization.metadata["missing_channels"].value
+    assert "tf1" in missing and "not valid JSON" in missing
