@@ -136,13 +136,13 @@ class KeywordDictionary:
         return out.getvalue()
 
 
-def _parse_bool(value: str, line: int) -> bool:
+def _parse_bool(value: str, line: int, source: str) -> bool:
     lowered = value.strip().lower()
     if lowered in _TRUE:
         return True
     if lowered in _FALSE:
         return False
-    raise DictionaryError(f"line {line}: high_risk must be true or false, got {value!r}")
+    raise DictionaryError(f"{source}: line {line}: high_risk must be true or false, got {value!r}")
 
 
 def parse_dictionary_csv(text: str, source: str = "<csv>") -> list[KeywordEntry]:
@@ -187,7 +187,7 @@ def parse_dictionary_csv(text: str, source: str = "<csv>") -> list[KeywordEntry]
             KeywordEntry(
                 keyword=canonical_keyword(keyword),
                 theme=theme,
-                high_risk=_parse_bool(high_risk, line),
+                high_risk=_parse_bool(high_risk, line, source),
                 category=category,
                 language=language or "fr",
             )
