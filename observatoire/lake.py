@@ -1,0 +1,418 @@
+"""The lake: Parquet files, one per table and broadcast day, on local disk or S3-compatible storage.
+
+Serverless runs share nothing but the lake and the instance database, so every stage reads and
+writes through this one class, with the same layout everywhere:
+
+    <lake>/<table>/day=YYYY-MM-DD/part-0.parquet   daily tables (hive layout)
+    <lake>/<table>/data.parquet                    reference tables
+
+Every write replaces one object atomically: readers see the previous version or the new one, never
+a half-written file. On local disk the file is written beside its destination under a hidden name
+and renamed over it; on object storage the complete Parquet file is serialised in memory first and
+uploaded as one object, which the store only makes visible once the upload has completed.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+
+DEFAULT_LAKE_URL = "./data/lake"
+
+REFERENCE_TABLES = ("keyword_dictionary", "channels", "programme_grid")
+DAILY_TABLES = (
+    "raw_captions",
+    "raw_captions_rejected",
+    "theme_segments",
+    "theme_keywords",
+    "time_monitored",
+    "channel_indicators",
+)
+
+DAY_FILE = "part-0.parquet"
+REFERENCE_FILE = "data.parquet"
+PARQUET_COMPRESSION = "zstd"
+
+_TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_DAY_FOLDER = re.compile(r"^day=(\d{4}-\d{2}-\d{2})$")
+# Substrings of AWS SDK errors that mean "could not talk to the server at all".
+_UNREACHABLE_MARKERS = (
+    "NETWORK_CONNECTION",
+    "curlCode",
+    "Couldn't connect",
+    "Connection refused",
+    "Could not resolve host",
+    "Timeout was reached",
+)
+
+
+class LakeError(RuntimeError):
+    """Any failure of the lake; the message names the table, day and storage involved."""
+
+
+class LakeMissingError(LakeError, LookupError):
+    """A table or a day that was never written (or not yet): run its upstream stage first."""
+
+
+class LakeUnavailableError(LakeError):
+    """The object storage could not be reached or refused the request."""
+
+
+@dataclass(frozen=True)
+class S3Location:
+    """Where an `s3://bucket/prefix` lake lives; secrets are deliberately not part of it."""
+
+    bucket: str
+    prefix: str
+    endpoint: str | None
+    region: str | None
+
+
+def _validate_table(table: str) -> str:
+    if not _TABLE_NAME.match(table):
+        raise ValueError(f"invalid lake table name {table!r}: use lowercase letters, digits and _")
+    return table
+
+
+def _day_text(day: date) -> str:
+    if not isinstance(day, date):
+        raise TypeError(f"a lake day must be a datetime.date, got {type(day).__name__}")
+    return day.isoformat()
+
+
+def _s3_filesystem(
+    endpoint: str | None,
+    region: str | None,
+    access_key: str | None,
+    secret_key: str | None,
+) -> pafs.S3FileSystem:
+    """An S3 client for AWS or any S3-compatible endpoint such as `https://s3.fr-par.scw.cloud`."""
+    options: dict[str, object] = {
+        "region": region or "us-east-1",
+        "connect_timeout": 5.0,
+        "request_timeout": 60.0,
+        "retry_strategy": pafs.AwsStandardS3RetryStrategy(max_attempts=3),
+        # Small objects then go up as one PutObject on close; larger ones as a multipart upload,
+        # which the store only publishes on completion. Either way no partial object is visible.
+        "allow_delayed_open": True,
+    }
+    if bool(access_key) != bool(secret_key):
+        given, missing = ("access", "secret") if access_key else ("secret", "access")
+        raise ValueError(
+            f"object storage credentials need both keys: the {given} key is set "
+            f"but the {missing} key is not"
+        )
+    if access_key and secret_key:
+        options["access_key"] = access_key
+        options["secret_key"] = secret_key
+    if endpoint:
+        parts = urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}")
+        options["endpoint_override"] = parts.netloc
+        options["scheme"] = parts.scheme or "https"
+    return pafs.S3FileSystem(**options)
+
+
+class Lake:
+    """Parquet tables partitioned by broadcast day, under a local folder or an `s3://` URL.
+
+    `filesystem` may be given to reuse an existing pyarrow filesystem; otherwise it is built from
+    the URL (local path, or `s3://bucket/prefix` with endpoint, region and credentials).
+    """
+
+    def __init__(
+        self,
+        url: str = DEFAULT_LAKE_URL,
+        *,
+        s3_endpoint: str | None = None,
+        s3_region: str | None = None,
+        access_key: str | None = None,
+        secret_key: str | None = None,
+        filesystem: pafs.FileSystem | None = None,
+    ) -> None:
+        url = str(url)
+        self.url = url
+        self.s3: S3Location | None = None
+        if url.startswith("s3://"):
+            parts = urlsplit(url)
+            if not parts.netloc:
+                raise ValueError(f"lake URL {url!r} has no bucket: use s3://bucket/prefix")
+            self.s3 = S3Location(
+                bucket=parts.netloc,
+                prefix=parts.path.strip("/"),
+                endpoint=s3_endpoint,
+                region=s3_region,
+            )
+            self.root = "/".join(p for p in (self.s3.bucket, self.s3.prefix) if p)
+            self.filesystem = filesystem or _s3_filesystem(
+                s3_endpoint, s3_region, access_key, secret_key
+            )
+        elif "://" in url and not url.startswith("file://"):
+            raise ValueError(
+                f"unsupported lake URL {url!r}: use a local path or s3://bucket/prefix"
+            )
+        else:
+            local = url.removeprefix("file://")
+            self.root = str(Path(local).expanduser().resolve())
+            self.filesystem = filesystem or pafs.LocalFileSystem()
+
+    # ----------------------------------------------------------------- description
+
+    @property
+    def is_local(self) -> bool:
+        return self.s3 is None
+
+    def describe(self) -> str:
+        """Where the lake is, for logs and error messages (never includes credentials)."""
+        if self.s3 is None:
+            return self.root
+        endpoint = self.s3.endpoint or "the default AWS endpoint"
+        return f"s3://{self.root} at {endpoint}"
+
+    def __repr__(self) -> str:
+        return f"Lake({self.describe()!r})"
+
+    # ----------------------------------------------------------------------- paths
+
+    def table_path(self, table: str) -> str:
+        return f"{self.root}/{_validate_table(table)}"
+
+    def day_path(self, table: str, day: date) -> str:
+        return f"{self.table_path(table)}/day={_day_text(day)}/{DAY_FILE}"
+
+    def reference_path(self, table: str) -> str:
+        return f"{self.table_path(table)}/{REFERENCE_FILE}"
+
+    def day_glob(self, table: str) -> str:
+        """A glob matching every day file of a local table (for DuckDB's read_parquet)."""
+        return f"{self.table_path(table)}/day=*/{DAY_FILE}"
+
+    # ---------------------------------------------------------------------- errors
+
+    @contextmanager
+    def _storage_errors(self, action: str) -> Iterator[None]:
+        """Turn low-level I/O errors into LakeErrors naming the storage (never the secrets)."""
+        try:
+            yield
+        except LakeError:
+            raise
+        except (OSError, pa.ArrowException) as error:
+            if self.s3 is None:
+                raise LakeError(f"lake at {self.root}: could not {action}: {error}") from error
+            text = str(error)
+            endpoint = self.s3.endpoint or "the default AWS endpoint"
+            if any(marker in text for marker in _UNREACHABLE_MARKERS):
+                raise LakeUnavailableError(
+                    f"object storage unreachable at {endpoint} (bucket {self.s3.bucket!r}) "
+                    f"while trying to {action}: {text}"
+                ) from error
+            raise LakeUnavailableError(
+                f"object storage at {endpoint} (bucket {self.s3.bucket!r}) failed to {action}: "
+                f"{text}"
+            ) from error
+
+    def check(self) -> None:
+        """Fail fast with a clear message when the lake's storage cannot be reached."""
+        with self._storage_errors("reach the lake"):
+            info = self.filesystem.get_file_info(self.s3.bucket if self.s3 else self.root)
+        if self.s3 is not None and info.type == pafs.FileType.NotFound:
+            endpoint = self.s3.endpoint or "the default AWS endpoint"
+            raise LakeUnavailableError(
+                f"bucket {self.s3.bucket!r} does not exist at {endpoint}: create it first"
+            )
+
+    # ------------------------------------------------------------------ low level
+
+    def _exists(self, path: str, action: str) -> bool:
+        with self._storage_errors(action):
+            return self.filesystem.get_file_info(path).type == pafs.FileType.File
+
+    def _write(self, path: str, table: pa.Table, action: str) -> None:
+        if not isinstance(table, pa.Table):
+            raise TypeError(f"the lake stores pyarrow Tables, got {type(table).__name__}")
+        if self.s3 is None and isinstance(self.filesystem, pafs.LocalFileSystem):
+            with self._storage_errors(action):
+                _write_local_atomically(Path(path), table)
+            return
+        sink = io.BytesIO()
+        pq.write_table(table, sink, compression=PARQUET_COMPRESSION)
+        payload = sink.getvalue()
+        with self._storage_errors(action), self.filesystem.open_output_stream(path) as out:
+            out.write(payload)
+
+    def _read(self, path: str, missing: str, action: str) -> pa.Table:
+        with self._storage_errors(action):
+            try:
+                with self.filesystem.open_input_file(path) as source:
+                    return pq.read_table(source)
+            except FileNotFoundError:
+                pass
+        raise LakeMissingError(f"{missing} is not in the lake ({self.describe()})")
+
+    # ------------------------------------------------------------------ daily tables
+
+    def write_day(self, table: str, day: date, data: pa.Table) -> str:
+        """Replace one day of a table atomically; returns the object path written."""
+        path = self.day_path(table, day)
+        self._write(path, data, f"write {table} for {_day_text(day)}")
+        return path
+
+    def read_day(self, table: str, day: date) -> pa.Table:
+        """The stored day; LakeMissingError names the table and day when it was never written."""
+        return self._read(
+            self.day_path(table, day),
+            missing=f"{table} for day {_day_text(day)}",
+            action=f"read {table} for {_day_text(day)}",
+        )
+
+    def has_day(self, table: str, day: date) -> bool:
+        return self._exists(self.day_path(table, day), f"look up {table} for {_day_text(day)}")
+
+    def read_days(self, table: str, days: Iterable[date]) -> pa.Table:
+        """Several days concatenated in the order given; every day must exist."""
+        parts = [self.read_day(table, day) for day in days]
+        if not parts:
+            return pa.table({})
+        return pa.concat_tables(parts, promote_options="default")
+
+    def days(self, table: str) -> list[date]:
+        """The days of a table that hold a complete file, in order (none when never written)."""
+        base = self.table_path(table)
+        selector = pafs.FileSelector(base, allow_not_found=True, recursive=True)
+        with self._storage_errors(f"list the days of {table}"):
+            infos = self.filesystem.get_file_info(selector)
+        found: set[date] = set()
+        for info in infos:
+            if info.type != pafs.FileType.File or info.base_name != DAY_FILE:
+                continue
+            folder = info.path.rsplit("/", 2)[-2]
+            match = _DAY_FOLDER.match(folder)
+            if match:
+                found.add(date.fromisoformat(match.group(1)))
+        return sorted(found)
+
+    # -------------------------------------------------------------- reference tables
+
+    def write_table(self, table: str, data: pa.Table) -> str:
+        """Replace a reference table atomically; returns the object path written."""
+        path = self.reference_path(table)
+        self._write(path, data, f"write {table}")
+        return path
+
+    def read_table(self, table: str) -> pa.Table:
+        return self._read(
+            self.reference_path(table), missing=f"table {table}", action=f"read {table}"
+        )
+
+    def has_table(self, table: str) -> bool:
+        return self._exists(self.reference_path(table), f"look up {table}")
+
+    # ----------------------------------------------------------------- discovery
+
+    def tables(self) -> list[str]:
+        """Names of the tables present in the lake (folders holding at least one file)."""
+        selector = pafs.FileSelector(self.root, allow_not_found=True, recursive=True)
+        with self._storage_errors("list the lake's tables"):
+            infos = self.filesystem.get_file_info(selector)
+        names: set[str] = set()
+        prefix = self.root.rstrip("/") + "/"
+        for info in infos:
+            if info.type != pafs.FileType.File or not info.path.startswith(prefix):
+                continue
+            relative = info.path[len(prefix) :].split("/")
+            name = relative[0]
+            leaf = relative[-1]
+            is_day = len(relative) == 3 and leaf == DAY_FILE and _DAY_FOLDER.match(relative[1])
+            is_reference = len(relative) == 2 and leaf == REFERENCE_FILE
+            if _TABLE_NAME.match(name) and (is_day or is_reference):
+                names.add(name)
+        return sorted(names)
+
+    def dataset(self, table: str) -> ds.Dataset:
+        """A pyarrow dataset over a whole table (every day, or the reference file).
+
+        For daily tables the `day` column comes from the files themselves when they carry it, else
+        from the `day=` folder name.
+        """
+        if self.has_table(table):
+            with self._storage_errors(f"open {table}"):
+                return ds.dataset(
+                    self.reference_path(table), format="parquet", filesystem=self.filesystem
+                )
+        days = self.days(table)
+        if not days:
+            raise LakeMissingError(f"table {table} has no data in the lake ({self.describe()})")
+        paths = [self.day_path(table, day) for day in days]
+        with self._storage_errors(f"open {table}"):
+            first_schema = pq.read_schema(paths[0], filesystem=self.filesystem)
+            if "day" in first_schema.names:
+                return ds.dataset(paths, format="parquet", filesystem=self.filesystem)
+            partitioning = ds.partitioning(pa.schema([("day", pa.date32())]), flavor="hive")
+            return ds.dataset(
+                paths,
+                format="parquet",
+                filesystem=self.filesystem,
+                partitioning=partitioning,
+                partition_base_dir=self.table_path(table),
+            )
+
+
+def _write_local_atomically(destination: Path, table: pa.Table) -> None:
+    """Write beside the destination under a hidden name, flush to disk, then rename over it.
+
+    The hidden name (leading dot) is ignored by the lake's listings, DuckDB globs and pyarrow
+    datasets, so an interrupted write leaves only an invisible leftover and the previous file.
+    """
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    temporary = destination.parent / f".{destination.name}.{uuid.uuid4().hex}.tmp"
+    try:
+        with open(temporary, "wb") as handle:
+            pq.write_table(table, handle, compression=PARQUET_COMPRESSION)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, destination)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    _sync_folder(destination.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable, so a power cut cannot bring the old file back."""
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def lake_tables(names: Sequence[str] | None = None) -> tuple[str, ...]:
+    """The known table names (reference first), or the validated given ones."""
+    if names is None:
+        return REFERENCE_TABLES + DAILY_TABLES
+    return tuple(_validate_table(name) for name in names)
+
+
+__all__ = [
+    "DAILY_TABLES",
+    "DEFAULT_LAKE_URL",
+    "REFERENCE_TABLES",
+    "Lake",
+    "LakeError",
+    "LakeMissingError",
+    "LakeUnavailableError",
+    "S3Location",
+    "lake_tables",
+]

@@ -1,0 +1,62 @@
+"""The lake as a Dagster resource: where the Parquet tables live, built from configuration.
+
+Credentials are string fields that accept `dagster.EnvVar(...)`; `from_settings` binds them that
+way when they come from the environment, so the Dagster UI shows the variable's name and never
+the secret itself.
+"""
+
+from __future__ import annotations
+
+from dagster import ConfigurableResource, EnvVar
+from pydantic import Field
+
+from observatoire.lake import DEFAULT_LAKE_URL, Lake
+from resources.settings import Settings, variable_holding
+
+ACCESS_KEY_VARIABLES = ("OBSERVATOIRE_S3_ACCESS_KEY", "SCW_ACCESS_KEY")
+SECRET_KEY_VARIABLES = ("OBSERVATOIRE_S3_SECRET_KEY", "SCW_SECRET_KEY")
+
+
+def _bound(value: str | None, variables: tuple[str, ...]) -> str | None:
+    name = variable_holding(value, variables)
+    return EnvVar(name) if name else value
+
+
+def _resolved(value: str | None) -> str | None:
+    """Inside a run Dagster resolves EnvVar fields; outside one (CLI, notebook) we do."""
+    return value.get_value() if isinstance(value, EnvVar) else value
+
+
+class LakeResource(ConfigurableResource):
+    """Parquet lake on local disk (a folder) or S3-compatible object storage (`s3://bucket/prefix`)."""
+
+    url: str = Field(
+        default=DEFAULT_LAKE_URL,
+        description="Local folder or s3://bucket/prefix where the Parquet tables live.",
+    )
+    s3_endpoint: str | None = Field(
+        default=None,
+        description="Object storage endpoint URL, e.g. https://s3.fr-par.scw.cloud (s3:// only).",
+    )
+    s3_region: str | None = Field(default=None, description="Object storage region, e.g. fr-par.")
+    access_key: str | None = Field(default=None, description="Object storage access key.")
+    secret_key: str | None = Field(default=None, description="Object storage secret key.")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LakeResource:
+        return cls(
+            url=settings.lake_url,
+            s3_endpoint=settings.s3_endpoint,
+            s3_region=settings.s3_region,
+            access_key=_bound(settings.s3_access_key, ACCESS_KEY_VARIABLES),
+            secret_key=_bound(settings.s3_secret_key, SECRET_KEY_VARIABLES),
+        )
+
+    def lake(self) -> Lake:
+        return Lake(
+            self.url,
+            s3_endpoint=self.s3_endpoint,
+            s3_region=self.s3_region,
+            access_key=_resolved(self.access_key),
+            secret_key=_resolved(self.secret_key),
+        )

@@ -1,0 +1,48 @@
+"""The DuckDB warehouse as a Dagster resource: one view per lake table, refreshed on connect.
+
+See `observatoire.warehouse` for how views reach a lake on object storage (pyarrow datasets
+registered in the connection, since DuckDB's httpfs extension is downloaded at run time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+import duckdb
+from dagster import ConfigurableResource
+from pydantic import Field
+
+from observatoire.warehouse import DEFAULT_WAREHOUSE_PATH, open_warehouse, refresh_views
+from resources.lake import LakeResource
+from resources.settings import Settings
+
+
+class WarehouseResource(ConfigurableResource):
+    """A DuckDB file whose views read the lake's Parquet tables."""
+
+    lake: LakeResource
+    path: str = Field(
+        default=DEFAULT_WAREHOUSE_PATH,
+        description='DuckDB file holding the views (":memory:" for a throwaway database).',
+    )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WarehouseResource:
+        return cls(lake=LakeResource.from_settings(settings), path=settings.warehouse_path)
+
+    @contextmanager
+    def connect(
+        self, tables: Sequence[str] | None = None, *, read_only: bool = False
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection with fresh views over the lake, closed on exit."""
+        connection = open_warehouse(self.lake.lake(), self.path, tables=tables, read_only=read_only)
+        try:
+            yield connection
+        finally:
+            connection.close()
+
+    def refresh(self, tables: Sequence[str] | None = None) -> list[str]:
+        """Recreate the views (e.g. after a materialisation); returns the view names."""
+        with self.connect(tables=[]) as connection:
+            return refresh_views(connection, self.lake.lake(), tables)
