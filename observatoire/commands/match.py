@@ -1,0 +1,127 @@
+"""`observatoire match`: match provider-shaped chunk records from a JSONL file, one JSON line out
+per chunk, so that anyone can check the method on a few chunks without the pipeline."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from observatoire.dictionary import DictionaryError, default_dictionary, load_dictionary_csv
+from observatoire.matcher import ChunkMatch, Matcher, crisis_column, theme_column
+from observatoire.records import parse_items
+from observatoire.text import PROFILES
+from observatoire.themes import CRISES, THEMES
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "match",
+        help="match caption chunks (JSONL) against the keyword dictionary",
+        description=(
+            "Read provider-shaped chunk records, one JSON object per line, and print one JSON "
+            "line per chunk with its window counters, its windows and its counted keywords. "
+            "Rejected records are reported on stderr; the exit code is 1 if any was rejected."
+        ),
+    )
+    parser.add_argument("--input", required=True, type=Path, help="JSONL file of chunk records")
+    parser.add_argument(
+        "--dictionary", type=Path, help="dictionary CSV (default: the packaged French one)"
+    )
+    parser.add_argument("--profile", choices=PROFILES, default="default")
+    parser.add_argument("--window-seconds", type=int, default=20)
+    parser.set_defaults(run=run)
+
+
+def chunk_output(channel_name: str, match: ChunkMatch) -> dict:
+    """The JSON object printed for one chunk; `keywords` lists the counted occurrences."""
+    return {
+        "channel_name": channel_name,
+        "start": match.start,
+        "number_of_keywords": match.counts["number_of_keywords"],
+        **{crisis_column(c): match.counts[crisis_column(c)] for c in CRISES},
+        "themes": {theme: match.counts[theme_column(theme)] for theme in THEMES},
+        "windows": [
+            {
+                "index": window.index,
+                "counted": window.counted,
+                "crises": list(window.crises),
+                "themes": list(window.themes),
+            }
+            for window in match.windows()
+        ],
+        "keywords": [
+            {
+                "keyword": occ.keyword,
+                "theme": occ.theme,
+                "crisis": occ.crisis,
+                "t_ms": occ.t_ms,
+                "window": occ.window,
+                "promoted": occ.promoted,
+            }
+            for occ in match.occurrences
+            if occ.counted
+        ],
+    }
+
+
+def _read_records(path: Path) -> tuple[list[object], list[int], list[tuple[int, str]]]:
+    """Decoded records, the line number of each, and (line, reason) of undecodable lines."""
+    items: list[object] = []
+    lines: list[int] = []
+    bad: list[tuple[int, str]] = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                items.append(json.loads(line))
+            except json.JSONDecodeError as error:
+                bad.append((number, f"invalid JSON ({error.msg})"))
+                continue
+            lines.append(number)
+    return items, lines, bad
+
+
+def run(
+    args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    try:
+        dictionary = (
+            load_dictionary_csv(args.dictionary) if args.dictionary else default_dictionary()
+        )
+        matcher = Matcher(dictionary, window_seconds=args.window_seconds, profile=args.profile)
+        items, lines, bad = _read_records(args.input)
+    except (DictionaryError, ValueError, OSError) as error:
+        print(f"observatoire match: {error}", file=stderr)
+        return 2
+    parsed = parse_items(items, source=str(args.input))
+    rejected = bad + [
+        (lines[position], reason)
+        for position, reason in zip(
+            parsed.rejected.column("position").to_pylist(),
+            parsed.rejected.column("reason").to_pylist(),
+            strict=True,
+        )
+    ]
+    for line, reason in sorted(rejected):
+        print(f"{args.input}:{line}: rejected: {reason}", file=stderr)
+    table = parsed.table
+    names = table.column("channel_name").to_pylist()
+    starts = table.column("start").cast("int64").to_pylist()
+    texts = table.column("plaintext").to_pylist()
+    srts = table.column("srt").to_pylist()
+    try:
+        for name, start, text, srt in zip(names, starts, texts, srts, strict=True):
+            match = matcher.match_chunk(text, start, srt)
+            stdout.write(json.dumps(chunk_output(name, match), ensure_ascii=False) + "\n")
+        stdout.flush()
+    except BrokenPipeError:
+        # The reader stopped early (`| head`): not an error of the matching.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lets the interpreter exit quietly
+    return 1 if rejected else 0

@@ -1,0 +1,110 @@
+"""Windows, high-risk promotion and window counters (METHODOLOGY §4), for many chunks at once.
+
+Counters are numbers of windows, never numbers of keywords: ten keywords in one window count 1.
+Window sets are boolean arrays (chunk × crisis × window), so promotion is a handful of array
+operations repeated to a fixed point, and its result cannot depend on the order occurrences are
+listed in. Working on whole tables keeps per-occurrence Python work out of the hot path.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+
+from observatoire.themes import CAUSAL_LINKS, CRISES, THEMES
+
+CHUNK_SECONDS: Final = 120
+COUNTER_WIDTH: Final = 2 + 2 * len(CRISES) + len(CAUSAL_LINKS) + len(THEMES)
+_LINK_OFFSET: Final = 2 + 2 * len(CRISES)
+_THEME_OFFSET: Final = _LINK_OFFSET + len(CAUSAL_LINKS)
+
+
+def number_of_windows(window_seconds: int) -> int:
+    """Windows in a 2-minute chunk; the window length must divide 120 s so windows are equal."""
+    if isinstance(window_seconds, bool) or not isinstance(window_seconds, int):
+        raise ValueError(f"window_seconds must be an integer, got {window_seconds!r}")
+    if window_seconds <= 0 or CHUNK_SECONDS % window_seconds:
+        raise ValueError(
+            f"window_seconds must be a positive divisor of {CHUNK_SECONDS}, got {window_seconds}"
+        )
+    return CHUNK_SECONDS // window_seconds
+
+
+def window_of(t_ms: int, start: int, window_seconds: int) -> int:
+    """Window of an instant (epoch ms) in the chunk starting at `start` (epoch s), clamped.
+
+    Words timed slightly before `start` or after the 120 s fall in the first or last window:
+    the word list may begin a second early, and that is never an error.
+    """
+    window = (t_ms - start * 1000) // (window_seconds * 1000)
+    return min(max(window, 0), number_of_windows(window_seconds) - 1)
+
+
+def windows_of(t_ms: np.ndarray, start_ms: np.ndarray, window_seconds: int) -> np.ndarray:
+    """`window_of` for arrays of instants and chunk starts, both in epoch milliseconds."""
+    windows = (t_ms - start_ms) // (window_seconds * 1000)
+    return np.clip(windows, 0, number_of_windows(window_seconds) - 1).astype(np.int32)
+
+
+def promote(direct: np.ndarray, high_risk: np.ndarray) -> np.ndarray:
+    """Windows (boolean, windows on the last axis) where one crisis's occurrences count.
+
+    Direct windows count; a high-risk window counts when it is, or touches, a counted window;
+    repeated to a fixed point, so a chain of adjacent high-risk windows anchored on a direct
+    window counts entirely, and an unanchored chain does not count at all.
+    """
+    counted = direct.copy()
+    if not high_risk.any():
+        return counted
+    while True:
+        near = counted.copy()
+        near[..., 1:] |= counted[..., :-1]
+        near[..., :-1] |= counted[..., 1:]
+        grown = counted | (high_risk & near)
+        if np.array_equal(grown, counted):
+            return counted
+        counted = grown
+
+
+def count_windows(
+    chunk: np.ndarray,
+    window: np.ndarray,
+    crisis: np.ndarray,
+    high_risk: np.ndarray,
+    causal_link: np.ndarray,
+    theme: np.ndarray,
+    number_of_chunks: int,
+    windows_per_chunk: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each occurrence counts, and the counters of every chunk.
+
+    One entry per occurrence in each array: its chunk (row number), window, and the indices of
+    its crisis, causal link and theme (in `themes` order), and whether it is high risk.
+    Returns (counted: bool per occurrence, counts: int32 of shape (chunks, COUNTER_WIDTH)) with
+    counters in the order of `matcher.COUNTER_COLUMNS`: windows with a counted occurrence,
+    windows with a direct one (`_no_hrfp`), then per crisis (counted, direct), per causal link
+    and per theme (counted).
+    """
+    shape = (number_of_chunks, len(CRISES), windows_per_chunk)
+    direct = np.zeros(shape, dtype=bool)
+    risky = np.zeros(shape, dtype=bool)
+    is_direct = ~high_risk
+    direct[chunk[is_direct], crisis[is_direct], window[is_direct]] = True
+    risky[chunk[high_risk], crisis[high_risk], window[high_risk]] = True
+    counted_windows = promote(direct, risky)
+    counted = counted_windows[chunk, crisis, window]
+
+    counts = np.zeros((number_of_chunks, COUNTER_WIDTH), dtype=np.int32)
+    counts[:, 0] = counted_windows.any(axis=1).sum(axis=1)
+    counts[:, 1] = direct.any(axis=1).sum(axis=1)
+    counts[:, 2:_LINK_OFFSET:2] = counted_windows.sum(axis=2)
+    counts[:, 3:_LINK_OFFSET:2] = direct.sum(axis=2)
+    for offset, labels, size in (
+        (_LINK_OFFSET, causal_link, len(CAUSAL_LINKS)),
+        (_THEME_OFFSET, theme, len(THEMES)),
+    ):
+        held = np.zeros((number_of_chunks, size, windows_per_chunk), dtype=bool)
+        held[chunk[counted], labels[counted], window[counted]] = True
+        counts[:, offset : offset + size] = held.sum(axis=2)
+    return counted, counts

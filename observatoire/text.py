@@ -1,0 +1,134 @@
+"""Caption text normalisation and keyword inflections (METHODOLOGY §3.1–§3.2).
+
+Chunk text and dictionary keywords go through the same `normalize`, so a keyword matches the
+caption whatever the apostrophe style, the Unicode composition or the case. Everything here works
+with C-level string operations (translate, replace, one regular expression, split/join) because it
+runs on every chunk of every day.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Final
+
+PROFILES: Final = ("default", "ome-2024")
+
+# Typographic apostrophes and look-alikes written by people and some caption sources.
+_APOSTROPHES: Final = ("\u2019", "\u2018", "\u02bc", "\u0060", "\u00b4", "\u2032", "\u02b9")
+# Punctuation is not part of the caption style; if a source writes some, it separates words, as
+# does any whitespace other than a single space. Hyphens and apostrophes are kept: they belong to
+# compounds (`après-midi`) and elisions (`l'`).
+_IRREGULAR_CHARACTERS: Final = (
+    '.,;:!?"«»“”()[]{}/\\|…'
+    "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680"
+    + "".join(chr(code) for code in range(0x2000, 0x200B))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
+_IRREGULAR: Final = re.compile("[" + re.escape(_IRREGULAR_CHARACTERS) + "]")
+_PUNCTUATION: Final = re.compile(r"[.,;:!?\"«»“”()\[\]{}/\\|…]")
+# `l'eau` -> `l' eau`: the provider writes elisions split, so the split form is canonical.
+_ELISION: Final = re.compile(r"'(?=[^\s'])")
+UNKNOWN_WORD: Final = "<unk>"
+
+# Function words never take an inflection: `de` must not become `des`, `la` not `las`.
+FUNCTION_WORDS: Final = frozenset(
+    {
+        "de", "la", "le", "les", "du", "des", "à", "au", "aux", "en", "et", "l'", "d'", "un",
+        "une", "sur", "par", "pour", "dans", "avec", "ou", "sans", "sous", "entre", "qu'", "s'",
+        "c'", "n'", "j'", "m'", "t'", "a", "y",
+    }
+)  # fmt: skip
+# A keyword of several words yields the product of its words' forms; beyond this many variants
+# only the forms that inflect one word at a time, or all words together, are kept.
+MAX_VARIANTS_PER_KEYWORD: Final = 64
+
+
+def normalize(text: str) -> str:
+    """Canonical caption form: NFC, lowercase, `'` apostrophes, split elisions, no `<unk>`.
+
+    The result is a single-space-separated sequence of tokens, without leading or trailing
+    space, so that `" " + result + " "` delimits every token by spaces. Caption text seldom
+    holds separators other than single spaces, so they are searched for before any rewrite.
+    """
+    if not text:
+        return ""
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    text = text.lower()
+    for apostrophe in _APOSTROPHES:
+        if apostrophe in text:
+            text = text.replace(apostrophe, "'")
+    if UNKNOWN_WORD in text:
+        text = text.replace(f" {UNKNOWN_WORD} ", " ")
+        if UNKNOWN_WORD in text:
+            text = text.replace(UNKNOWN_WORD, " ")
+    if "'" in text:
+        text = _ELISION.sub("' ", text)
+    if "  " in text or text[0] == " " or text[-1] == " " or _IRREGULAR.search(text) is not None:
+        text = " ".join(_PUNCTUATION.sub(" ", text).split())
+    return text
+
+
+def tokenize(text: str) -> list[str]:
+    """Tokens of a text after normalisation (hyphenated compounds stay one token)."""
+    normalized = normalize(text)
+    return normalized.split(" ") if normalized else []
+
+
+@lru_cache(maxsize=65536)
+def word_tokens(word: str) -> tuple[str, ...]:
+    """Tokens one caption word (an `srt` entry) contributes: 0 for `<unk>`, 2 for `l'eau`."""
+    normalized = normalize(word)
+    return tuple(normalized.split(" ")) if normalized else ()
+
+
+def word_forms(word: str, profile: str = "default") -> tuple[str, ...]:
+    """The forms one keyword word matches, the word itself first.
+
+    `default`: regular plural (`s`; `x` after `au`/`eu`/`ou`; `-al -> -aux`) and, for a past
+    participle in `é`, its feminine and plural forms. `ome-2024`: an optional trailing `s` only,
+    as the 2024 reference did (so `réseau` does not match `réseaux`).
+    """
+    if word in FUNCTION_WORDS or len(word) < 2 or not word[-1].isalpha():
+        return (word,)
+    if profile == "ome-2024":
+        return (word,) if word[-1] in "sxz" else (word, word + "s")
+    if profile != "default":
+        raise ValueError(f"unknown profile {profile!r} (known: {', '.join(PROFILES)})")
+    forms = [word]
+    if word.endswith("é"):
+        forms += [word + "e", word + "s", word + "es"]
+    elif word[-1] in "sxz":
+        pass
+    elif word.endswith("al"):
+        forms += [word[:-2] + "aux", word + "s"]
+    elif word.endswith(("au", "eu", "ou")):
+        forms += [word + "x", word + "s"]
+    else:
+        forms.append(word + "s")
+    return tuple(dict.fromkeys(forms))
+
+
+def keyword_variants(keyword: str, profile: str = "default") -> tuple[str, ...]:
+    """Every normalised surface form a keyword matches, the keyword itself first."""
+    words = tokenize(keyword)
+    if not words:
+        return ()
+    per_word = [word_forms(word, profile) for word in words]
+    size = 1
+    for forms in per_word:
+        size *= len(forms)
+    if size <= MAX_VARIANTS_PER_KEYWORD:
+        combos = itertools.product(*per_word)
+        variants = [" ".join(combo) for combo in combos]
+    else:
+        variants = [" ".join(words)]
+        for position, forms in enumerate(per_word):
+            for form in forms[1:]:
+                variants.append(" ".join([*words[:position], form, *words[position + 1 :]]))
+        for rank in range(1, max(len(forms) for forms in per_word)):
+            variants.append(" ".join(f[rank] if rank < len(f) else f[0] for f in per_word))
+    return tuple(dict.fromkeys(variants))[:MAX_VARIANTS_PER_KEYWORD]

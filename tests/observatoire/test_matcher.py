@@ -1,0 +1,623 @@
+"""Matching, timing, windows, promotion and counters (METHODOLOGY §3–§4), on hand-made cases."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from observatoire.counting import count_windows, number_of_windows, promote, window_of
+from observatoire.dictionary import KeywordDictionary, KeywordEntry
+from observatoire.matcher import (
+    COUNTER_COLUMNS,
+    KEYWORD_SCHEMA,
+    SEGMENT_SCHEMA,
+    Matcher,
+    align_token_times,
+    crisis_column,
+    theme_column,
+)
+from observatoire.records import parse_items
+from observatoire.text import keyword_variants, normalize
+from observatoire.themes import CAUSAL_LINKS, CRISES, THEMES
+
+CORPORA = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpora"
+START = 1_700_000_000  # epoch seconds
+CLIMATE = "changement_climatique_constat"
+CLIMATE_CAUSES = "changement_climatique_causes"
+BIODIVERSITY = "biodiversite_concepts_generaux"
+RESOURCES = "ressources"
+
+
+def dictionary(*rows: tuple, stop_phrases: tuple[str, ...] = ()) -> KeywordDictionary:
+    """Entries from (keyword, theme) or (keyword, theme, high_risk) rows."""
+    entries = tuple(
+        KeywordEntry(keyword=row[0], theme=row[1], high_risk=row[2] if len(row) > 2 else False)
+        for row in rows
+    )
+    return KeywordDictionary(entries=entries, stop_phrases=stop_phrases)
+
+
+def timed(*words: tuple[float, str], start: int = START) -> tuple[str, list[dict]]:
+    """Plaintext and srt word list from (second after start, word) pairs."""
+    srt = [
+        {"cts_in_ms": start * 1000 + round(second * 1000), "duration_ms": 30, "text": word}
+        for second, word in words
+    ]
+    return " ".join(word for _, word in words), srt
+
+
+def found(matcher: Matcher, text: str) -> list[tuple[str, str]]:
+    return [(o.keyword, o.theme) for o in matcher.match_chunk(text, START).occurrences]
+
+
+# -- §3 matching -------------------------------------------------------------------------------
+
+
+def test_plural_and_feminine_forms_match_in_default_profile() -> None:
+    matcher = Matcher(dictionary(("réseau", RESOURCES), ("sol pollué", BIODIVERSITY)))
+    text = "les réseaux et les sols pollués puis une terre polluée et des sols polluées"
+    assert found(matcher, text) == [
+        ("réseau", RESOURCES),
+        ("sol pollué", BIODIVERSITY),
+        ("sol pollué", BIODIVERSITY),
+    ]
+
+
+def test_ome_2024_takes_only_a_trailing_s() -> None:
+    matcher = Matcher(
+        dictionary(("réseau", RESOURCES), ("forêt", BIODIVERSITY), ("pollué", BIODIVERSITY)),
+        profile="ome-2024",
+    )
+    assert found(matcher, "les réseaux") == []
+    assert found(matcher, "les forêts") == [("forêt", BIODIVERSITY)]
+    assert found(matcher, "une rivière polluée") == []
+
+
+def test_matches_are_whole_tokens_only() -> None:
+    matcher = Matcher(dictionary(("gaz", CLIMATE_CAUSES), ("midi", CLIMATE)))
+    assert found(matcher, "le gazole cet après-midi un gazoduc") == []
+    assert found(matcher, "du gaz à midi") == [("gaz", CLIMATE_CAUSES), ("midi", CLIMATE)]
+
+
+def test_elided_keyword_matches_both_caption_styles() -> None:
+    matcher = Matcher(dictionary(("l'eau potable", RESOURCES)))
+    assert len(found(matcher, "de l' eau potable")) == 1
+    assert len(found(matcher, "de l\u2019eau potable")) == 1
+
+
+def test_a_keyword_inside_a_longer_match_is_dropped() -> None:
+    matcher = Matcher(
+        dictionary(("gaz", CLIMATE_CAUSES, True), ("gaz à effet de serre", CLIMATE_CAUSES))
+    )
+    occurrences = matcher.match_chunk("les gaz à effet de serre et le gaz", START).occurrences
+    assert [(o.keyword, o.token_index, o.token_count) for o in occurrences] == [
+        ("gaz à effet de serre", 1, 5),
+        ("gaz", 8, 1),
+    ]
+
+
+def test_nested_removal_uses_spans_not_dictionary_order() -> None:
+    matcher = Matcher(
+        dictionary(
+            ("effet de serre", CLIMATE_CAUSES),
+            ("gaz à effet de serre", CLIMATE_CAUSES),
+            ("serre", CLIMATE_CAUSES),
+        )
+    )
+    assert found(matcher, "gaz à effets de serre") == [("gaz à effet de serre", CLIMATE_CAUSES)]
+    assert found(matcher, "un effet de serre") == [("effet de serre", CLIMATE_CAUSES)]
+
+
+def test_partially_overlapping_keywords_are_both_kept() -> None:
+    matcher = Matcher(dictionary(("panneau solaire", CLIMATE), ("solaire thermique", CLIMATE)))
+    # neither span lies inside the other: both keywords were said
+    match = matcher.match_chunk("un panneau solaire thermique", START)
+    assert [(o.keyword, o.token_index) for o in match.occurrences] == [
+        ("panneau solaire", 1),
+        ("solaire thermique", 2),
+    ]
+
+
+def test_same_keyword_under_two_themes_gives_one_occurrence_per_theme() -> None:
+    matcher = Matcher(dictionary(("sécheresse", CLIMATE), ("sécheresse", RESOURCES)))
+    match = matcher.match_chunk("la sécheresse", START)
+    assert [(o.theme, o.crisis) for o in match.occurrences] == [
+        (CLIMATE, "climat"),
+        (RESOURCES, "ressources"),
+    ]
+    assert match.counts[crisis_column("climat")] == 1
+    assert match.counts[crisis_column("ressources")] == 1
+    assert match.counts[theme_column(RESOURCES)] == 1
+    assert match.counts["number_of_keywords"] == 1
+
+
+def test_a_form_shared_by_two_keywords_counts_once_per_theme() -> None:
+    matcher = Matcher(dictionary(("déchet", RESOURCES), ("déchets", RESOURCES)))
+    assert found(matcher, "les déchets") == [("déchets", RESOURCES)]
+    # the plural of a keyword still counts under that keyword's theme
+    matcher = Matcher(dictionary(("déchet", RESOURCES), ("déchets", BIODIVERSITY)))
+    assert found(matcher, "les déchets") == [("déchets", BIODIVERSITY), ("déchet", RESOURCES)]
+    matcher = Matcher(dictionary(("eau polluée", RESOURCES), ("eau pollué", RESOURCES)))
+    assert len(found(matcher, "une eau polluées")) == 1
+
+
+def test_stop_phrases_mask_whole_tokens_and_never_cut_a_word() -> None:
+    rows = (("climat", CLIMATE), ("météo", CLIMATE), ("orage", CLIMATE))
+    matcher = Matcher(dictionary(*rows, stop_phrases=("météo climat",)))
+    # the stop phrase hides its own tokens...
+    assert found(matcher, "la météo climat de ce soir") == []
+    # ...but never part of a word: "météorologie climatique" is not the phrase
+    matcher_words = Matcher(
+        dictionary(
+            ("météorologie", CLIMATE), ("climatique", CLIMATE), stop_phrases=("météo", "climat")
+        )
+    )
+    assert len(found(matcher_words, "la météorologie climatique")) == 2
+    # words around the phrase keep their positions (hence their times)
+    masked = matcher.match_chunk("orage la météo climat orage", START).occurrences
+    plain = Matcher(dictionary(*rows)).match_chunk("orage la météo climat orage", START)
+    assert [o.token_index for o in masked] == [0, 4]
+    assert [(o.token_index, o.t_ms) for o in masked] == [
+        (o.token_index, o.t_ms) for o in plain.occurrences if o.keyword == "orage"
+    ]
+
+
+def test_a_keyword_overlapping_a_stop_phrase_is_masked_but_nested_ones_outside_survive() -> None:
+    matcher = Matcher(
+        dictionary(
+            ("énergie", CLIMATE, True), ("énergie verte", CLIMATE), stop_phrases=("verte et bleue",)
+        )
+    )
+    # "énergie verte" shares "verte" with the stop phrase: masked; "énergie" alone remains
+    assert found(matcher, "énergie verte et bleue") == [("énergie", CLIMATE)]
+
+
+# -- §3.6 time ---------------------------------------------------------------------------------
+
+
+def test_without_srt_times_are_spread_evenly_and_marked_estimated() -> None:
+    matcher = Matcher(dictionary(("climat", CLIMATE)))
+    text = " ".join(["mot"] * 59 + ["climat"] + ["mot"] * 60)  # token 59 of 120
+    match = matcher.match_chunk(text, START)
+    assert match.timing == "estimated"
+    (occurrence,) = match.occurrences
+    assert occurrence.t_ms == START * 1000 + 59_000
+    assert occurrence.second == 59.0
+    assert occurrence.window == 2
+
+
+def test_each_occurrence_takes_the_time_of_its_own_first_word() -> None:
+    matcher = Matcher(dictionary(("forêt", BIODIVERSITY), ("forêt tropicale", BIODIVERSITY)))
+    text, srt = timed((1, "la"), (2, "forêt"), (50, "une"), (70, "forêt"), (70.5, "tropicale"))
+    match = matcher.match_chunk(text, START, srt)
+    assert match.timing == "srt"
+    assert [(o.keyword, o.second, o.window) for o in match.occurrences] == [
+        ("forêt", 2.0, 0),
+        ("forêt tropicale", 70.0, 3),
+    ]
+
+
+def test_srt_alignment_with_elisions_and_unknown_words() -> None:
+    matcher = Matcher(dictionary(("eau", RESOURCES), ("biodiversité", BIODIVERSITY)))
+    # the word list writes "l'eau" as one word and has <unk> entries; the text splits it
+    srt = [
+        {"cts_in_ms": START * 1000 + 1_000, "duration_ms": 30, "text": "<unk>"},
+        {"cts_in_ms": START * 1000 + 3_000, "duration_ms": 30, "text": "l'eau"},
+        {"cts_in_ms": START * 1000 + 25_000, "duration_ms": 30, "text": "<unk>"},
+        {"cts_in_ms": START * 1000 + 41_000, "duration_ms": 30, "text": "la"},
+        {"cts_in_ms": START * 1000 + 45_000, "duration_ms": 30, "text": "biodiversité"},
+    ]
+    match = matcher.match_chunk("<unk> l' eau <unk> la biodiversité", START, srt)
+    assert [(o.keyword, o.second, o.window) for o in match.occurrences] == [
+        ("eau", 3.0, 0),
+        ("biodiversité", 45.0, 2),
+    ]
+
+
+def test_srt_alignment_survives_a_plaintext_that_differs_from_the_word_list() -> None:
+    tokens = normalize("euh la forêt brûle encore et la sécheresse dure").split(" ")
+    words = ["la", "forêt", "brûle", "et", "la", "sécheresse", "dure"]
+    times = align_token_times(tokens, words, [10_000 + 1_000 * i for i in range(len(words))])
+    assert times is not None
+    assert times[tokens.index("forêt")] == 11_000
+    assert times[tokens.index("sécheresse")] == 15_000
+    assert times[0] == 10_000  # a token before any aligned word takes the first aligned time
+
+
+def test_real_word_list_times_belong_to_the_keywords_first_word() -> None:
+    fixture = json.loads((CORPORA / "fixtures" / "mediatree_light.json").read_text())
+    matcher = Matcher(
+        dictionary(
+            ("climat", CLIMATE),
+            ("météo", CLIMATE, True),
+            ("eau", RESOURCES),
+            ("sécheresse", RESOURCES),
+            ("forage", RESOURCES),
+            ("pétrole", CLIMATE_CAUSES),
+            ("autoroute", CLIMATE_CAUSES),
+        )
+    )
+    occurrences = 0
+    for item in fixture["data"]:
+        match = matcher.match_chunk(item["plaintext"], item["start"], item["srt"])
+        assert match.timing == "srt"
+        words_at = {}
+        for word in item["srt"]:
+            words_at.setdefault(word["cts_in_ms"], set()).update(normalize(word["text"]).split(" "))
+        for occ in match.occurrences:
+            occurrences += 1
+            first_words = {variant.split(" ")[0] for variant in keyword_variants(occ.keyword)}
+            assert first_words & words_at[occ.t_ms]
+            assert 0 <= occ.window < match.number_of_windows
+    assert occurrences >= 5
+
+
+# -- §4 windows ---------------------------------------------------------------------------------
+
+
+def test_a_keyword_said_in_three_windows() -> None:
+    rows = (("biodiversité", BIODIVERSITY),)
+    text, srt = timed(
+        (5, "biodiversité"), (10, "biodiversité"), (45, "biodiversité"), (100, "biodiversité")
+    )
+    default = Matcher(dictionary(*rows)).match_chunk(text, START, srt)
+    assert default.counts["number_of_keywords"] == 3
+    assert len(default.occurrences) == 4
+    reference = Matcher(dictionary(*rows), profile="ome-2024").match_chunk(text, START, srt)
+    assert reference.counts["number_of_keywords"] == 1
+    assert [(o.window, o.second) for o in reference.occurrences] == [(0, 5.0)]
+
+
+def test_ome_2024_keeps_the_first_occurrence_per_keyword_and_theme() -> None:
+    matcher = Matcher(
+        dictionary(("forêt", BIODIVERSITY), ("forêt", RESOURCES), ("arbre", BIODIVERSITY)),
+        profile="ome-2024",
+    )
+    text, srt = timed((5, "forêt"), (30, "arbre"), (70, "forêts"), (110, "arbres"))
+    match = matcher.match_chunk(text, START, srt)
+    assert [(o.keyword, o.theme, o.window) for o in match.occurrences] == [
+        ("forêt", BIODIVERSITY, 0),
+        ("forêt", RESOURCES, 0),
+        ("arbre", BIODIVERSITY, 1),
+    ]
+
+
+def test_ten_keywords_in_one_window_count_one() -> None:
+    matcher = Matcher(dictionary(("forêt", BIODIVERSITY), ("arbre", BIODIVERSITY)))
+    text, srt = timed(*((20 + i, "forêt" if i % 2 else "arbre") for i in range(10)))
+    match = matcher.match_chunk(text, START, srt)
+    assert len(match.occurrences) == 10
+    assert match.counts["number_of_keywords"] == 1
+
+
+def test_words_before_start_or_after_two_minutes_are_clamped() -> None:
+    matcher = Matcher(dictionary(("climat", CLIMATE)))
+    text, srt = timed((-1.5, "climat"), (60, "mot"), (131, "climat"), (400, "climat"))
+    match = matcher.match_chunk(text, START, srt)
+    assert [o.window for o in match.occurrences] == [0, 5, 5]
+    assert [o.second for o in match.occurrences] == [-1.5, 131.0, 400.0]
+    assert window_of(START * 1000 - 1_500, START, 20) == 0
+    assert window_of(START * 1000 + 120_000, START, 20) == 5
+    assert window_of(START * 1000 + 119_999, START, 15) == 7
+
+
+def test_window_length_is_configurable() -> None:
+    matcher = Matcher(dictionary(("climat", CLIMATE)), window_seconds=15)
+    text, srt = timed((14, "climat"), (16, "climat"), (44, "climat"))
+    match = matcher.match_chunk(text, START, srt)
+    assert match.number_of_windows == 8
+    assert [o.window for o in match.occurrences] == [0, 1, 2]
+    assert match.counts["number_of_keywords"] == 3
+
+
+@pytest.mark.parametrize("seconds", [0, 7, -20, 121])
+def test_a_window_length_that_does_not_divide_two_minutes_is_refused(seconds: int) -> None:
+    with pytest.raises(ValueError, match="window_seconds"):
+        Matcher(dictionary(("climat", CLIMATE)), window_seconds=seconds)
+    assert number_of_windows(20) == 6
+
+
+# -- §4 promotion and counters -------------------------------------------------------------------
+
+
+def promotion_case(*said: tuple[float, str]):
+    rows = (
+        ("climat", CLIMATE, True),
+        ("carbone", CLIMATE_CAUSES, True),
+        ("réchauffement climatique", CLIMATE),
+        ("espèce", BIODIVERSITY),
+    )
+    text, srt = timed(*said)
+    return Matcher(dictionary(*rows)).match_chunk(text, START, srt)
+
+
+def test_a_lone_high_risk_keyword_does_not_count() -> None:
+    match = promotion_case((5, "climat"), (65, "carbone"))
+    assert [o.counted for o in match.occurrences] == [False, False]
+    assert match.counts["number_of_keywords"] == 0
+    assert match.counts[crisis_column("climat")] == 0
+
+
+def test_high_risk_is_promoted_by_a_direct_keyword_of_the_same_crisis_nearby() -> None:
+    match = promotion_case(
+        (5, "climat"), (25, "réchauffement"), (25.5, "climatique"), (65, "carbone")
+    )
+    flags = [(o.keyword, o.window, o.counted, o.promoted) for o in match.occurrences]
+    assert flags == [
+        ("climat", 0, True, True),
+        ("réchauffement climatique", 1, True, False),
+        ("carbone", 3, False, False),  # two windows away: not adjacent
+    ]
+    assert match.counts["number_of_keywords"] == 2
+    assert match.counts["number_of_keywords_no_hrfp"] == 1
+    assert match.counts[crisis_column("climat", no_hrfp=True)] == 1
+    assert match.counts[theme_column(CLIMATE)] == 2
+    assert match.counts[theme_column(CLIMATE_CAUSES)] == 0
+
+
+def test_another_crisis_does_not_promote() -> None:
+    match = promotion_case((5, "climat"), (6, "espèce"))
+    assert [o.counted for o in match.occurrences] == [False, True]
+    assert match.counts[crisis_column("climat")] == 0
+    assert match.counts[crisis_column("biodiversite")] == 1
+
+
+def test_promotion_chain_reaches_a_fixed_point() -> None:
+    # direct in window 5; high risk in 4, 3, 2 (a chain) and in 0 (cut off by window 1)
+    match = promotion_case(
+        (1, "carbone"),
+        (45, "climat"),
+        (65, "carbone"),
+        (85, "climat"),
+        (105, "réchauffement"),
+        (105.5, "climatique"),
+    )
+    assert [(o.window, o.counted) for o in match.occurrences] == [
+        (0, False),
+        (2, True),
+        (3, True),
+        (4, True),
+        (5, True),
+    ]
+    assert match.counts["number_of_keywords"] == 4
+    assert match.counts["number_of_keywords_no_hrfp"] == 1
+    assert match.counts["number_of_keywords_causes"] == 1
+    assert match.counts["number_of_keywords_constat"] == 3
+
+
+def reference_promotion(occurrences: list[tuple]) -> set[tuple[int, int, int]]:
+    """(chunk, crisis, window) triples that count: windows connected to a direct one through
+    consecutive windows of the same chunk and crisis that hold an occurrence."""
+    present = {(k, c, w) for k, w, c, *_ in occurrences}
+    counted = {(k, c, w) for k, w, c, high, *_ in occurrences if not high}
+    frontier = list(counted)
+    while frontier:
+        chunk, crisis, window = frontier.pop()
+        for neighbour in ((chunk, crisis, window - 1), (chunk, crisis, window + 1)):
+            if neighbour in present and neighbour not in counted:
+                counted.add(neighbour)
+                frontier.append(neighbour)
+    return counted
+
+
+def counted_in_order(occurrences: list[tuple], order: list[int], chunks: int = 3):
+    """count_windows over the occurrences listed in `order`: ({index: counted}, counts)."""
+    listed = [occurrences[i] for i in order]
+    columns = [np.array([o[k] for o in listed], dtype=np.int64) for k in range(6)]
+    chunk, window, crisis, high_risk, link, theme = columns
+    flags, counts = count_windows(
+        chunk, window, crisis, high_risk.astype(bool), link, theme, chunks, 6
+    )
+    return dict(zip(order, flags.tolist(), strict=True)), counts.tolist()
+
+
+occurrence_strategy = st.tuples(
+    st.integers(0, 2),  # chunk
+    st.integers(0, 5),  # window
+    st.integers(0, len(CRISES) - 1),
+    st.booleans(),  # high risk
+    st.integers(0, len(CAUSAL_LINKS) - 1),
+    st.integers(0, len(THEMES) - 1),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(occurrence_strategy, max_size=16), st.randoms(use_true_random=False))
+def test_promotion_does_not_depend_on_order(occurrences: list, random) -> None:
+    order = list(range(len(occurrences)))
+    shuffled = order.copy()
+    random.shuffle(shuffled)
+    original = counted_in_order(occurrences, order)
+    assert counted_in_order(occurrences, shuffled) == original
+    assert counted_in_order(occurrences, order[::-1]) == original
+    expected = reference_promotion(occurrences)
+    flags, counts = original
+    for i, (chunk, window, crisis, *_) in enumerate(occurrences):
+        assert flags[i] == ((chunk, crisis, window) in expected)
+    for chunk in range(3):
+        windows = {w for k, c, w in expected if k == chunk}
+        assert counts[chunk][0] == len(windows)
+
+
+def test_a_promotion_chain_is_identical_under_every_permutation() -> None:
+    # crisis 0: direct in 5, high risk in 4, 3, 1 (1 is cut off); crisis 1: high risk only
+    occurrences = [
+        (0, 5, 0, False, 0, 0),
+        (0, 4, 0, True, 1, 1),
+        (0, 3, 0, True, 1, 1),
+        (0, 1, 0, True, 1, 1),
+        (0, 2, 1, True, 0, 5),
+    ]
+    results = set()
+    for order in itertools.permutations(range(len(occurrences))):
+        flags, counts = counted_in_order(occurrences, list(order), chunks=1)
+        results.add((tuple(sorted(flags.items())), tuple(counts[0])))
+    assert len(results) == 1
+    ((flags, counts),) = results
+    assert [flag for _, flag in flags] == [True, True, True, False, False]
+    assert counts[0] == 3
+
+
+def test_promote_on_window_arrays() -> None:
+    def windows(*indices: int) -> np.ndarray:
+        mask = np.zeros(6, dtype=bool)
+        mask[list(indices)] = True
+        return mask
+
+    assert promote(windows(5), windows(1, 3, 4)).tolist() == windows(3, 4, 5).tolist()
+    assert not promote(windows(), windows(0, 1, 2, 3, 4, 5)).any()
+    assert promote(windows(0), windows()).tolist() == windows(0).tolist()
+
+
+# -- tables -----------------------------------------------------------------------------------
+
+
+def test_counter_columns_are_distinct_and_cover_every_label() -> None:
+    assert len(set(COUNTER_COLUMNS)) == len(COUNTER_COLUMNS)
+    assert theme_column("ressources") != crisis_column("ressources")
+    assert set(SEGMENT_SCHEMA.names) >= set(COUNTER_COLUMNS)
+
+
+def captions_table(items: list[dict]) -> pa.Table:
+    return parse_items(items, source="test").table
+
+
+def item(channel: str, start: int, plaintext: str, srt: list | None = None) -> dict:
+    record = {
+        "channel": {"name": channel, "title": channel.upper(), "radio": False},
+        "start": start,
+        "plaintext": plaintext,
+    }
+    if srt is not None:
+        record["srt"] = srt
+    return record
+
+
+def test_match_table_agrees_with_match_chunk() -> None:
+    matcher = Matcher(
+        dictionary(
+            ("climat", CLIMATE, True),
+            ("réchauffement climatique", CLIMATE),
+            ("forêt", BIODIVERSITY),
+            ("forêt", RESOURCES),
+            stop_phrases=("météo climat",),
+        )
+    )
+    text, srt = timed(
+        (2, "le"),
+        (3, "climat"),
+        (30, "réchauffement"),
+        (31, "climatique"),
+        (90, "forêts"),
+        (118, "météo"),
+        (119, "climat"),
+    )
+    items = [
+        item("tf1", START, text, srt),
+        item("tf1", START + 120, "rien à signaler"),
+        item("france2", START, "la forêt brûle et le climat change la forêt"),
+    ]
+    table = captions_table(items)
+    result = matcher.match_table(table)
+    assert result.segments.schema == SEGMENT_SCHEMA
+    assert result.keywords.schema == KEYWORD_SCHEMA
+    assert result.segments.num_rows == 3
+    segments = result.segments.to_pylist()
+    keywords = result.keywords.to_pylist()
+    for row, record in zip(segments, table.to_pylist(), strict=True):
+        start = int(record["start"].timestamp())
+        match = matcher.match_chunk(record["plaintext"], start, record["srt"])
+        assert row["chunk_id"] == record["chunk_id"]
+        assert row["timing"] == match.timing
+        assert row["number_of_windows"] == 6 and row["window_seconds"] == 20
+        assert {c: row[c] for c in COUNTER_COLUMNS} == dict(match.counts)
+        evidence = [k for k in keywords if k["chunk_id"] == record["chunk_id"]]
+        assert [
+            (
+                k["keyword"],
+                k["theme"],
+                k["t_ms"],
+                k["window"],
+                k["counted"],
+                k["promoted"],
+                k["token_index"],
+                k["excerpt"],
+            )
+            for k in evidence
+        ] == [
+            (o.keyword, o.theme, o.t_ms, o.window, o.counted, o.promoted, o.token_index, o.excerpt)
+            for o in match.occurrences
+        ]
+        assert all(k["day"] == date(2023, 11, 14) for k in evidence)
+    tf1 = [k for k in keywords if k["channel_name"] == "tf1"]
+    assert [(k["keyword"], k["second"], k["promoted"]) for k in tf1] == [
+        ("climat", 3.0, True),
+        ("réchauffement climatique", 30.0, False),
+        ("forêt", 90.0, False),
+        ("forêt", 90.0, False),
+    ]
+    assert tf1[0]["excerpt"].startswith("le climat réchauffement")
+
+
+def test_match_table_of_an_empty_table() -> None:
+    result = Matcher(dictionary(("climat", CLIMATE))).match_table(captions_table([]))
+    assert result.segments.num_rows == 0 and result.segments.schema == SEGMENT_SCHEMA
+    assert result.keywords.num_rows == 0 and result.keywords.schema == KEYWORD_SCHEMA
+
+
+def test_excerpt_shows_five_words_either_side_of_the_keyword() -> None:
+    matcher = Matcher(dictionary(("forêt tropicale", BIODIVERSITY)))
+    words = [f"mot{i}" for i in range(40)]
+    words[20:22] = ["forêt", "tropicale"]
+    text = " ".join(words)
+    (occurrence,) = matcher.match_chunk(text, START).occurrences
+    assert occurrence.excerpt == " ".join(words[15:27])
+    (at_start,) = matcher.match_chunk("forêt tropicale et un mot", START).occurrences
+    assert at_start.excerpt == "forêt tropicale et un mot"
+    tail = " ".join(words[30:]) + " forêts tropicales"
+    (at_end,) = matcher.match_chunk(tail, START).occurrences
+    assert at_end.excerpt == " ".join([*words[-5:], "forêts", "tropicales"])
+
+
+def test_real_corpus_chunks_all_match_the_packaged_dictionary_consistently() -> None:
+    lines = (CORPORA / "cop15_mediatree" / "chunks.jsonl").read_text().splitlines()[:200]
+    items = []
+    for line in lines:
+        record = json.loads(line)
+        items.append(item(record["channel_name"], record["start"], record["plaintext"]))
+    from observatoire.dictionary import default_dictionary
+
+    matcher = Matcher(default_dictionary())
+    result = matcher.match_table(captions_table(items))
+    counts = result.segments.column("number_of_keywords").to_pylist()
+    assert all(0 <= n <= 6 for n in counts)
+    keywords = result.keywords
+    assert all(0 <= w <= 5 for w in keywords.column("window").to_pylist())
+    assert all(0.0 <= s < 120.0 for s in keywords.column("second").to_pylist())
+
+
+@pytest.mark.parametrize(
+    "plaintext",
+    [
+        "le climat, la forêt brûle",
+        "  le climat  la\tforêt brûle ",
+        "Le Climat! La Forêt\nbrûle.",
+        "le <unk>climat la forêt<unk> brûle",
+    ],
+)
+def test_text_with_separators_is_matched_as_its_normalised_form(plaintext: str) -> None:
+    matcher = Matcher(dictionary(("climat", CLIMATE), ("forêt", BIODIVERSITY)))
+    match = matcher.match_chunk(plaintext, START)
+    assert match.text == "le climat la forêt brûle"
+    assert [(o.keyword, o.token_index) for o in match.occurrences] == [
+        ("climat", 1),
+        ("forêt", 3),
+    ]

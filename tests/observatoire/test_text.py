@@ -1,0 +1,99 @@
+"""Normalisation and inflections (METHODOLOGY §3.1–§3.2)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from observatoire.text import (
+    MAX_VARIANTS_PER_KEYWORD,
+    keyword_variants,
+    normalize,
+    tokenize,
+    word_forms,
+    word_tokens,
+)
+
+
+def test_normalize_lowercases_and_composes_unicode() -> None:
+    decomposed = unicodedata.normalize("NFD", "Écologie Énergétique")
+    assert decomposed != "Écologie Énergétique"
+    assert normalize(decomposed) == "écologie énergétique"
+
+
+@pytest.mark.parametrize("apostrophe", ["'", "\u2019", "\u2018", "\u02bc", "`", "\u00b4"])
+def test_typographic_apostrophes_become_plain_and_elisions_split(apostrophe: str) -> None:
+    assert normalize(f"L{apostrophe}eau") == "l' eau"
+    assert normalize(f"l{apostrophe} eau") == "l' eau"
+
+
+def test_elided_and_split_forms_are_the_same_text() -> None:
+    assert normalize("la qualité de l'eau d'ici") == normalize("la qualité de l' eau d' ici")
+
+
+def test_unknown_words_are_removed_without_gluing_neighbours() -> None:
+    assert normalize("<unk> la <unk> forêt <unk>") == "la forêt"
+    assert normalize("forêt<unk>amazonienne") == "forêt amazonienne"
+    assert normalize("<unk>") == ""
+
+
+def test_whitespace_is_collapsed_and_punctuation_separates_words() -> None:
+    assert normalize("  le\tclimat,\n la\u00a0planète. ") == "le climat la planète"
+
+
+def test_hyphenated_compounds_stay_one_token() -> None:
+    assert tokenize("cet après-midi à terre-neuve") == ["cet", "après-midi", "à", "terre-neuve"]
+
+
+def test_word_tokens_of_caption_words() -> None:
+    assert word_tokens("<unk>") == ()
+    assert word_tokens("l'eau") == ("l'", "eau")
+    assert word_tokens("Forêts") == ("forêts",)
+
+
+def test_default_plurals() -> None:
+    assert set(word_forms("forêt")) == {"forêt", "forêts"}
+    assert "réseaux" in word_forms("réseau")
+    assert "feux" in word_forms("feu")
+    assert "végétaux" in word_forms("végétal")
+    assert word_forms("gaz") == ("gaz",)
+    assert word_forms("déchets") == ("déchets",)
+
+
+def test_past_participles_take_feminine_and_plural_forms() -> None:
+    assert set(word_forms("pollué")) == {"pollué", "polluée", "pollués", "polluées"}
+
+
+def test_ome_2024_profile_takes_a_trailing_s_only() -> None:
+    assert word_forms("réseau", "ome-2024") == ("réseau", "réseaus")
+    assert word_forms("pollué", "ome-2024") == ("pollué", "pollués")
+    assert word_forms("végétal", "ome-2024") == ("végétal", "végétals")
+
+
+def test_function_words_are_never_inflected() -> None:
+    variants = keyword_variants("gaz à effet de serre")
+    assert set(variants) == {
+        "gaz à effet de serre",
+        "gaz à effets de serre",
+        "gaz à effet de serres",
+        "gaz à effets de serres",
+    }
+    assert all(" des " not in v and " aux " not in v for v in variants)
+    assert keyword_variants("l'eau")[0] == "l' eau"
+    assert "l' eaux" in keyword_variants("l'eau")
+
+
+def test_keyword_variants_start_with_the_keyword_and_are_capped() -> None:
+    assert keyword_variants("énergie renouvelable")[0] == "énergie renouvelable"
+    assert "énergies renouvelables" in keyword_variants("énergie renouvelable")
+    long = keyword_variants("forêt pollué réseau végétal arbre fleuve lac")
+    assert len(long) <= MAX_VARIANTS_PER_KEYWORD
+    assert long[0] == "forêt pollué réseau végétal arbre fleuve lac"
+    assert "forêts polluées réseau végétal arbre fleuve lac" not in long  # beyond the cap...
+    assert "forêt pollué réseaux végétal arbre fleuve lac" in long  # ...one word at a time
+
+
+def test_unknown_profile_is_refused() -> None:
+    with pytest.raises(ValueError, match="profile"):
+        word_forms("forêt", "ome-2023")
