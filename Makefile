@@ -21,8 +21,15 @@ $(DAGSTER_HOME)/dagster.yaml: deploy/local/dagster.yaml
 	@mkdir -p $(DAGSTER_HOME)
 	cp deploy/local/dagster.yaml $@
 
+DEMO_DAYS ?= 7
+
+# The last $(DEMO_DAYS) days of demo captions through every asset, on the instance under
+# $(DAGSTER_HOME) (so the runs show in `make dev`): the reference data, then one run for the range.
 demo: install $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/observatoire demo --days 7
+	$(BIN)/dagster job execute -m definitions -j reference_data
+	$(BIN)/dagster job execute -m definitions -j daily_stages \
+		--tags "$$($(BIN)/python -m assets.partitions $(DEMO_DAYS))"
+	$(BIN)/observatoire indicators --days $(DEMO_DAYS)
 
 dev: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml

@@ -1,0 +1,81 @@
+"""channel_indicators[day]: environmental minutes and share of airtime per channel and day."""
+
+import pyarrow as pa
+from dagster import (
+    AssetExecutionContext,
+    AssetsDefinition,
+    MaterializeResult,
+    MetadataValue,
+    PartitionsDefinition,
+    asset,
+)
+
+from assets.metadata import RunSummary
+from assets.partitions import BACKFILL_POLICY, DailyRunConfig, run_channels, run_days, stored_day
+from observatoire import METHODOLOGY_VERSION
+from observatoire.indicator_table import channel_summary, format_markdown
+from observatoire.indicators import channel_indicators as compute_indicators
+from observatoire.partial_days import replace_channels
+from observatoire.reference import table_version
+from resources.lake import LakeResource
+from resources.method import MethodResource
+
+GROUP = "daily"
+
+
+def build_indicator_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
+    @asset(
+        deps=["theme_segments", "time_monitored", "keyword_dictionary"],
+        group_name=GROUP,
+        kinds={"parquet"},
+        code_version=METHODOLOGY_VERSION,
+        partitions_def=partitions,
+        backfill_policy=BACKFILL_POLICY,
+        description="Per channel and day: environmental minutes and share of covered airtime, "
+        "by crisis, causal link and theme, numerators and denominators kept.",
+    )
+    def channel_indicators(
+        context: AssetExecutionContext,
+        config: DailyRunConfig,
+        lake: LakeResource,
+        method: MethodResource,
+    ) -> MaterializeResult:
+        store = lake.lake()
+        _, restricted = run_channels(store, config)
+        summary = RunSummary()
+        written = []
+        versions: set[str] = set()
+        for day in run_days(context):
+            segments = store.read_day("theme_segments", day)
+            version = table_version(segments) or "unknown"
+            fresh = compute_indicators(
+                segments, store.read_day("time_monitored", day), method.window_seconds, version
+            )
+            if restricted is not None:
+                fresh = fresh.filter(
+                    [name in restricted for name in fresh["channel_name"].to_pylist()]
+                )
+            table = replace_channels(
+                stored_day(store, "channel_indicators", day, restricted), fresh, restricted
+            )
+            store.write_day("channel_indicators", day, table)
+            versions.add(version)
+            written.append(table)
+            summary.add(day, table["channel_name"].unique().to_pylist(), rows=table.num_rows)
+        shares = channel_summary(pa.concat_tables(written))
+        return MaterializeResult(
+            metadata={
+                **summary.metadata("rows"),
+                "dictionary_version": MetadataValue.text(", ".join(sorted(versions))),
+                "methodology_version": MetadataValue.text(METHODOLOGY_VERSION),
+                "share_all_channels": MetadataValue.float(_number(shares["share"].iloc[-1])),
+                "shares_per_channel": MetadataValue.md(format_markdown(shares)),
+            }
+        )
+
+    return channel_indicators
+
+
+def _number(value: object) -> float:
+    """A float for metadata (NaN when the share is undefined, e.g. nothing covered)."""
+    return float("nan") if value is None else float(value)

@@ -1,0 +1,72 @@
+"""time_monitored[day]: per channel, the grid minutes in scope and the minutes captions covered."""
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from dagster import (
+    AssetExecutionContext,
+    AssetsDefinition,
+    MaterializeResult,
+    PartitionsDefinition,
+    asset,
+)
+
+from assets.metadata import RunSummary, preview
+from assets.partitions import BACKFILL_POLICY, DailyRunConfig, run_channels, run_days, stored_day
+from observatoire import METHODOLOGY_VERSION
+from observatoire.grid import time_monitored as monitored_minutes
+from observatoire.partial_days import replace_channels
+from observatoire.reference import channels_from_table, grid_from_table
+from resources.lake import LakeResource
+
+GROUP = "daily"
+
+
+def build_monitoring_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
+    @asset(
+        deps=["raw_captions", "programme_grid", "channels"],
+        group_name=GROUP,
+        kinds={"parquet"},
+        code_version=METHODOLOGY_VERSION,
+        partitions_def=partitions,
+        backfill_policy=BACKFILL_POLICY,
+        description="Per channel and day: grid minutes, covered minutes and coverage, which "
+        "exposes the provider's gaps.",
+    )
+    def time_monitored(
+        context: AssetExecutionContext, config: DailyRunConfig, lake: LakeResource
+    ) -> MaterializeResult:
+        store = lake.lake()
+        channels, restricted = run_channels(store, config)
+        grid = grid_from_table(
+            store.read_table("programme_grid"), channels_from_table(store.read_table("channels"))
+        )
+        summary = RunSummary()
+        table = None
+        for day in run_days(context):
+            captions = store.read_day("raw_captions", day)
+            if restricted is not None:
+                wanted = pc.is_in(captions["channel_name"], pa.array(restricted, pa.string()))
+                captions = captions.filter(wanted)
+            fresh = monitored_minutes(grid, captions, day, channels)
+            table = replace_channels(
+                stored_day(store, "time_monitored", day, restricted), fresh, restricted
+            )
+            store.write_day("time_monitored", day, table)
+            gaps = pc.sum(pc.less(pc.fill_null(table["coverage"], 1.0), 1.0)).as_py() or 0
+            summary.add(
+                day,
+                table["channel_name"].unique().to_pylist(),
+                rows=table.num_rows,
+                channels_with_gaps=int(gaps),
+            )
+        return MaterializeResult(
+            metadata={
+                **summary.metadata("rows", "channels_with_gaps"),
+                "preview": preview(
+                    table.sort_by([("coverage", "ascending")]),
+                    ["channel_name", "grid_minutes", "covered_minutes", "coverage"],
+                ),
+            }
+        )
+
+    return time_monitored

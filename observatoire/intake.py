@@ -1,0 +1,114 @@
+"""One broadcast day of a caption source's delivery turned into the raw_captions day.
+
+Whatever the source, the same rules apply: provider items are parsed by `records.parse_items`
+(exact duplicates counted, malformed or conflicting records quarantined with their reason), chunks
+a source already holds as typed columns are added as they are, records unreadable before parsing
+join the quarantine, and a chunk of another broadcast day is quarantined rather than dropped.
+Every quarantined row carries the day it was fetched for, so each day's file is self-contained.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from observatoire.records import (
+    CAPTION_SCHEMA,
+    REJECT_SCHEMA,
+    ParsedCaptions,
+    parse_items,
+    raw_record_text,
+    rejected_rows,
+)
+
+
+def _typed(chunks: pa.Table) -> pa.Table:
+    missing = [name for name in CAPTION_SCHEMA.names if name not in chunks.column_names]
+    if missing:
+        raise ValueError(f"typed chunks lack columns {missing}")
+    return chunks.select(CAPTION_SCHEMA.names).cast(CAPTION_SCHEMA)
+
+
+def _sorted(table: pa.Table) -> pa.Table:
+    """Rows by channel then start, as parse_items orders them; no copy when already in order."""
+    names = table["channel_name"].combine_chunks()
+    starts = table["start"].combine_chunks().cast(pa.int64())
+    if len(table) < 2:
+        return table
+    same = pc.equal(names[1:], names[:-1])
+    ordered = pc.or_(
+        pc.greater(names[1:], names[:-1]), pc.and_(same, pc.greater(starts[1:], starts[:-1]))
+    )
+    if pc.all(ordered).as_py():
+        return table
+    return table.sort_by([("channel_name", "ascending"), ("start", "ascending")])
+
+
+def _outside_day(table: pa.Table, day: date) -> pa.Table:
+    """REJECT_SCHEMA rows for chunks whose broadcast day is not `day`."""
+    other = table.filter(pc.not_equal(table["day"], pa.scalar(day, pa.date32())))
+    rows = other.select(["chunk_id", "channel_name", "start", "day", "source"]).to_pylist()
+    return pa.Table.from_pylist(
+        [
+            {
+                "day": day,
+                "source": row["source"],
+                "position": -1,
+                "reason": f"chunk of broadcast day {row['day']} delivered for {day}",
+                "record": raw_record_text(
+                    {
+                        "chunk_id": row["chunk_id"],
+                        "channel": row["channel_name"],
+                        "start": int(row["start"].timestamp()),
+                    }
+                ),
+            }
+            for row in rows
+        ],
+        schema=REJECT_SCHEMA,
+    )
+
+
+def captions_of_day(
+    items: Iterable[object],
+    source: str,
+    day: date,
+    *,
+    chunks: pa.Table | None = None,
+    pre_rejected: Sequence[tuple[int, str, str]] = (),
+    channels: Sequence[str] | None = None,
+) -> ParsedCaptions:
+    """The raw_captions rows and quarantined records of one broadcast day.
+
+    `channels` keeps only those channels' chunks (a run restricted to some channels); `chunks`
+    are typed CAPTION_SCHEMA rows whose ids must not repeat those of the parsed `items`.
+    """
+    parsed = parse_items(items, source)
+    table = parsed.table
+    if chunks is not None and chunks.num_rows:
+        typed = _typed(chunks)
+        shared = set(typed["chunk_id"].to_pylist()) & set(table["chunk_id"].to_pylist())
+        if shared:
+            raise ValueError(f"typed chunks repeat parsed items: {sorted(shared)[:5]}")
+        table = _sorted(pa.concat_tables([typed, table]) if table.num_rows else typed)
+    if channels is not None:
+        wanted = pa.array(list(channels), pa.string())
+        if not set(pc.unique(table["channel_name"]).to_pylist()) <= set(channels):
+            table = table.filter(pc.is_in(table["channel_name"], wanted))
+    rejected = pa.concat_tables(
+        [
+            parsed.rejected,
+            rejected_rows(pre_rejected, source, day),
+            _outside_day(table, day),
+        ]
+    )
+    rejected = rejected.set_column(0, "day", pa.array([day] * rejected.num_rows, pa.date32()))
+    in_day = pc.equal(table["day"], pa.scalar(day, pa.date32()))
+    if pc.all(in_day).as_py() is not False:
+        return ParsedCaptions(table=table, rejected=rejected, duplicates=parsed.duplicates)
+    return ParsedCaptions(
+        table=table.filter(in_day), rejected=rejected, duplicates=parsed.duplicates
+    )

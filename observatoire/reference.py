@@ -1,0 +1,120 @@
+"""Reference data as stored in the lake, and back: keyword dictionary, channels, programme grid.
+
+Daily stages read the reference tables from the lake, not from the package, so that what a run
+used is exactly what the reference assets materialised (serverless runs share nothing else), and a
+dictionary change reaches the figures only through a new materialisation of keyword_dictionary.
+Each table carries its content-hash version in its Parquet schema metadata; the dictionary also
+carries its stop phrases there, since they are part of its version.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from datetime import date
+
+import pyarrow as pa
+
+from observatoire.dictionary import KeywordDictionary, KeywordEntry
+from observatoire.grid import (
+    GRID_HEADER,
+    Channel,
+    ProgrammeGrid,
+    channels_table,
+)
+
+VERSION_KEY = b"observatoire.version"
+STOP_PHRASES_KEY = b"observatoire.stop_phrases"
+
+
+def _with_metadata(table: pa.Table, metadata: dict[bytes, bytes]) -> pa.Table:
+    return table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
+
+
+def table_version(table: pa.Table) -> str | None:
+    """The content-hash version a reference table was written with (None if absent)."""
+    value = (table.schema.metadata or {}).get(VERSION_KEY)
+    return value.decode() if value is not None else None
+
+
+def dictionary_table(dictionary: KeywordDictionary) -> pa.Table:
+    """The dictionary's entries, with its version and stop phrases in the schema metadata."""
+    return _with_metadata(
+        dictionary.to_arrow(),
+        {
+            VERSION_KEY: dictionary.version.encode(),
+            STOP_PHRASES_KEY: json.dumps(list(dictionary.stop_phrases)).encode(),
+        },
+    )
+
+
+def dictionary_from_table(table: pa.Table) -> KeywordDictionary:
+    """Rebuild the dictionary a keyword_dictionary table was written from (same version)."""
+    phrases = json.loads((table.schema.metadata or {}).get(STOP_PHRASES_KEY, b"[]"))
+    entries = tuple(
+        KeywordEntry(
+            keyword=row["keyword"],
+            theme=row["theme"],
+            high_risk=bool(row["high_risk"]),
+            category=row["category"] or "",
+            language=row["language"] or "fr",
+        )
+        for row in table.select(
+            ["keyword", "theme", "high_risk", "category", "language"]
+        ).to_pylist()
+    )
+    dictionary = KeywordDictionary(entries=entries, stop_phrases=tuple(phrases))
+    stored = table_version(table)
+    if stored is not None and stored != dictionary.version:
+        raise ValueError(
+            f"keyword_dictionary table says version {stored} but its rows give {dictionary.version}"
+        )
+    return dictionary
+
+
+def channels_version(channels: list[Channel]) -> str:
+    text = "\n".join(
+        f"{c.name}\t{c.title}\t{c.radio}\t{c.all_news}"
+        for c in sorted(channels, key=lambda c: c.name)
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def channels_reference_table(channels: list[Channel]) -> pa.Table:
+    return _with_metadata(
+        channels_table(channels), {VERSION_KEY: channels_version(channels).encode()}
+    )
+
+
+def channels_from_table(table: pa.Table) -> list[Channel]:
+    return [
+        Channel(
+            name=row["name"],
+            title=row["title"],
+            radio=bool(row["radio"]),
+            all_news=bool(row["all_news"]),
+        )
+        for row in table.to_pylist()
+    ]
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def grid_table(grid: ProgrammeGrid) -> pa.Table:
+    return _with_metadata(grid.to_arrow(), {VERSION_KEY: grid.version.encode()})
+
+
+def grid_from_table(table: pa.Table, channels: list[Channel]) -> ProgrammeGrid:
+    """Rebuild the programme grid from its lake table (validated again against the channels)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(GRID_HEADER)
+    for row in table.to_pylist():
+        writer.writerow([_cell(row[name]) for name in GRID_HEADER])
+    return ProgrammeGrid.from_text(out.getvalue(), "programme_grid (lake)", channels)

@@ -1,0 +1,103 @@
+"""Caption sources: where the raw_captions asset gets a broadcast day of caption chunks.
+
+Every source is a Dagster resource implementing `fetch_day(day, channels) -> CaptionFetch`; the
+asset turns the fetch into typed rows with `observatoire.intake`, so every source's records are
+parsed, de-duplicated and quarantined by the same rules. The source in use is chosen by the
+`OBSERVATOIRE_CAPTION_SOURCE` setting (see definitions.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import pyarrow as pa
+from dagster import ConfigurableResource, MetadataValue
+from pydantic import Field, PrivateAttr
+
+from observatoire.demo import DEMO_SOURCE, demo_day
+from observatoire.grid import Channel, ProgrammeGrid, default_channels
+
+
+@dataclass
+class CaptionFetch:
+    """What a source returned for one broadcast day.
+
+    - `items`: provider-shaped records (the API item shape), parsed by the raw_captions asset.
+    - `source`: the source's name, stored with every row and every rejected record.
+    - `missing`: (channel, reason) for channels the source could not deliver that day.
+    - `pre_rejected`: (position, reason, raw text) of records unreadable before item parsing,
+      such as a line that is not JSON.
+    - `chunks`: chunks a source already holds as typed CAPTION_SCHEMA columns (the demo
+      generator builds them column-wise); their chunk ids must not repeat those of `items`.
+    """
+
+    items: list[object]
+    source: str
+    missing: list[tuple[str, str]] = field(default_factory=list)
+    pre_rejected: list[tuple[int, str, str]] = field(default_factory=list)
+    chunks: pa.Table | None = None
+
+
+class CaptionSource(ConfigurableResource):
+    """Base of every caption source (demo generator, provider API, drop folder)."""
+
+    @property
+    def source_name(self) -> str:
+        raise NotImplementedError
+
+    def fetch_day(self, day: date, channels: Sequence[str]) -> CaptionFetch:
+        """Every chunk of the given channels whose broadcast day (Europe/Paris) is `day`."""
+        raise NotImplementedError
+
+    def describe(self) -> dict[str, MetadataValue]:
+        """Non-secret description of the source, attached to raw_captions materialisations."""
+        return {}
+
+
+class DemoCaptionSource(CaptionSource):
+    """Generated French captions (observatoire.demo): the embedded default, no network needed."""
+
+    seed: int = Field(default=0, description="Same seed, same captions.")
+    programme_grid_csv: str | None = Field(
+        default=None,
+        description="Programme grid whose slots get captions (default: the packaged grid).",
+    )
+
+    _grid: ProgrammeGrid | None = PrivateAttr(default=None)
+
+    @property
+    def source_name(self) -> str:
+        return DEMO_SOURCE
+
+    def grid(self) -> ProgrammeGrid:
+        if self._grid is None:
+            self._grid = (
+                ProgrammeGrid.from_csv(self.programme_grid_csv)
+                if self.programme_grid_csv
+                else ProgrammeGrid.default()
+            )
+        return self._grid
+
+    def fetch_day(self, day: date, channels: Sequence[str]) -> CaptionFetch:
+        known = {channel.name: channel for channel in default_channels()}
+        wanted: list[Channel] = [known[name] for name in channels if name in known]
+        missing = [
+            (name, "the demo generator has no such channel")
+            for name in channels
+            if name not in known
+        ]
+        generated = demo_day(day, wanted, self.grid(), seed=self.seed)
+        return CaptionFetch(
+            items=list(generated.items),
+            source=self.source_name,
+            missing=missing,
+            chunks=generated.chunks,
+        )
+
+    def describe(self) -> dict[str, MetadataValue]:
+        return {
+            "caption_source": MetadataValue.text(self.source_name),
+            "demo_seed": MetadataValue.int(self.seed),
+        }

@@ -1,0 +1,185 @@
+"""Every setting the project reads from the environment, read in this one place.
+
+`Settings.from_env()` is called when the code location loads (definitions.py) and by the command
+line; nothing else looks at `os.environ`, so the full list of knobs is this file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from datetime import date
+
+PREFIX = "OBSERVATOIRE_"
+
+CAPTION_SOURCES = ("demo", "mediatree", "files")
+"""Caption sources known to this code location; other sources extend the tuple."""
+
+PROFILES = ("default", "ome-2024")
+
+_SECRET_WORDS = ("secret", "password", "token", "access_key")
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the project cannot use; the message names it."""
+
+
+def _text(environ: Mapping[str, str], name: str, default: str) -> str:
+    value = environ.get(PREFIX + name, "").strip()
+    return value or default
+
+
+def _optional(environ: Mapping[str, str], name: str) -> str | None:
+    value = environ.get(PREFIX + name, "").strip()
+    return value or None
+
+
+def _integer(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(PREFIX + name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{PREFIX}{name} must be an integer, got {raw!r}") from None
+
+
+def _day(environ: Mapping[str, str], name: str, default: str) -> str:
+    raw = _text(environ, name, default)
+    try:
+        date.fromisoformat(raw)
+    except ValueError:
+        raise SettingsError(f"{PREFIX}{name} must be a date YYYY-MM-DD, got {raw!r}") from None
+    return raw
+
+
+def _scaleway(environ: Mapping[str, str], name: str) -> str | None:
+    """A standard Scaleway variable (`SCW_*`), used as a fallback for object storage settings."""
+    value = environ.get("SCW_" + name, "").strip()
+    return value or None
+
+
+def variable_holding(
+    value: str | None, names: tuple[str, ...], environ: Mapping[str, str] | None = None
+) -> str | None:
+    """Which of `names` holds `value` in the environment, if any.
+
+    Resources bind such a secret as `dagster.EnvVar(name)`, which the Dagster UI shows by name,
+    rather than as a plain string, which it would show in clear.
+    """
+    env = os.environ if environ is None else environ
+    if not value:
+        return None
+    return next((name for name in names if env.get(name, "").strip() == value), None)
+
+
+def _choice(environ: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = _text(environ, name, default)
+    if value not in allowed:
+        raise SettingsError(f"{PREFIX}{name} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Configuration of one deployment; defaults give the embedded local set-up."""
+
+    lake_url: str = "./data/lake"
+    """Where the Parquet lake lives: a local folder, or `s3://bucket/prefix`."""
+    warehouse_path: str = "./data/warehouse.duckdb"
+    """DuckDB file holding one view per lake table, for analysts' SQL."""
+    caption_source: str = "demo"
+    """Which caption source feeds raw_captions (`demo`: generated captions, no network)."""
+    partitions_start: str = "2024-01-01"
+    """First broadcast day of the daily partitions (Europe/Paris)."""
+    window_seconds: int = 20
+    """Width W of a counting window, in seconds (METHODOLOGY §4); must divide 120."""
+    profile: str = "default"
+    """Counting profile: `default`, or `ome-2024` to continue the 2024 reference series."""
+    dictionary_csv: str | None = None
+    """A keyword dictionary CSV replacing the packaged French one."""
+    stop_phrases: str | None = None
+    """A stop-phrase file (one phrase a line) used with `dictionary_csv`."""
+    programme_grid_csv: str | None = None
+    """A programme grid CSV replacing the packaged default grid."""
+    demo_seed: int = 0
+    """Seed of the demo caption generator (same seed, same captions)."""
+    s3_endpoint: str | None = None
+    """Object storage endpoint for an `s3://` lake, e.g. `https://s3.fr-par.scw.cloud`."""
+    s3_region: str | None = None
+    """Object storage region, e.g. `fr-par` (falls back to `SCW_DEFAULT_REGION`)."""
+    s3_access_key: str | None = field(default=None, repr=False)
+    """Object storage access key (falls back to `SCW_ACCESS_KEY`)."""
+    s3_secret_key: str | None = field(default=None, repr=False)
+    """Object storage secret key (falls back to `SCW_SECRET_KEY`); never logged."""
+    alert_webhook_url: str | None = field(default=None, repr=False)
+    """Webhook receiving a JSON alert for every failed run (its URL often holds a token)."""
+    mediatree_url: str | None = None
+    """Caption provider API root (source `mediatree`), e.g. `https://keywords.mediatree.fr`."""
+    mediatree_user: str | None = field(default=None, repr=False)
+    """Caption provider API user name; never logged."""
+    mediatree_password: str | None = field(default=None, repr=False)
+    """Caption provider API password; never logged."""
+    mediatree_query_by: str = "slots"
+    """Query the provider per programme-grid slot (`slots`, with a margin) or per channel-day."""
+    mediatree_on_missing: str = "fail"
+    """A channel-day the provider cannot deliver fails the run (`fail`) or is `record`ed missing."""
+    drop_folder_url: str | None = None
+    """Drop folder of caption files (source `files`): a local folder or `s3://bucket/prefix`."""
+
+    def __post_init__(self) -> None:
+        if self.window_seconds <= 0 or 120 % self.window_seconds:
+            raise SettingsError(
+                f"{PREFIX}WINDOW_SECONDS must divide 120 (e.g. 15, 20, 30), "
+                f"got {self.window_seconds}"
+            )
+        if self.stop_phrases and not self.dictionary_csv:
+            raise SettingsError(
+                f"{PREFIX}STOP_PHRASES is only read together with {PREFIX}DICTIONARY_CSV"
+            )
+        if self.caption_source == "mediatree" and not self.mediatree_url:
+            raise SettingsError(f"{PREFIX}CAPTION_SOURCE=mediatree needs {PREFIX}MEDIATREE_URL")
+        if self.caption_source == "files" and not self.drop_folder_url:
+            raise SettingsError(f"{PREFIX}CAPTION_SOURCE=files needs {PREFIX}DROP_FOLDER")
+
+    @property
+    def partitions_start_date(self) -> date:
+        return date.fromisoformat(self.partitions_start)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from `OBSERVATOIRE_*` variables; unset or empty means the default."""
+        env = os.environ if environ is None else environ
+        defaults = cls()
+        return cls(
+            lake_url=_text(env, "LAKE_URL", defaults.lake_url),
+            warehouse_path=_text(env, "WAREHOUSE_PATH", defaults.warehouse_path),
+            caption_source=_choice(env, "CAPTION_SOURCE", defaults.caption_source, CAPTION_SOURCES),
+            partitions_start=_day(env, "PARTITIONS_START", defaults.partitions_start),
+            window_seconds=_integer(env, "WINDOW_SECONDS", defaults.window_seconds),
+            profile=_choice(env, "PROFILE", defaults.profile, PROFILES),
+            dictionary_csv=_optional(env, "DICTIONARY_CSV"),
+            stop_phrases=_optional(env, "STOP_PHRASES"),
+            programme_grid_csv=_optional(env, "PROGRAMME_GRID_CSV"),
+            demo_seed=_integer(env, "DEMO_SEED", defaults.demo_seed),
+            s3_endpoint=_optional(env, "S3_ENDPOINT"),
+            s3_region=_optional(env, "S3_REGION") or _scaleway(env, "DEFAULT_REGION"),
+            s3_access_key=_optional(env, "S3_ACCESS_KEY") or _scaleway(env, "ACCESS_KEY"),
+            s3_secret_key=_optional(env, "S3_SECRET_KEY") or _scaleway(env, "SECRET_KEY"),
+            alert_webhook_url=_optional(env, "ALERT_WEBHOOK_URL"),
+            mediatree_url=_optional(env, "MEDIATREE_URL"),
+            mediatree_user=_optional(env, "MEDIATREE_USER"),
+            mediatree_password=_optional(env, "MEDIATREE_PASSWORD"),
+            mediatree_query_by=_choice(
+                env, "MEDIATREE_QUERY_BY", defaults.mediatree_query_by, ("slots", "day")
+            ),
+            mediatree_on_missing=_choice(
+                env, "MEDIATREE_ON_MISSING", defaults.mediatree_on_missing, ("fail", "record")
+            ),
+            drop_folder_url=_optional(env, "DROP_FOLDER"),
+        )
+
+    def describe(self) -> dict[str, str]:
+        """Settings as text, for run metadata and logs (holds no secrets)."""
+        return {f.name: str(getattr(self, f.name)) for f in fields(self) if f.repr}

@@ -1,0 +1,137 @@
+"""The code location loads and keeps its shape: asset keys, partitions, backfill policies, jobs,
+schedules. The shape is compared with tests/snapshots/definitions.json; after an intended change,
+rewrite the snapshot with `.venv/bin/python -m tests.test_definitions` and review the diff."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from definitions import build_definitions
+from resources.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAPSHOT = Path(__file__).resolve().parent / "snapshots" / "definitions.json"
+
+
+def _partitions(definition) -> dict | None:
+    if definition is None:
+        return None
+    described = {"type": type(definition).__name__}
+    for name in ("cron_schedule", "timezone", "fmt"):
+        if hasattr(definition, name):
+            described[name] = getattr(definition, name)
+    if hasattr(definition, "start"):
+        described["start"] = definition.start.isoformat()
+    return described
+
+
+def _policy(policy) -> dict | None:
+    if policy is None:
+        return None
+    return {
+        "type": policy.policy_type.value,
+        "max_partitions_per_run": policy.max_partitions_per_run,
+    }
+
+
+def describe(defs) -> dict:
+    """The parts of the code location a change should not move silently."""
+    graph = defs.resolve_asset_graph()
+    assets = {}
+    for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
+        node = graph.get(key)
+        assets[key.to_user_string()] = {
+            "group": node.group_name,
+            "deps": sorted(parent.to_user_string() for parent in node.parent_keys),
+            "partitions": _partitions(node.partitions_def),
+            "backfill_policy": _policy(node.backfill_policy),
+        }
+    schedules = {
+        schedule.name: {
+            "cron": schedule.cron_schedule,
+            "timezone": schedule.execution_timezone,
+            "job": schedule.job_name,
+            "default_status": schedule.default_status.value,
+        }
+        for schedule in sorted(defs.schedules or [], key=lambda s: s.name)
+        for schedule in [defs.resolve_schedule_def(schedule.name)]
+    }
+    jobs = sorted(job.name for job in defs.resolve_all_job_defs() if not job.name.startswith("__"))
+    return {
+        "assets": assets,
+        "jobs": jobs,
+        "schedules": schedules,
+        "sensors": sorted(sensor.name for sensor in defs.sensors or []),
+        "resources": sorted(defs.resources or {}),
+        "executor": defs.executor.name if defs.executor else None,
+    }
+
+
+def default_description() -> dict:
+    return describe(build_definitions(Settings()))
+
+
+def test_definitions_match_the_snapshot():
+    expected = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+    assert default_description() == expected, (
+        "the code location changed shape; if intended, run "
+        "`.venv/bin/python -m tests.test_definitions` and review the snapshot diff"
+    )
+
+
+def test_every_daily_stage_shares_the_paris_partitions_and_month_runs():
+    assets = default_description()["assets"]
+    daily = [name for name, asset in assets.items() if asset["group"] == "daily"]
+    assert set(daily) >= {
+        "raw_captions",
+        "raw_captions_rejected",
+        "theme_segments",
+        "theme_keywords",
+        "time_monitored",
+        "channel_indicators",
+    }
+    for name in daily:
+        assert assets[name]["partitions"]["timezone"] == "Europe/Paris", name
+        assert assets[name]["partitions"]["type"] == "DailyPartitionsDefinition", name
+        assert assets[name]["backfill_policy"] == {
+            "type": "MULTI_RUN",
+            "max_partitions_per_run": 31,
+        }, name
+    for name in ("keyword_dictionary", "channels", "programme_grid"):
+        assert assets[name]["partitions"] is None
+
+
+def test_the_partition_start_comes_from_the_settings():
+    defs = build_definitions(Settings(partitions_start="2025-06-01"))
+    node = defs.resolve_asset_graph().get(next(iter(_keys(defs, "raw_captions"))))
+    assert node.partitions_def.start.date().isoformat() == "2025-06-01"
+
+
+def _keys(defs, name):
+    return [
+        k for k in defs.resolve_asset_graph().get_all_asset_keys() if k.to_user_string() == name
+    ]
+
+
+def test_dagster_definitions_validate_passes(tmp_path):
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "dagster", "definitions", "validate", "-m", "definitions"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Validation successful" in result.stdout + result.stderr
+
+
+if __name__ == "__main__":
+    SNAPSHOT.parent.mkdir(parents=True, exist_ok=True)
+    SNAPSHOT.write_text(json.dumps(default_description(), indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {SNAPSHOT.relative_to(ROOT)}")
