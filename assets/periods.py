@@ -1,0 +1,37 @@
+"""Weekly and monthly partitions of the publication and curation assets (Europe/Paris).
+
+They cover the same broadcast days as the daily partitions, so Dagster maps a week or a month to
+its days; the current month and week are included (partial), so that the latest figures can be
+published and reviewed before the period ends.
+"""
+
+from datetime import date, datetime, timedelta
+
+from dagster import MonthlyPartitionsDefinition, WeeklyPartitionsDefinition
+
+from assets.partitions import TIMEZONE
+
+
+def monthly_partitions(start: str) -> MonthlyPartitionsDefinition:
+    """One partition per calendar month from the month holding `start`, current month included."""
+    first = date.fromisoformat(start).replace(day=1)
+    return MonthlyPartitionsDefinition(
+        start_date=first.isoformat(), timezone=TIMEZONE, end_offset=1
+    )
+
+
+def weekly_partitions(start: str) -> WeeklyPartitionsDefinition:
+    """One partition per week, Monday to Sunday, from the Monday on or before `start`."""
+    day = date.fromisoformat(start)
+    monday = day - timedelta(days=day.weekday())
+    return WeeklyPartitionsDefinition(
+        start_date=monday.isoformat(), timezone=TIMEZONE, day_offset=1, end_offset=1
+    )
+
+
+def period_days(context) -> list[date]:
+    """Every broadcast day of the run's partition (a week or a month), in order."""
+    window = context.partition_time_window
+    first: datetime = window.start
+    last = (window.end - timedelta(hours=1)).date()
+    return [first.date() + timedelta(days=i) for i in range((last - first.date()).days + 1)]

@@ -1,0 +1,94 @@
+"""Failure alerting: every failed run is reported in the logs and, if configured, to a webhook.
+
+Analysts learn that last night's partition did not materialise without watching the UI: the
+sensor writes one alert line (to the sensor's log and to the `observatoire.alerts` logger) and
+POSTs the same alert as JSON to `OBSERVATOIRE_ALERT_WEBHOOK_URL` when it is set.
+"""
+
+import logging
+
+import dagster as dg
+
+from resources.alert_webhook import AlertDeliveryError, AlertWebhook, redacted
+
+_log = logging.getLogger("observatoire.alerts")
+
+PARTITION_TAG = "dagster/partition"
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+BACKFILL_TAG = "dagster/backfill"
+
+
+def _root_message(error) -> str:
+    """The innermost cause (the user's exception), not Dagster's wrapper around it."""
+    while getattr(error, "cause", None) is not None:
+        error = error.cause
+    return error.message.strip().splitlines()[0]
+
+
+def failure_alert(context: dg.RunFailureSensorContext) -> dict[str, object]:
+    """The alert for a failed run: what failed, on which days, the first error, and failed steps."""
+    run = context.dagster_run
+    tags = run.tags or {}
+    if RANGE_START_TAG in tags:
+        days = f"{tags[RANGE_START_TAG]}..{tags.get(RANGE_END_TAG, tags[RANGE_START_TAG])}"
+    else:
+        days = tags.get(PARTITION_TAG)
+    error = context.failure_event.message or "run failed"
+    failed_steps = []
+    try:
+        for event in context.get_step_failure_events():
+            step_error = event.step_failure_data.error if event.step_failure_data else None
+            failed_steps.append(
+                {
+                    "step": event.step_key,
+                    "error": _root_message(step_error) if step_error else event.message,
+                }
+            )
+    except Exception:  # the run storage may be unreachable; the alert still goes out
+        _log.exception("could not read the step failures of run %s", run.run_id)
+    first_error = failed_steps[0]["error"] if failed_steps else error
+    what = f"job {run.job_name}" + (f" for {days}" if days else "")
+    text = f"Observatoire: run {run.run_id[:8]} failed ({what}): {first_error}"
+    return {
+        "event": "run_failure",
+        "text": text,
+        "run_id": run.run_id,
+        "job_name": run.job_name,
+        "partition": days,
+        "backfill_id": tags.get(BACKFILL_TAG),
+        "error": error,
+        "failed_steps": failed_steps,
+    }
+
+
+def build_run_failure_alert_sensor(webhook_url: str | None = None) -> dg.SensorDefinition:
+    """The sensor watching every job of the code location; `webhook_url` comes from Settings."""
+    webhook = AlertWebhook(webhook_url) if webhook_url else None
+
+    @dg.run_failure_sensor(
+        name="run_failure_alert",
+        description=(
+            "Writes an alert for every failed run to the log"
+            + (f" and posts it to {redacted(webhook_url)}" if webhook_url else "")
+            + "."
+        ),
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        minimum_interval_seconds=30,
+    )
+    def run_failure_alert(context: dg.RunFailureSensorContext) -> None:
+        alert = failure_alert(context)
+        context.log.error(str(alert["text"]))
+        _log.error("%s", alert["text"])
+        if webhook is None:
+            return
+        try:
+            status = webhook.send(alert)
+        except AlertDeliveryError as error:
+            # Logged, not raised: a failing tick would be retried and could flood the channel.
+            context.log.error(str(error))
+            _log.error("%s", error)
+            return
+        context.log.info(f"alert posted to {redacted(webhook.url)} (HTTP {status})")
+
+    return run_failure_alert
