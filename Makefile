@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install demo dev test test-fast lint format bench clean validate
+.PHONY: install demo dev rematch test test-fast lint format bench clean validate
 
 $(BIN)/activate:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 1; }
@@ -33,6 +33,13 @@ demo: install $(DAGSTER_HOME)/dagster.yaml
 
 dev: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml
+
+# Re-match a range of days after a dictionary or stop-phrase change: refresh the reference data,
+# then queue a backfill of the `rematch` job (executed by the daemon of `make dev`).
+rematch: install $(DAGSTER_HOME)/dagster.yaml
+	@test -n "$(START)" -a -n "$(END)" || { echo "usage: make rematch START=YYYY-MM-DD END=YYYY-MM-DD"; exit 1; }
+	$(BIN)/dagster job execute -w workspace.yaml -j reference_data
+	$(BIN)/dagster job backfill -w workspace.yaml -j rematch --from $(START) --to $(END) --noprompt
 
 validate: install
 	$(BIN)/dagster definitions validate -w workspace.yaml
