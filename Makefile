@@ -25,10 +25,15 @@ DEMO_DAYS ?= 7
 
 # The last $(DEMO_DAYS) days of demo captions through every asset, on the instance under
 # $(DAGSTER_HOME) (so the runs show in `make dev`): the reference data, then one run for the range.
+DEMO_LOG := $(DAGSTER_HOME)/demo-runs.log
+
 demo: install $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster job execute -m definitions -j reference_data
-	$(BIN)/dagster job execute -m definitions -j daily_stages \
-		--tags "$$($(BIN)/python -m assets.partitions $(DEMO_DAYS))"
+	@echo "Materialising reference data and the last $(DEMO_DAYS) days (run logs: $(DEMO_LOG))"
+	@{ $(BIN)/dagster job execute -m definitions -j reference_data \
+	  && $(BIN)/dagster job execute -m definitions -j daily_stages \
+	       --tags "$$($(BIN)/python -m assets.partitions $(DEMO_DAYS))"; } >$(DEMO_LOG) 2>&1 \
+	  || { tail -n 60 $(DEMO_LOG); echo "demo run failed; full log: $(DEMO_LOG)"; exit 1; }
+	@grep -E "ingest_captions - [0-9-]+:" $(DEMO_LOG) | sed -E 's/.* - ingest_captions - /  /'
 	$(BIN)/observatoire indicators --days $(DEMO_DAYS)
 
 dev: install $(DAGSTER_HOME)/dagster.yaml
