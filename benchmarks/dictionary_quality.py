@@ -6,6 +6,10 @@
   culture, faits divers, health, international news, weather, ads, in caption style) with at
   least one counted window. These texts use ambiguous words on purpose (énergie, transport, vert,
   climat social...), so the figure measures precision honestly.
+- Held-out positives: share of our hand-written caption-style news items (all three crises, all
+  eleven themes) with at least one counted window, and share whose annotated crises are all
+  found (crisis agreement). Positives and negatives carry a `split` field: the dictionary was
+  reviewed on the `tuning` half, the `heldout` half is printed separately as the honest figure.
 - Secondary: agreement with the regex climate flag of the TV news pseudo-chunks (edited web text,
   not captions; the flag is a narrow climate regex, so this is only a sanity figure).
 
@@ -29,6 +33,9 @@ CORPORA = ROOT / ".." / "shared" / "corpora"
 COP15 = CORPORA / "cop15_mediatree" / "chunks.jsonl"
 TV_NEWS = CORPORA / "tv_news_2022_11" / "pseudo_2min_chunks.jsonl"
 NEGATIVES = ROOT / "tests" / "observatoire" / "negatives_fr.jsonl"
+POSITIVES = ROOT / "tests" / "observatoire" / "positives_fr.jsonl"
+SPLITS = ("tuning", "heldout")
+CRISES = ("climat", "biodiversite", "ressources")
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -58,7 +65,7 @@ class Tally:
             self.matched_ids.append(ident)
         else:
             self.missed_ids.append(ident)
-        for crisis in ("climat", "biodiversite", "ressources"):
+        for crisis in CRISES:
             if result.counts[crisis_column(crisis)] >= 1:
                 self.by_crisis[crisis] += 1
         for theme in THEMES:
@@ -93,6 +100,35 @@ def print_tally(tally: Tally, top: int) -> None:
         print(f"    {keyword:45s} {chunks:6d} {tally.keywords[keyword]:7d}")
 
 
+def positives_report(matcher: Matcher, positives: list[dict], split: str, show: int) -> tuple:
+    """Recall and crisis agreement of one half of the annotated positives."""
+    half = [r for r in positives if r["split"] == split]
+    matched = agreeing = 0
+    per_crisis: Counter[str] = Counter()
+    per_crisis_found: Counter[str] = Counter()
+    disagreements = []
+    for record in half:
+        counts = matcher.match_chunk(record["text"], 1_700_000_000).counts
+        found = {c for c in CRISES if counts[crisis_column(c)] >= 1}
+        matched += counts["number_of_keywords"] >= 1
+        agreeing += set(record["crises"]) <= found
+        for crisis in record["crises"]:
+            per_crisis[crisis] += 1
+            per_crisis_found[crisis] += crisis in found
+        if not set(record["crises"]) <= found:
+            disagreements.append((record["id"], record["crises"], sorted(found)))
+    print(f"\n== annotated positives, {split} half: {len(half)} texts")
+    print(f"  with >=1 counted window: {matched} ({matched / len(half):.1%})")
+    print(f"  annotated crises all found: {agreeing} ({agreeing / len(half):.1%})")
+    for crisis in CRISES:
+        total = per_crisis[crisis]
+        if total:
+            print(f"  {crisis:13s} found in {per_crisis_found[crisis]}/{total} annotated texts")
+    for ident, annotated, found in disagreements[:show]:
+        print(f"    {ident:24s} annotated {annotated} found {found}")
+    return matched / len(half), agreeing / len(half)
+
+
 def dictionary_summary(dictionary: KeywordDictionary) -> None:
     per_theme = Counter(e.theme for e in dictionary.entries)
     risky = Counter(e.theme for e in dictionary.entries if e.high_risk)
@@ -110,6 +146,9 @@ def main() -> int:
     parser.add_argument("--dictionary", type=Path, help="CSV dictionary (default: shipped one)")
     parser.add_argument("--top", type=int, default=30, help="keywords listed per corpus")
     parser.add_argument("--show-misses", type=int, default=0, help="COP15 misses to print")
+    parser.add_argument(
+        "--show-disagreements", type=int, default=0, help="positives per half to print"
+    )
     args = parser.parse_args()
 
     shipped = default_dictionary()
@@ -141,6 +180,12 @@ def main() -> int:
     )
     print_tally(false_positives, args.top)
     by_id = {r["id"]: r for r in negatives}
+    negative_rates = {}
+    for split in SPLITS:
+        half = {r["id"] for r in negatives if r.get("split") == split}
+        flagged = sum(ident in half for ident in false_positives.matched_ids)
+        negative_rates[split] = (flagged, len(half))
+        print(f"  {split} half: {flagged}/{len(half)} with a counted window")
     print("  false positives (id, topic, counted keywords):")
     for ident in false_positives.matched_ids:
         found = matcher.match_chunk(by_id[ident]["text"], 1_700_000_000)
@@ -169,6 +214,12 @@ def main() -> int:
             f"{len(climate - flagged)}"
         )
 
+    positives = read_jsonl(POSITIVES)
+    positive_rates = {
+        split: positives_report(matcher, positives, split, args.show_disagreements)
+        for split in SPLITS
+    }
+
     print("\n== summary")
     print(f"  COP15 recall (>=1 window):          {recall.share():.1%}")
     biodiversity = recall.share(recall.by_crisis["biodiversite"])
@@ -177,6 +228,13 @@ def main() -> int:
         f"  negatives false-positive rate:      {false_positives.share():.1%} "
         f"({false_positives.matched}/{false_positives.chunks})"
     )
+    for split in SPLITS:
+        flagged, total = negative_rates[split]
+        recall_share, agreement = positive_rates[split]
+        print(
+            f"  {split:8s} negatives FP {flagged / total:.1%} ({flagged}/{total}); "
+            f"positives recall {recall_share:.1%}, crisis agreement {agreement:.1%}"
+        )
     return 0
 
 
