@@ -27,14 +27,22 @@ from observatoire.lake import Lake
 from resources.lake import LakeResource
 from resources.method import MethodResource
 
+SEGMENT_CHECK_COLUMNS = ["chunk_id", "window_seconds", "number_of_windows", "number_of_keywords"]
 
-def _read(lake: Lake, table: str, days: list[date]) -> tuple[pa.Table | None, list[date]]:
-    """The days present (concatenated) and the days missing from the lake."""
+
+def _read(
+    lake: Lake, table: str, days: list[date], columns: list[str] | None = None
+) -> tuple[pa.Table | None, list[date]]:
+    """The days present (concatenated, only `columns` when given) and the days missing.
+
+    A check reads only the columns its rule looks at: a month of raw_captions with its word
+    lists would take gigabytes, its chunk ids a few megabytes.
+    """
     present = [d for d in days if lake.has_day(table, d)]
     missing = [d for d in days if d not in present]
     if not present:
         return None, missing
-    return lake.read_days(table, present), missing
+    return lake.read_days(table, present, columns), missing
 
 
 def _result(
@@ -102,7 +110,7 @@ def build_asset_checks(
         context: AssetCheckExecutionContext, lake: LakeResource
     ) -> AssetCheckResult:
         days = run_days(context)
-        captions, missing = _read(lake.lake(), "raw_captions", days)
+        captions, missing = _read(lake.lake(), "raw_captions", days, ["chunk_id"])
         if captions is None:
             return _missing_everything("raw_captions", days, AssetCheckSeverity.ERROR)
         outcome = data_quality.duplicate_chunk_ids(captions)
@@ -119,7 +127,7 @@ def build_asset_checks(
     ) -> AssetCheckResult:
         days = run_days(context)
         store = lake.lake()
-        captions, missing = _read(store, "raw_captions", days)
+        captions, missing = _read(store, "raw_captions", days, ["chunk_id"])
         if captions is None:
             return _missing_everything("raw_captions", days, AssetCheckSeverity.WARN)
         rejected, _ = _read(store, "raw_captions_rejected", days)
@@ -139,12 +147,12 @@ def build_asset_checks(
     ) -> AssetCheckResult:
         days = run_days(context)
         store = lake.lake()
-        segments, missing = _read(store, "theme_segments", days)
+        segments, missing = _read(store, "theme_segments", days, SEGMENT_CHECK_COLUMNS)
         if segments is None:
             return _missing_everything("theme_segments", days, AssetCheckSeverity.ERROR)
         present = [d for d in days if d not in missing]
-        captions = store.read_days("raw_captions", present)
-        keywords = store.read_days("theme_keywords", present)
+        captions = store.read_days("raw_captions", present, ["chunk_id"])
+        keywords = store.read_days("theme_keywords", present, ["chunk_id", "counted", "window"])
         outcome = data_quality.segments_consistent(
             captions, segments, keywords, method.window_seconds
         )

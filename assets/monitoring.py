@@ -19,6 +19,8 @@ from observatoire.reference import channels_from_table, grid_from_table
 from resources.lake import LakeResource
 
 GROUP = "daily"
+# What coverage needs of raw_captions: the word lists and texts stay on disk.
+CAPTION_COLUMNS = ["chunk_id", "channel_name", "start"]
 
 
 def build_monitoring_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
@@ -43,7 +45,7 @@ def build_monitoring_asset(partitions: PartitionsDefinition) -> AssetsDefinition
         summary = RunSummary()
         table = None
         for day in run_days(context):
-            captions = store.read_day("raw_captions", day)
+            captions = store.read_day("raw_captions", day, CAPTION_COLUMNS)
             if restricted is not None:
                 wanted = pc.is_in(captions["channel_name"], pa.array(restricted, pa.string()))
                 captions = captions.filter(wanted)

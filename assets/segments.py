@@ -32,6 +32,8 @@ from resources.lake import LakeResource
 from resources.method import MethodResource
 
 GROUP = "daily"
+# What matching needs of raw_captions (channel titles, radio flags and sources stay on disk).
+CAPTION_COLUMNS = ["chunk_id", "channel_name", "start", "day", "plaintext", "srt"]
 
 
 def _only(table: pa.Table, channels: list[str] | None) -> pa.Table:
@@ -84,11 +86,12 @@ def build_segment_assets(
         grid = grid_from_table(
             store.read_table("programme_grid"), channels_from_table(store.read_table("channels"))
         )
+        dictionary_version = dictionary.version  # a content hash: computed once per run
         matcher = Matcher(dictionary, window_seconds=method.window_seconds, profile=method.profile)
         segments_summary, keywords_summary = RunSummary(), RunSummary()
         segments = keywords = None
         for day in run_days(context):
-            captions = _only(store.read_day("raw_captions", day), restricted)
+            captions = _only(store.read_day("raw_captions", day, CAPTION_COLUMNS), restricted)
             result = matcher.match_table(captions)
             segments = replace_channels(
                 stored_day(store, "theme_segments", day, restricted),
@@ -98,8 +101,8 @@ def build_segment_assets(
             keywords = replace_channels(
                 stored_day(store, "theme_keywords", day, restricted), result.keywords, restricted
             )
-            store.write_day("theme_segments", day, _versioned(segments, dictionary.version))
-            store.write_day("theme_keywords", day, _versioned(keywords, dictionary.version))
+            store.write_day("theme_segments", day, _versioned(segments, dictionary_version))
+            store.write_day("theme_keywords", day, _versioned(keywords, dictionary_version))
             segments_summary.add(
                 day,
                 segments["channel_name"].unique().to_pylist(),
@@ -116,7 +119,7 @@ def build_segment_assets(
                 counted=int(pc.sum(keywords["counted"]).as_py() or 0),
             )
         versions = {
-            "dictionary_version": MetadataValue.text(dictionary.version),
+            "dictionary_version": MetadataValue.text(dictionary_version),
             "window_seconds": MetadataValue.int(method.window_seconds),
             "profile": MetadataValue.text(method.profile),
         }

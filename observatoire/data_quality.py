@@ -173,13 +173,21 @@ def segments_consistent(
         if over.num_rows:
             problems.append(f"{over.num_rows} segments count more windows than they have")
     counted = keywords.filter(pc.equal(keywords["counted"], True)).select(["chunk_id", "window"])
-    evidence: dict[str, set[int]] = {}
-    for row in counted.to_pylist():
-        evidence.setdefault(row["chunk_id"], set()).add(row["window"])
+    windows = counted.group_by(["chunk_id", "window"]).aggregate([])
+    per_chunk = windows.group_by("chunk_id").aggregate([("window", "count")])
+    evidence: dict[str, int] = dict(
+        zip(
+            per_chunk["chunk_id"].to_pylist(),
+            per_chunk["window_count"].to_pylist(),
+            strict=True,
+        )
+    )
     mismatched = [
-        (row["chunk_id"], row["number_of_keywords"], len(evidence.get(row["chunk_id"], ())))
-        for row in segments.select(["chunk_id", "number_of_keywords"]).to_pylist()
-        if row["number_of_keywords"] != len(evidence.get(row["chunk_id"], ()))
+        (chunk, stated, evidence.get(chunk, 0))
+        for chunk, stated in zip(
+            segment_ids, segments["number_of_keywords"].to_pylist(), strict=True
+        )
+        if stated != evidence.get(chunk, 0)
     ]
     if mismatched:
         problems.append(f"{len(mismatched)} segments disagree with their keyword evidence")
@@ -193,7 +201,7 @@ def segments_consistent(
         numbers={
             "caption_chunks": len(caption_ids),
             "segments": len(segment_ids),
-            "counted_windows": sum(len(w) for w in evidence.values()),
+            "counted_windows": sum(evidence.values()),
         },
         offending=offending[:SHOWN_ROWS],
     )

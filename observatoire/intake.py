@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from itertools import pairwise
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -23,6 +25,9 @@ from observatoire.records import (
     raw_record_text,
     rejected_rows,
 )
+
+# Beyond this many runs of consecutive rows, sorting copies the table rather than slicing it.
+_MAX_SLICES = 64
 
 
 def _typed(chunks: pa.Table) -> pa.Table:
@@ -44,7 +49,17 @@ def _sorted(table: pa.Table) -> pa.Table:
     )
     if pc.all(ordered).as_py():
         return table
-    return table.sort_by([("channel_name", "ascending"), ("start", "ascending")])
+    order = pc.sort_indices(table, [("channel_name", "ascending"), ("start", "ascending")])
+    # Typed chunks arrive in order with a few parsed items to slot in: the result is a handful
+    # of runs of consecutive rows, taken as zero-copy slices instead of copying every word list.
+    rows = order.to_numpy()
+    breaks = np.flatnonzero(np.diff(rows) != 1) + 1
+    if len(breaks) > _MAX_SLICES:
+        return table.take(order)
+    bounds = [0, *breaks.tolist(), len(rows)]
+    return pa.concat_tables(
+        [table.slice(int(rows[low]), high - low) for low, high in pairwise(bounds)]
+    )
 
 
 def _outside_day(table: pa.Table, day: date) -> pa.Table:

@@ -247,16 +247,18 @@ class Lake:
                 _write_local_atomically(Path(path), table)
             return
         sink = io.BytesIO()
-        pq.write_table(table, sink, compression=PARQUET_COMPRESSION)
+        pq.write_table(table, sink, **parquet_options(table.schema))
         payload = sink.getvalue()
         with self._storage_errors(action), self.filesystem.open_output_stream(path) as out:
             out.write(payload)
 
-    def _read(self, path: str, missing: str, action: str) -> pa.Table:
+    def _read(
+        self, path: str, missing: str, action: str, columns: Sequence[str] | None = None
+    ) -> pa.Table:
         with self._storage_errors(action):
             try:
                 with self.filesystem.open_input_file(path) as source:
-                    return pq.read_table(source)
+                    return pq.read_table(source, columns=None if columns is None else list(columns))
             except FileNotFoundError:
                 pass
         raise LakeMissingError(f"{missing} is not in the lake ({self.describe()})")
@@ -269,20 +271,27 @@ class Lake:
         self._write(path, data, f"write {table} for {_day_text(day)}")
         return path
 
-    def read_day(self, table: str, day: date) -> pa.Table:
-        """The stored day; LakeMissingError names the table and day when it was never written."""
+    def read_day(self, table: str, day: date, columns: Sequence[str] | None = None) -> pa.Table:
+        """The stored day; LakeMissingError names the table and day when it was never written.
+
+        `columns` reads only those columns (all by default): the word lists of raw_captions are
+        most of its size and most stages never look at them.
+        """
         return self._read(
             self.day_path(table, day),
             missing=f"{table} for day {_day_text(day)}",
             action=f"read {table} for {_day_text(day)}",
+            columns=columns,
         )
 
     def has_day(self, table: str, day: date) -> bool:
         return self._exists(self.day_path(table, day), f"look up {table} for {_day_text(day)}")
 
-    def read_days(self, table: str, days: Iterable[date]) -> pa.Table:
+    def read_days(
+        self, table: str, days: Iterable[date], columns: Sequence[str] | None = None
+    ) -> pa.Table:
         """Several days concatenated in the order given; every day must exist."""
-        parts = [self.read_day(table, day) for day in days]
+        parts = [self.read_day(table, day, columns) for day in days]
         if not parts:
             return pa.table({})
         return pa.concat_tables(parts, promote_options="default")
@@ -369,6 +378,35 @@ class Lake:
             )
 
 
+def _leaf_columns(field: pa.Field, prefix: str = "") -> Iterator[tuple[str, pa.DataType]]:
+    """Parquet column paths (`srt.list.element.text`) and types of a field's leaves."""
+    if pa.types.is_struct(field.type):
+        for child in field.type:
+            yield from _leaf_columns(child, f"{prefix}{field.name}.")
+    elif pa.types.is_list(field.type) or pa.types.is_large_list(field.type):
+        element = field.type.value_field.with_name("element")
+        yield from _leaf_columns(element, f"{prefix}{field.name}.list.")
+    else:
+        yield f"{prefix}{field.name}", field.type
+
+
+def parquet_options(schema: pa.Schema) -> dict[str, object]:
+    """How the lake writes Parquet: zstd; dictionary encoding for text columns only (channel
+    names, words), since numbers such as word times are nearly all distinct and a dictionary
+    only costs time; statistics for top-level plain columns only, the ones a reader can prune
+    files on. A day of raw captions is written about a quarter faster and read faster.
+    """
+    leaves = [leaf for field in schema for leaf in _leaf_columns(field)]
+    text = (pa.string(), pa.large_string(), pa.binary(), pa.large_binary())
+    return {
+        "compression": PARQUET_COMPRESSION,
+        "use_dictionary": [
+            path for path, type_ in leaves if type_ in text or pa.types.is_dictionary(type_)
+        ],
+        "write_statistics": [f.name for f in schema if not pa.types.is_nested(f.type)],
+    }
+
+
 def _write_local_atomically(destination: Path, table: pa.Table) -> None:
     """Write beside the destination under a hidden name, flush to disk, then rename over it.
 
@@ -379,7 +417,7 @@ def _write_local_atomically(destination: Path, table: pa.Table) -> None:
     temporary = destination.parent / f".{destination.name}.{uuid.uuid4().hex}.tmp"
     try:
         with open(temporary, "wb") as handle:
-            pq.write_table(table, handle, compression=PARQUET_COMPRESSION)
+            pq.write_table(table, handle, **parquet_options(table.schema))
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, destination)

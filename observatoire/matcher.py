@@ -14,11 +14,11 @@ is written `number_of_keywords_theme_<name>`, so that no column means two things
 
 from __future__ import annotations
 
-import difflib
 import gc
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Final, NamedTuple
 
 import ahocorasick
@@ -27,8 +27,9 @@ import pyarrow as pa
 
 from observatoire.counting import CHUNK_SECONDS, count_windows, number_of_windows, windows_of
 from observatoire.dictionary import KeywordDictionary
-from observatoire.text import PROFILES, keyword_variants, normalize, word_tokens
+from observatoire.text import PROFILES, keyword_variants, normalize
 from observatoire.themes import CAUSAL_LINKS, CRISES, THEMES
+from observatoire.word_timing import BatchWordTimes, align_token_times
 
 # An excerpt shows the keyword with five words either side (when the text has them).
 EXCERPT_TOKENS: Final = 5
@@ -342,22 +343,23 @@ class Matcher:
         row: int,
         plaintext: str,
         start: int,
-        srt: Sequence[Mapping] | pa.ListScalar | None,
+        timer: Callable[[str], Sequence[int] | None] | None,
         found: list[_Span],
     ) -> tuple[str, str]:
         """Normalised text and timing of one chunk; its keyword spans are appended to `found`.
 
-        The word list is read only when the chunk holds an occurrence to time.
+        `timer` gives the time of each token of the normalised text from the chunk's word list
+        (None without a word list); it is called only when the chunk holds an occurrence to time.
         """
-        timing = "srt" if srt else "estimated"
+        timing = "srt" if timer is not None else "estimated"
         text = normalize(plaintext)
         haystack = f" {text} "
         spans = self._spans(haystack) if text else []
         if not spans:
             return text, timing
-        times: list[int] | None = None
-        if srt:
-            times = align_token_times(text.split(" "), *_word_list(srt))
+        times: Sequence[int] | None = None
+        if timer is not None:
+            times = timer(text)
             if times is None:
                 timing = "estimated"
         if times is None:
@@ -371,7 +373,7 @@ class Matcher:
         else:
             for token, negative_count, form, first, end in spans:
                 excerpt = _excerpt(haystack, first, end)
-                found.append((row, form, token, -negative_count, times[token], excerpt))
+                found.append((row, form, token, -negative_count, int(times[token]), excerpt))
         return text, timing
 
     def _occurrences(self, found: list[_Span], starts_ms: np.ndarray) -> _Occurrences:
@@ -416,7 +418,8 @@ class Matcher:
             plaintext = " ".join(word or "" for word in _word_list(srt)[0])
         start = int(start)
         found: list[_Span] = []
-        text, timing = self._collect(0, plaintext or "", start, srt, found)
+        timer = partial(_times_from_word_list, *_word_list(srt)) if srt else None
+        text, timing = self._collect(0, plaintext or "", start, timer, found)
         result = self._occurrences(found, np.array([start * 1000], np.int64))
         occurrences = []
         for span, sense_id, window, counted in zip(
@@ -468,19 +471,19 @@ class Matcher:
         srt_column = captions.column("srt") if "srt" in captions.column_names else None
         if srt_column is not None and srt_column.null_count == n:
             srt_column = None
-        srt_present = srt_column.is_valid().to_pylist() if srt_column is not None else None
+        word_times = BatchWordTimes(srt_column) if srt_column is not None else None
 
         timings: list[str] = []
         found: list[_Span] = []
         with _collector_paused():
             for i in range(n):
                 plaintext = texts[i] or ""
-                srt = None
-                if srt_present is not None and srt_present[i]:
-                    srt = srt_column[i]  # type: ignore[index]
+                timer = None
+                if word_times is not None and word_times.has_words(i):
+                    timer = partial(word_times.token_times, i)
                     if not plaintext:
-                        plaintext = " ".join(word or "" for word in _word_list(srt)[0])
-                timings.append(self._collect(i, plaintext, start_values[i], srt, found)[1])
+                        plaintext = " ".join(word_times.words(i))
+                timings.append(self._collect(i, plaintext, start_values[i], timer, found)[1])
         starts_ms = np.array(start_values, np.int64) * 1000
         result = self._occurrences(found, starts_ms)
 
@@ -573,40 +576,6 @@ def _word_list(srt: Sequence[Mapping] | pa.ListScalar) -> tuple[list[str], list[
     return [str(word.get("text") or "") for word in srt], [int(word["cts_in_ms"]) for word in srt]
 
 
-def align_token_times(
-    tokens: Sequence[str], words: Sequence[str | None], times: Sequence[int]
-) -> list[int] | None:
-    """The `cts_in_ms` of each normalised chunk token, found in the word list (`srt`) given as
-    its words and their times.
-
-    Each word is normalised like the text (`<unk>` gives no token, `l'eau` two). When both
-    token sequences agree (the usual case) times map one to one; otherwise they are aligned on
-    their longest common blocks and a token without a counterpart takes the time of the closest
-    aligned token before it (after it at the very beginning). None when nothing aligns.
-    """
-    srt_tokens: list[str] = []
-    srt_times: list[int] = []
-    for word, time_ms in zip(words, times, strict=True):
-        pieces = word_tokens(word or "")
-        if len(pieces) == 1:
-            srt_tokens.append(pieces[0])
-            srt_times.append(time_ms)
-        elif pieces:
-            srt_tokens.extend(pieces)
-            srt_times.extend([time_ms] * len(pieces))
-    if srt_tokens == tokens:
-        return srt_times
-    aligned: list[int | None] = [None] * len(tokens)
-    matcher = difflib.SequenceMatcher(None, tokens, srt_tokens, autojunk=False)
-    for a, b, size in matcher.get_matching_blocks():
-        aligned[a : a + size] = srt_times[b : b + size]
-    first_known = next((t for t in aligned if t is not None), None)
-    if first_known is None:
-        return None
-    filled: list[int] = []
-    last = first_known
-    for t in aligned:
-        if t is not None:
-            last = t
-        filled.append(last)
-    return filled
+def _times_from_word_list(words: list[str], times: list[int], text: str) -> list[int] | None:
+    """Time of each token of a normalised text, from one chunk's word list."""
+    return align_token_times(text.split(" "), words, times)

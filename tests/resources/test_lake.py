@@ -82,6 +82,44 @@ def test_days_lists_partitions_in_order_and_read_days_concatenates(lake: Lake) -
     assert lake.tables() == ["channels", "theme_segments"]
 
 
+def test_reading_some_columns_leaves_the_others_on_disk(lake: Lake) -> None:
+    lake.write_day("raw_captions", DAY_1, captions(DAY_1, 4))
+    lake.write_day("raw_captions", DAY_2, captions(DAY_2, 2))
+
+    one = lake.read_day("raw_captions", DAY_1, columns=["chunk_id", "day"])
+    assert one.column_names == ["chunk_id", "day"]
+    assert one.equals(captions(DAY_1, 4).select(["chunk_id", "day"]))
+    both = lake.read_days("raw_captions", [DAY_1, DAY_2], columns=["channel_name"])
+    assert both.column_names == ["channel_name"]
+    assert both.num_rows == 6
+
+
+def test_words_keep_a_dictionary_and_only_top_level_columns_carry_statistics(
+    tmp_path: Path,
+) -> None:
+    word = pa.struct([("cts_in_ms", pa.int64()), ("text", pa.string())])
+    table = captions(DAY_1, 3).append_column(
+        "srt",
+        pa.array(
+            [[{"cts_in_ms": 1000 * i + j, "text": "eau"} for j in range(4)] for i in range(3)]
+        ).cast(pa.list_(word)),
+    )
+    lake = Lake(str(tmp_path / "lake"))
+    path = lake.write_day("raw_captions", DAY_1, table)
+
+    assert lake.read_day("raw_captions", DAY_1).equals(table)
+    group = pq.ParquetFile(path).metadata.row_group(0)
+    columns = {group.column(i).path_in_schema: group.column(i) for i in range(group.num_columns)}
+    assert set(columns) == {
+        "chunk_id", "channel_name", "day", "plaintext", "srt.list.element.cts_in_ms",
+        "srt.list.element.text",
+    }  # fmt: skip
+    dictionary = {path for path, column in columns.items() if column.has_dictionary_page}
+    assert dictionary == {"chunk_id", "channel_name", "plaintext", "srt.list.element.text"}
+    with_statistics = {path for path, column in columns.items() if column.is_stats_set}
+    assert with_statistics == {"chunk_id", "channel_name", "day", "plaintext"}
+
+
 def test_missing_day_error_names_table_and_day(lake: Lake) -> None:
     lake.write_day("raw_captions", DAY_1, captions(DAY_1, 1))
     with pytest.raises(LakeMissingError, match=r"raw_captions for day 2024-03-31"):
