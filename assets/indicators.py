@@ -1,5 +1,6 @@
 """channel_indicators[day]: environmental minutes and share of airtime per channel and day."""
 
+import duckdb
 import pyarrow as pa
 from dagster import (
     AssetExecutionContext,
@@ -19,6 +20,7 @@ from observatoire.partial_days import replace_channels
 from observatoire.reference import table_version
 from resources.lake import LakeResource
 from resources.method import MethodResource
+from resources.warehouse import WarehouseResource
 
 GROUP = "daily"
 
@@ -39,6 +41,7 @@ def build_indicator_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
         config: DailyRunConfig,
         lake: LakeResource,
         method: MethodResource,
+        warehouse: WarehouseResource,
     ) -> MaterializeResult:
         store = lake.lake()
         _, restricted = run_channels(store, config)
@@ -63,6 +66,7 @@ def build_indicator_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
             written.append(table)
             summary.add(day, table["channel_name"].unique().to_pylist(), rows=table.num_rows)
         shares = channel_summary(pa.concat_tables(written))
+        _refresh_warehouse(context, warehouse)
         return MaterializeResult(
             metadata={
                 **summary.metadata("rows"),
@@ -74,6 +78,22 @@ def build_indicator_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
         )
 
     return channel_indicators
+
+
+def _refresh_warehouse(context: AssetExecutionContext, warehouse: WarehouseResource) -> None:
+    """Keep the analysts' DuckDB file in step with the lake at the end of the daily chain.
+
+    Views read the lake through globs, so once a table has its view new days show up by
+    themselves; a refresh that finds the file locked by another run can safely be skipped.
+    """
+    if not warehouse.lake.lake().is_local:
+        return
+    try:
+        views = warehouse.refresh()
+    except duckdb.IOException as exc:
+        context.log.warning(f"warehouse views not refreshed (file busy): {exc}")
+        return
+    context.log.info(f"warehouse {warehouse.path}: views {', '.join(views)}")
 
 
 def _number(value: object) -> float:

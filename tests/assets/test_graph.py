@@ -4,8 +4,10 @@ captions, a Parquet lake in a temporary folder and a DuckDB warehouse over it.""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import duckdb
 import pyarrow.compute as pc
 import pytest
 from dagster import DagsterInstance, build_schedule_context
@@ -183,6 +185,23 @@ def test_the_duckdb_views_return_the_lake_rows(graph, one_day):
         pc.sum(indicators["env_minutes"]).as_py() / pc.sum(indicators["covered_minutes"]).as_py()
     )
     assert share == pytest.approx(expected)
+
+
+def test_the_run_leaves_views_an_analyst_can_open_read_only(graph, one_day):
+    defs, instance, _lake, settings = graph
+    _, tables = one_day
+    Path(settings.warehouse_path).unlink(missing_ok=True)
+    run_daily(defs, instance, partition_key=DAY.isoformat())
+    # The daily chain refreshed the DuckDB file itself: a plain read-only connection, as the
+    # duckdb command line would open it, sees the stored views without any set-up.
+    connection = duckdb.connect(settings.warehouse_path, read_only=True)
+    try:
+        [(count,)] = connection.execute(
+            f"SELECT count(*) FROM channel_indicators WHERE day = DATE '{DAY}'"
+        ).fetchall()
+    finally:
+        connection.close()
+    assert count == tables["channel_indicators"].num_rows > 0
 
 
 @pytest.mark.parametrize(
