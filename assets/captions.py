@@ -21,9 +21,10 @@ from assets.partitions import (
     run_channels,
     run_days,
     stored_day,
+    write_channels_day,
 )
 from observatoire.intake import captions_of_day
-from observatoire.partial_days import merge_rejected, replace_channels
+from observatoire.partial_days import merge_rejected
 from resources.captions import CaptionSource
 from resources.lake import LakeResource
 
@@ -73,15 +74,12 @@ def build_caption_assets(partitions: PartitionsDefinition) -> AssetsDefinition:
                 pre_rejected=fetch.pre_rejected,
                 channels=channels,
             )
-            table = replace_channels(
-                stored_day(store, "raw_captions", day, restricted), parsed.table, restricted
-            )
+            table = write_channels_day(store, "raw_captions", day, parsed.table, restricted)
             rejected = merge_rejected(
                 stored_day(store, "raw_captions_rejected", day, restricted),
                 parsed.rejected,
                 partial=restricted is not None,
             )
-            store.write_day("raw_captions", day, table)
             store.write_day("raw_captions_rejected", day, rejected)
             missing.extend(f"{day} {channel}: {reason}" for channel, reason in fetch.missing)
             summary.add(

@@ -82,6 +82,22 @@ def _missing_everything(table: str, days: list[date], severity: AssetCheckSeveri
     return _result(outcome, severity, days, days)
 
 
+def _check_days(
+    context: AssetCheckExecutionContext,
+    lake: Lake,
+    table: str,
+    rule: Callable[[pa.Table], QualityOutcome],
+    severity: AssetCheckSeverity,
+    columns: list[str] | None = None,
+) -> AssetCheckResult:
+    """A rule over one table's checked days; days missing from the lake fail the check."""
+    days = run_days(context)
+    checked, missing = _read(lake, table, days, columns)
+    if checked is None:
+        return _missing_everything(table, days, severity)
+    return _result(rule(checked), severity, days, missing)
+
+
 def build_asset_checks(
     partitions_def: PartitionsDefinition,
     *,
@@ -109,12 +125,14 @@ def build_asset_checks(
     def raw_captions_unique_chunk_ids(
         context: AssetCheckExecutionContext, lake: LakeResource
     ) -> AssetCheckResult:
-        days = run_days(context)
-        captions, missing = _read(lake.lake(), "raw_captions", days, ["chunk_id"])
-        if captions is None:
-            return _missing_everything("raw_captions", days, AssetCheckSeverity.ERROR)
-        outcome = data_quality.duplicate_chunk_ids(captions)
-        return _result(outcome, AssetCheckSeverity.ERROR, days, missing)
+        return _check_days(
+            context,
+            lake.lake(),
+            "raw_captions",
+            data_quality.duplicate_chunk_ids,
+            AssetCheckSeverity.ERROR,
+            ["chunk_id"],
+        )
 
     @daily_check(
         "raw_captions",
@@ -167,12 +185,13 @@ def build_asset_checks(
     def time_monitored_coverage(
         context: AssetCheckExecutionContext, lake: LakeResource
     ) -> AssetCheckResult:
-        days = run_days(context)
-        monitored, missing = _read(lake.lake(), "time_monitored", days)
-        if monitored is None:
-            return _missing_everything("time_monitored", days, AssetCheckSeverity.WARN)
-        outcome = data_quality.low_coverage(monitored, min_coverage)
-        return _result(outcome, AssetCheckSeverity.WARN, days, missing)
+        return _check_days(
+            context,
+            lake.lake(),
+            "time_monitored",
+            lambda monitored: data_quality.low_coverage(monitored, min_coverage),
+            AssetCheckSeverity.WARN,
+        )
 
     @daily_check(
         "time_monitored",
@@ -183,12 +202,13 @@ def build_asset_checks(
     def time_monitored_captions_have_grid(
         context: AssetCheckExecutionContext, lake: LakeResource
     ) -> AssetCheckResult:
-        days = run_days(context)
-        monitored, missing = _read(lake.lake(), "time_monitored", days)
-        if monitored is None:
-            return _missing_everything("time_monitored", days, AssetCheckSeverity.ERROR)
-        outcome = data_quality.captions_without_grid(monitored)
-        return _result(outcome, AssetCheckSeverity.ERROR, days, missing)
+        return _check_days(
+            context,
+            lake.lake(),
+            "time_monitored",
+            data_quality.captions_without_grid,
+            AssetCheckSeverity.ERROR,
+        )
 
     @daily_check(
         "channel_indicators",
@@ -198,12 +218,13 @@ def build_asset_checks(
     def channel_indicators_shares(
         context: AssetCheckExecutionContext, lake: LakeResource
     ) -> AssetCheckResult:
-        days = run_days(context)
-        indicators, missing = _read(lake.lake(), "channel_indicators", days)
-        if indicators is None:
-            return _missing_everything("channel_indicators", days, AssetCheckSeverity.ERROR)
-        outcome = data_quality.shares_out_of_range(indicators)
-        return _result(outcome, AssetCheckSeverity.ERROR, days, missing)
+        return _check_days(
+            context,
+            lake.lake(),
+            "channel_indicators",
+            data_quality.shares_out_of_range,
+            AssetCheckSeverity.ERROR,
+        )
 
     @daily_check(
         "channel_indicators",
@@ -214,12 +235,15 @@ def build_asset_checks(
     def channel_indicators_current_dictionary(
         context: AssetCheckExecutionContext, lake: LakeResource, method: MethodResource
     ) -> AssetCheckResult:
-        days = run_days(context)
-        indicators, missing = _read(lake.lake(), "channel_indicators", days)
-        if indicators is None:
-            return _missing_everything("channel_indicators", days, AssetCheckSeverity.WARN)
-        outcome = data_quality.dictionary_version_current(indicators, method.dictionary().version)
-        return _result(outcome, AssetCheckSeverity.WARN, days, missing)
+        return _check_days(
+            context,
+            lake.lake(),
+            "channel_indicators",
+            lambda indicators: data_quality.dictionary_version_current(
+                indicators, method.dictionary().version
+            ),
+            AssetCheckSeverity.WARN,
+        )
 
     return [
         raw_captions_unique_chunk_ids,

@@ -12,11 +12,17 @@ from dagster import (
 )
 
 from assets.metadata import RunSummary
-from assets.partitions import BACKFILL_POLICY, DailyRunConfig, run_channels, run_days, stored_day
+from assets.partitions import (
+    BACKFILL_POLICY,
+    DailyRunConfig,
+    run_channels,
+    run_days,
+    write_channels_day,
+)
 from observatoire import METHODOLOGY_VERSION
 from observatoire.indicator_table import channel_summary, format_markdown
 from observatoire.indicators import channel_indicators as compute_indicators
-from observatoire.partial_days import replace_channels
+from observatoire.partial_days import only_channels
 from observatoire.reference import table_version
 from resources.lake import LakeResource
 from resources.method import MethodResource
@@ -54,14 +60,9 @@ def build_indicator_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
             fresh = compute_indicators(
                 segments, store.read_day("time_monitored", day), method.window_seconds, version
             )
-            if restricted is not None:
-                fresh = fresh.filter(
-                    [name in restricted for name in fresh["channel_name"].to_pylist()]
-                )
-            table = replace_channels(
-                stored_day(store, "channel_indicators", day, restricted), fresh, restricted
+            table = write_channels_day(
+                store, "channel_indicators", day, only_channels(fresh, restricted), restricted
             )
-            store.write_day("channel_indicators", day, table)
             versions.add(version)
             written.append(table)
             summary.add(day, table["channel_name"].unique().to_pylist(), rows=table.num_rows)

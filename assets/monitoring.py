@@ -1,6 +1,5 @@
 """time_monitored[day]: per channel, the grid minutes in scope and the minutes captions covered."""
 
-import pyarrow as pa
 import pyarrow.compute as pc
 from dagster import (
     AssetExecutionContext,
@@ -11,10 +10,16 @@ from dagster import (
 )
 
 from assets.metadata import RunSummary, preview
-from assets.partitions import BACKFILL_POLICY, DailyRunConfig, run_channels, run_days, stored_day
+from assets.partitions import (
+    BACKFILL_POLICY,
+    DailyRunConfig,
+    run_channels,
+    run_days,
+    write_channels_day,
+)
 from observatoire import METHODOLOGY_VERSION
 from observatoire.grid import time_monitored as monitored_minutes
-from observatoire.partial_days import replace_channels
+from observatoire.partial_days import only_channels
 from observatoire.reference import channels_from_table, grid_from_table
 from resources.lake import LakeResource
 
@@ -45,15 +50,11 @@ def build_monitoring_asset(partitions: PartitionsDefinition) -> AssetsDefinition
         summary = RunSummary()
         table = None
         for day in run_days(context):
-            captions = store.read_day("raw_captions", day, CAPTION_COLUMNS)
-            if restricted is not None:
-                wanted = pc.is_in(captions["channel_name"], pa.array(restricted, pa.string()))
-                captions = captions.filter(wanted)
-            fresh = monitored_minutes(grid, captions, day, channels)
-            table = replace_channels(
-                stored_day(store, "time_monitored", day, restricted), fresh, restricted
+            captions = only_channels(
+                store.read_day("raw_captions", day, CAPTION_COLUMNS), restricted
             )
-            store.write_day("time_monitored", day, table)
+            fresh = monitored_minutes(grid, captions, day, channels)
+            table = write_channels_day(store, "time_monitored", day, fresh, restricted)
             gaps = pc.sum(pc.less(pc.fill_null(table["coverage"], 1.0), 1.0)).as_py() or 0
             summary.add(
                 day,

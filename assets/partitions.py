@@ -18,6 +18,7 @@ from dagster import (
 from pydantic import Field
 
 from observatoire.lake import Lake, LakeMissingError
+from observatoire.partial_days import replace_channels
 from observatoire.reference import channels_from_table
 
 TIMEZONE = "Europe/Paris"
@@ -82,6 +83,16 @@ def stored_day(lake: Lake, table: str, day: date, restricted: list[str] | None) 
     if restricted is None or not lake.has_day(table, day):
         return None
     return lake.read_day(table, day)
+
+
+def write_channels_day(
+    lake: Lake, table: str, day: date, fresh: pa.Table, restricted: list[str] | None
+) -> pa.Table:
+    """Store a day computed for the run's channels and return what was stored: the whole day on
+    a full run, else those channels' rows put in place of theirs in the stored day."""
+    stored = replace_channels(stored_day(lake, table, day, restricted), fresh, restricted)
+    lake.write_day(table, day, stored)
+    return stored
 
 
 def last_days(count: int, today: date | None = None) -> tuple[date, date]:

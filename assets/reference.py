@@ -5,9 +5,10 @@ dictionary file shows the asset as changed in the UI) and as its data version (o
 every downstream partition shows as stale until it is re-matched, which is a backfill).
 """
 
+import pyarrow as pa
 from dagster import AssetsDefinition, DataVersion, MaterializeResult, MetadataValue, asset
 
-from assets.metadata import preview
+from assets.metadata import PREVIEW_ROWS, preview
 from observatoire.reference import (
     channels_reference_table,
     channels_version,
@@ -35,6 +36,27 @@ def _versions(method: MethodResource) -> dict[str, str | None]:
     return versions
 
 
+def _stored(
+    lake: LakeResource,
+    name: str,
+    table: pa.Table,
+    version: str,
+    metadata: dict[str, MetadataValue],
+    preview_columns: list[str],
+    preview_rows: int = PREVIEW_ROWS,
+) -> MaterializeResult:
+    """Write a reference table to the lake; its content version becomes the data version."""
+    path = lake.lake().write_table(name, table)
+    return MaterializeResult(
+        data_version=DataVersion(version),
+        metadata={
+            **metadata,
+            "path": MetadataValue.path(path),
+            "preview": preview(table, preview_columns, rows=preview_rows),
+        },
+    )
+
+
 def build_reference_assets(method: MethodResource) -> list[AssetsDefinition]:
     versions = _versions(method)
 
@@ -48,11 +70,13 @@ def build_reference_assets(method: MethodResource) -> list[AssetsDefinition]:
     def keyword_dictionary(lake: LakeResource, method: MethodResource) -> MaterializeResult:
         dictionary = method.dictionary()
         table = dictionary_table(dictionary)
-        path = lake.lake().write_table("keyword_dictionary", table)
         per_theme = table.group_by("theme").aggregate([("keyword", "count")]).to_pylist()
-        return MaterializeResult(
-            data_version=DataVersion(dictionary.version),
-            metadata={
+        return _stored(
+            lake,
+            "keyword_dictionary",
+            table,
+            dictionary.version,
+            {
                 "dictionary_version": MetadataValue.text(dictionary.version),
                 "entries": MetadataValue.int(len(dictionary)),
                 "high_risk_entries": MetadataValue.int(
@@ -62,9 +86,8 @@ def build_reference_assets(method: MethodResource) -> list[AssetsDefinition]:
                 "entries_per_theme": MetadataValue.json(
                     {row["theme"]: row["keyword_count"] for row in per_theme}
                 ),
-                "path": MetadataValue.path(path),
-                "preview": preview(table, ["keyword", "theme", "crisis", "high_risk", "category"]),
             },
+            ["keyword", "theme", "crisis", "high_risk", "category"],
         )
 
     @asset(
@@ -75,19 +98,20 @@ def build_reference_assets(method: MethodResource) -> list[AssetsDefinition]:
     )
     def channels(lake: LakeResource, method: MethodResource) -> MaterializeResult:
         channel_list = method.channels()
-        table = channels_reference_table(channel_list)
-        path = lake.lake().write_table("channels", table)
         version = channels_version(channel_list)
-        return MaterializeResult(
-            data_version=DataVersion(version),
-            metadata={
+        return _stored(
+            lake,
+            "channels",
+            channels_reference_table(channel_list),
+            version,
+            {
                 "channels_version": MetadataValue.text(version),
                 "channels": MetadataValue.int(len(channel_list)),
                 "radio": MetadataValue.int(sum(c.radio for c in channel_list)),
                 "all_news": MetadataValue.int(sum(c.all_news for c in channel_list)),
-                "path": MetadataValue.path(path),
-                "preview": preview(table, ["name", "title", "radio", "all_news"], rows=20),
             },
+            ["name", "title", "radio", "all_news"],
+            preview_rows=20,
         )
 
     @asset(
@@ -99,18 +123,18 @@ def build_reference_assets(method: MethodResource) -> list[AssetsDefinition]:
     def programme_grid(lake: LakeResource, method: MethodResource) -> MaterializeResult:
         grid = method.grid()
         table = grid_table(grid)
-        path = lake.lake().write_table("programme_grid", table)
-        return MaterializeResult(
-            data_version=DataVersion(grid.version),
-            metadata={
+        return _stored(
+            lake,
+            "programme_grid",
+            table,
+            grid.version,
+            {
                 "grid_version": MetadataValue.text(grid.version),
                 "rows": MetadataValue.int(table.num_rows),
                 "channels": MetadataValue.int(len(grid.channels)),
-                "path": MetadataValue.path(path),
-                "preview": preview(
-                    table, ["channel", "weekdays", "start", "end", "programme_name"], rows=10
-                ),
             },
+            ["channel", "weekdays", "start", "end", "programme_name"],
+            preview_rows=10,
         )
 
     return [keyword_dictionary, channels, programme_grid]

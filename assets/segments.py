@@ -21,7 +21,7 @@ from assets.partitions import BACKFILL_POLICY, DailyRunConfig, run_channels, run
 from observatoire import METHODOLOGY_VERSION
 from observatoire.grid import assign_programmes
 from observatoire.matcher import Matcher
-from observatoire.partial_days import replace_channels
+from observatoire.partial_days import only_channels, replace_channels
 from observatoire.reference import (
     VERSION_KEY,
     channels_from_table,
@@ -34,12 +34,6 @@ from resources.method import MethodResource
 GROUP = "daily"
 # What matching needs of raw_captions (channel titles, radio flags and sources stay on disk).
 CAPTION_COLUMNS = ["chunk_id", "channel_name", "start", "day", "plaintext", "srt"]
-
-
-def _only(table: pa.Table, channels: list[str] | None) -> pa.Table:
-    if channels is None:
-        return table
-    return table.filter(pc.is_in(table["channel_name"], pa.array(channels, pa.string())))
 
 
 def _versioned(table: pa.Table, dictionary_version: str) -> pa.Table:
@@ -91,7 +85,9 @@ def build_segment_assets(
         segments_summary, keywords_summary = RunSummary(), RunSummary()
         segments = keywords = None
         for day in run_days(context):
-            captions = _only(store.read_day("raw_captions", day, CAPTION_COLUMNS), restricted)
+            captions = only_channels(
+                store.read_day("raw_captions", day, CAPTION_COLUMNS), restricted
+            )
             result = matcher.match_table(captions)
             segments = replace_channels(
                 stored_day(store, "theme_segments", day, restricted),

@@ -474,6 +474,11 @@ class ProgrammeGrid:
         text = resources.files("observatoire").joinpath("data/programme_grid.csv")
         return cls.from_text(text.read_text("utf-8"), "programme_grid.csv")
 
+    @classmethod
+    def from_csv_or_default(cls, path: str | Path | None) -> ProgrammeGrid:
+        """The grid CSV a deployment configured, else the packaged grid."""
+        return cls.from_csv(path) if path else cls.default()
+
     def to_arrow(self) -> pa.Table:
         rows = self._rows
         return pa.Table.from_pydict(

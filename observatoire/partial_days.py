@@ -13,6 +13,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 
+def only_channels(table: pa.Table, channels: Sequence[str] | None) -> pa.Table:
+    """The rows of `channels` (every row when the run covers every channel)."""
+    if channels is None:
+        return table
+    return table.filter(pc.is_in(table["channel_name"], pa.array(list(channels), pa.string())))
+
+
 def replace_channels(
     stored: pa.Table | None, fresh: pa.Table, channels: Sequence[str] | None
 ) -> pa.Table:

@@ -73,11 +73,7 @@ class DemoCaptionSource(CaptionSource):
 
     def grid(self) -> ProgrammeGrid:
         if self._grid is None:
-            self._grid = (
-                ProgrammeGrid.from_csv(self.programme_grid_csv)
-                if self.programme_grid_csv
-                else ProgrammeGrid.default()
-            )
+            self._grid = ProgrammeGrid.from_csv_or_default(self.programme_grid_csv)
         return self._grid
 
     def fetch_day(self, day: date, channels: Sequence[str]) -> CaptionFetch:

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Literal
+from datetime import date, datetime, time, timedelta
+from typing import Literal
 
 from dagster import Failure, MetadataValue, get_dagster_logger
 from pydantic import Field, PrivateAttr
 
+from observatoire.grid import ProgrammeGrid
 from observatoire.records import PARIS, broadcast_day
 from resources.captions import CaptionFetch, CaptionSource
 from resources.mediatree_client import (
@@ -46,14 +47,6 @@ def day_bounds(day: date) -> tuple[int, int]:
     start = datetime.combine(day, time(0), tzinfo=PARIS)
     end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=PARIS)
     return int(start.timestamp()), int(end.timestamp()) - 1
-
-
-def _epoch(value: Any) -> int:
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return int(value.timestamp())
-    return int(value)
 
 
 def query_windows(
@@ -98,7 +91,7 @@ class MediatreeCaptionSource(CaptionSource):
     retry_after_max_seconds: float = 300.0
     programme_grid_csv: str | None = None
 
-    _grid: Any = PrivateAttr(default=None)
+    _grid: ProgrammeGrid | None = PrivateAttr(default=None)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MediatreeCaptionSource:
@@ -167,20 +160,12 @@ class MediatreeCaptionSource(CaptionSource):
         """The inclusive epoch-second ranges queried for one channel and day."""
         if self.query_by == "day":
             return [day_bounds(day)]
-        slots = [
-            (_epoch(s.start_utc), _epoch(s.end_utc)) for s in self.grid().slots_on(channel, day)
-        ]
+        slots = [(low, high) for low, high, _, _ in self.grid().slot_bounds(channel, day)]
         return query_windows(slots, day, self.slot_margin_seconds)
 
-    def grid(self) -> Any:
+    def grid(self) -> ProgrammeGrid:
         if self._grid is None:
-            from observatoire.grid import ProgrammeGrid
-
-            self._grid = (
-                ProgrammeGrid.from_csv(self.programme_grid_csv)
-                if self.programme_grid_csv
-                else ProgrammeGrid.default()
-            )
+            self._grid = ProgrammeGrid.from_csv_or_default(self.programme_grid_csv)
         return self._grid
 
     def client(self, logger: logging.Logger | None = None) -> MediatreeClient:

@@ -57,6 +57,21 @@ class PostgresServer:
         connection.autocommit = True
         return connection
 
+    def create_database(self, name: str) -> None:
+        self._administer(f'CREATE DATABASE "{name}"')
+
+    def drop_database(self, name: str) -> None:
+        """Drop the database even while sessions are still connected to it."""
+        self._administer(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def _administer(self, statement: str) -> None:
+        admin = self.connect()
+        try:
+            with admin.cursor() as cursor:
+                cursor.execute(statement)
+        finally:
+            admin.close()
+
 
 @dataclass(frozen=True)
 class PostgresDatabase:
@@ -219,21 +234,11 @@ def postgres_server() -> Iterator[PostgresServer]:
 def postgres_db(postgres_server: PostgresServer) -> Iterator[PostgresDatabase]:
     """A fresh, empty database on the session's server, dropped after the test."""
     name = f"test_{uuid.uuid4().hex[:12]}"
-    admin = postgres_server.connect()
-    try:
-        with admin.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        admin.close()
+    postgres_server.create_database(name)
     try:
         yield PostgresDatabase(server=postgres_server, name=name)
     finally:
-        admin = postgres_server.connect()
-        try:
-            with admin.cursor() as cursor:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            admin.close()
+        postgres_server.drop_database(name)
 
 
 # ------------------------------------------------------------------------------ S3 (moto)

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from definitions import build_definitions
+from observatoire.lake import DAILY_TABLES, REFERENCE_TABLES
 from resources.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,14 +87,7 @@ def test_definitions_match_the_snapshot():
 def test_every_daily_stage_shares_the_paris_partitions_and_month_runs():
     assets = default_description()["assets"]
     daily = [name for name, asset in assets.items() if asset["group"] == "daily"]
-    assert set(daily) >= {
-        "raw_captions",
-        "raw_captions_rejected",
-        "theme_segments",
-        "theme_keywords",
-        "time_monitored",
-        "channel_indicators",
-    }
+    assert set(daily) >= set(DAILY_TABLES)
     for name in daily:
         assert assets[name]["partitions"]["timezone"] == "Europe/Paris", name
         assert assets[name]["partitions"]["type"] == "DailyPartitionsDefinition", name
@@ -101,7 +95,7 @@ def test_every_daily_stage_shares_the_paris_partitions_and_month_runs():
             "type": "MULTI_RUN",
             "max_partitions_per_run": 31,
         }, name
-    for name in ("keyword_dictionary", "channels", "programme_grid"):
+    for name in REFERENCE_TABLES:
         assert assets[name]["partitions"] is None
 
 

@@ -14,21 +14,13 @@ from dagster import DagsterInstance, build_schedule_context
 
 from assets.partitions import range_tags
 from definitions import build_definitions
-from observatoire.lake import Lake
+from observatoire.lake import DAILY_TABLES, Lake
 from resources.settings import Settings
 from resources.warehouse import WarehouseResource
 from sensors.schedules import DAILY_JOB, REFERENCE_JOB
 
 PARIS = ZoneInfo("Europe/Paris")
 DAY = date(2024, 3, 5)
-DAILY_TABLES = (
-    "raw_captions",
-    "raw_captions_rejected",
-    "theme_segments",
-    "theme_keywords",
-    "time_monitored",
-    "channel_indicators",
-)
 
 
 @pytest.fixture(scope="module")

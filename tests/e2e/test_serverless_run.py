@@ -137,10 +137,7 @@ def deployment(
 ) -> Iterator[Deployment]:
     home = tmp_path_factory.mktemp("dagster_home")
     database = PostgresDatabase(server=postgres_server, name=f"e2e_{uuid.uuid4().hex[:12]}")
-    admin = postgres_server.connect()
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{database.name}"')
-    admin.close()
+    postgres_server.create_database(database.name)
     bucket = s3_server.create_bucket()
 
     # What production gives the daemon and every job definition (see job-definitions.json).
@@ -218,10 +215,7 @@ def deployment(
                 instance.dispose()
     if s3_server.running:
         s3_server.delete_bucket(bucket.name)
-    admin = postgres_server.connect()
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{database.name}" WITH (FORCE)')
-    admin.close()
+    postgres_server.drop_database(database.name)
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from resources.provider_api import MediatreeCaptionSource
+
 
 @dataclass
 class Fault:
@@ -295,3 +297,18 @@ def shifted_items(
             item["channel"] = dict(channel)
         items.append(item)
     return items
+
+
+def source_for(fake: FakeMediatree, **options: Any) -> MediatreeCaptionSource:
+    """The provider API source speaking to ``fake``, with short timeouts and no back-off waits
+    so that a failure shows within a test; credentials only when given (else the settings')."""
+    defaults: dict[str, Any] = dict(
+        base_url=fake.base_url,
+        page_size=100,
+        connect_timeout_seconds=1.0,
+        read_timeout_seconds=2.0,
+        max_attempts=3,
+        backoff_initial_seconds=0.0,
+        backoff_max_seconds=0.0,
+    )
+    return MediatreeCaptionSource(**{**defaults, **options})

@@ -13,7 +13,7 @@ from observatoire.grid import ProgrammeGrid
 from observatoire.records import broadcast_day, parse_items
 from resources.provider_api import MediatreeCaptionSource, day_bounds, query_windows
 from resources.settings import Settings, SettingsError
-from tests.fakes.mediatree import FakeMediatree, running_fake, shifted_items
+from tests.fakes.mediatree import FakeMediatree, running_fake, shifted_items, source_for
 
 DAY = date(2024, 2, 10)
 FIRST, LAST = day_bounds(DAY)
@@ -32,18 +32,8 @@ def fake() -> Iterator[FakeMediatree]:
 
 
 def source(fake: FakeMediatree, **options) -> MediatreeCaptionSource:
-    defaults = dict(
-        base_url=fake.base_url,
-        username=fake.username,
-        password=fake.password,
-        page_size=50,
-        connect_timeout_seconds=1.0,
-        read_timeout_seconds=2.0,
-        max_attempts=3,
-        backoff_initial_seconds=0.0,
-        backoff_max_seconds=0.0,
-    )
-    return MediatreeCaptionSource(**{**defaults, **options})
+    defaults = dict(username=fake.username, password=fake.password, page_size=50)
+    return source_for(fake, **{**defaults, **options})
 
 
 def test_day_bounds_follow_paris_days_including_dst_changes() -> None:

@@ -22,8 +22,7 @@ from observatoire.grid import ProgrammeGrid, channels_table, default_channels
 from observatoire.lake import Lake
 from resources.caption_files import FileCaptionSource
 from resources.lake import LakeResource
-from resources.provider_api import MediatreeCaptionSource
-from tests.fakes.mediatree import FakeMediatree, running_fake
+from tests.fakes.mediatree import FakeMediatree, running_fake, source_for
 
 DAY = date(2024, 2, 10)
 CHANNELS = ("france2", "tf1", "france-inter")
@@ -49,19 +48,6 @@ def lake_with_channels(path: Path) -> Lake:
         "channels", channels_table([c for c in default_channels() if c.name in CHANNELS])
     )
     return lake
-
-
-def api_source(fake: FakeMediatree, **options) -> MediatreeCaptionSource:
-    return MediatreeCaptionSource(
-        base_url=fake.base_url,
-        page_size=100,
-        connect_timeout_seconds=1.0,
-        read_timeout_seconds=2.0,
-        max_attempts=3,
-        backoff_initial_seconds=0.0,
-        backoff_max_seconds=0.0,
-        **options,
-    )
 
 
 def run(lake: Lake, source, instance: DagsterInstance | None = None):
@@ -90,7 +76,7 @@ def test_same_captions_from_the_api_and_from_files_give_the_same_day(
     fake.inject("status", status=429, retry_after="0", channel="tf1")
 
     api_lake = lake_with_channels(tmp_path / "api-lake")
-    api_result = run(api_lake, api_source(fake))
+    api_result = run(api_lake, source_for(fake))
 
     drop = tmp_path / "drop" / DAY.isoformat()
     drop.mkdir(parents=True)
@@ -131,7 +117,7 @@ def test_a_channel_the_api_cannot_deliver_fails_the_run_naming_it(
 ) -> None:
     fake.inject("status", status=500, channel="tf1", times=None)
     lake = lake_with_channels(tmp_path / "lake")
-    source = api_source(fake, username=fake.username, password=fake.password)
+    source = source_for(fake, username=fake.username, password=fake.password)
     with pytest.raises(Exception, match="channel tf1"):
         run(lake, source)
     assert not lake.has_day("raw_captions", DAY)
@@ -142,7 +128,7 @@ def test_a_missing_channel_can_be_recorded_in_the_output_metadata(
 ) -> None:
     fake.inject("malformed", channel="tf1", times=None)
     lake = lake_with_channels(tmp_path / "lake")
-    source = api_source(fake, username=fake.username, password=fake.password, on_missing="record")
+    source = source_for(fake, username=fake.username, password=fake.password, on_missing="record")
     result = run(lake, source)
 
     assert result.success

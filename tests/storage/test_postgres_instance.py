@@ -131,14 +131,22 @@ def test_runs_and_materialisations_are_stored_in_postgres(
         connection.close()
 
 
-def test_production_yaml_runs_on_postgres_with_every_secret_from_the_environment(
-    postgres_db: PostgresDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def production_home(
+    tmp_path: Path, postgres_db: PostgresDatabase, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """A DAGSTER_HOME holding deploy/scaleway/dagster.yaml, its database variables set."""
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(REPO / "deploy" / "scaleway" / "dagster.yaml", home / "dagster.yaml")
     for name, value in postgres_db.environ.items():
         monkeypatch.setenv(name, value)
+    return home
+
+
+def test_production_yaml_runs_on_postgres_with_every_secret_from_the_environment(
+    postgres_db: PostgresDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = production_home(tmp_path, postgres_db, monkeypatch)
     monkeypatch.setenv("SCW_ACCESS_KEY", "SCWXXXXXXXXXXXXXXXXX")
     monkeypatch.setenv("SCW_SECRET_KEY", "11111111-1111-1111-1111-111111111111")
     monkeypatch.setenv("SCW_DEFAULT_PROJECT_ID", "22222222-2222-2222-2222-222222222222")
@@ -182,11 +190,7 @@ def test_sslmode_comes_from_the_environment(
     postgres_db: PostgresDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """PGSSLMODE=require is honoured: this loopback server has no TLS, so connecting must fail."""
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(REPO / "deploy" / "scaleway" / "dagster.yaml", home / "dagster.yaml")
-    for name, value in postgres_db.environ.items():
-        monkeypatch.setenv(name, value)
+    home = production_home(tmp_path, postgres_db, monkeypatch)
     url = production_database_url(home)
     assert url.startswith("postgresql+psycopg2://") and "sslmode" not in url
 

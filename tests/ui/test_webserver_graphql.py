@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from observatoire.lake import DAILY_TABLES
 from tests.chromium import ARTIFACTS, dump_dom, png_size, screenshot
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
@@ -28,14 +29,6 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 STARTUP_SECONDS = 180
 RUN_SECONDS = 300
-DAILY_ASSETS = (
-    "raw_captions",
-    "raw_captions_rejected",
-    "theme_segments",
-    "theme_keywords",
-    "time_monitored",
-    "channel_indicators",
-)
 
 WORKSPACE = """
 query {
@@ -246,7 +239,7 @@ def materialised(dagster: Dagster) -> dict[str, object]:
     launched = dagster.graphql(
         LAUNCH_BACKFILL,
         params={
-            "assetSelection": [{"path": [name]} for name in DAILY_ASSETS],
+            "assetSelection": [{"path": [name]} for name in DAILY_TABLES],
             "partitionNames": days,
             "title": "three days",
         },
