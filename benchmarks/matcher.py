@@ -100,7 +100,8 @@ def baseline_regexes(dictionary: KeywordDictionary) -> list[tuple[str, str, re.P
 
 
 def scan_automaton(dictionary: KeywordDictionary) -> ahocorasick.Automaton:
-    """An automaton with the matcher's patterns, to time the normalise-and-scan floor alone."""
+    """An automaton with the matcher's patterns, to time the normalise-and-scan floor alone:
+    every chunk normalised, then one pass over all of them joined, as the matcher scans."""
     automaton = ahocorasick.Automaton()
     for entry in dictionary.entries:
         for form in keyword_variants(normalize(entry.keyword)):
@@ -204,7 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     automaton = scan_automaton(dictionary)
     scan = Timing(
-        lambda: [list(automaton.iter(f" {normalize(text)} ")) for text in texts], args.repeat
+        lambda: list(automaton.iter(" " + "  ".join(normalize(text) for text in texts) + " ")),
+        args.repeat,
     )
     scan_wall, scan_cpu = scan.rates(n)
     print(

@@ -28,10 +28,18 @@ _IRREGULAR_CHARACTERS: Final = (
     + "\u2028\u2029\u202f\u205f\u3000"
 )
 _IRREGULAR: Final = re.compile("[" + re.escape(_IRREGULAR_CHARACTERS) + "]")
-_PUNCTUATION: Final = re.compile(r"[.,;:!?\"«»“”()\[\]{}/\\|…]")
+# Text made of Latin-1 characters only (most French captions) is in NFC already, and its
+# lowercase, apostrophes and separators are a byte-for-byte mapping: one `bytes.translate`.
+_LATIN1_CANONICAL: Final = bytes(
+    ord(" ") if char in _IRREGULAR_CHARACTERS
+    else ord("'") if char in _APOSTROPHES
+    else ord(char.lower())
+    for char in map(chr, range(256))
+)  # fmt: skip
 # `l'eau` -> `l' eau`: the provider writes elisions split, so the split form is canonical.
 _ELISION: Final = re.compile(r"'(?=[^\s'])")
 UNKNOWN_WORD: Final = "<unk>"
+_SPACED_UNKNOWN_WORD: Final = f" {UNKNOWN_WORD} "
 
 # Function words never take an inflection: `de` must not become `des`, `la` not `las`.
 FUNCTION_WORDS: Final = frozenset(
@@ -50,26 +58,41 @@ def normalize(text: str) -> str:
     """Canonical caption form: NFC, lowercase, `'` apostrophes, split elisions, no `<unk>`.
 
     The result is a single-space-separated sequence of tokens, without leading or trailing
-    space, so that `" " + result + " "` delimits every token by spaces. Caption text seldom
-    holds separators other than single spaces, so they are searched for before any rewrite.
+    space, so that `" " + result + " "` delimits every token by spaces. Punctuation and any
+    whitespace become spaces first; runs of spaces are collapsed only when the text has some.
     """
     if not text:
         return ""
+    try:
+        latin1 = text.encode("latin-1")
+    except UnicodeEncodeError:
+        text = _canonical_characters(text)
+    else:
+        text = latin1.translate(_LATIN1_CANONICAL).decode("latin-1")
+    if UNKNOWN_WORD in text:
+        # Runs of `<unk>` are common; removing them with their spaces leaves single spaces.
+        text = f" {text} "
+        while _SPACED_UNKNOWN_WORD in text:
+            text = text.replace(_SPACED_UNKNOWN_WORD, " ")
+        if UNKNOWN_WORD in text:
+            text = text.replace(UNKNOWN_WORD, " ")
+    if "'" in text:
+        text = _ELISION.sub("' ", text)
+    text = text.strip(" ")
+    if "  " in text:
+        return " ".join(text.split())
+    return text
+
+
+def _canonical_characters(text: str) -> str:
+    """NFC, lowercase, `'` apostrophes and a space for every separator, in any script."""
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
     text = text.lower()
     for apostrophe in _APOSTROPHES:
         if apostrophe in text:
             text = text.replace(apostrophe, "'")
-    if UNKNOWN_WORD in text:
-        text = text.replace(f" {UNKNOWN_WORD} ", " ")
-        if UNKNOWN_WORD in text:
-            text = text.replace(UNKNOWN_WORD, " ")
-    if "'" in text:
-        text = _ELISION.sub("' ", text)
-    if "  " in text or text[0] == " " or text[-1] == " " or _IRREGULAR.search(text) is not None:
-        text = " ".join(_PUNCTUATION.sub(" ", text).split())
-    return text
+    return _IRREGULAR.sub(" ", text)
 
 
 def tokenize(text: str) -> list[str]:

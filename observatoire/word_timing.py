@@ -71,9 +71,10 @@ def _aligned_on_blocks(
 class BatchWordTimes:
     """Token times of every chunk of a table, from its `srt` column, computed in bulk.
 
-    `has_words(row)` says whether the chunk has a non-empty word list; `token_times(row, text)`
-    gives the time of each token of the chunk's normalised text (an array indexable by token),
-    or None when nothing aligns; `words(row)` gives the raw word texts.
+    `has_words(row)` (`present` for all rows) says whether the chunk has a non-empty word
+    list; `token_times(row, text)` gives the time of each token of the chunk's normalised text
+    (an array indexable by token), or None when nothing aligns; `words(row)` gives the raw
+    word texts.
     """
 
     def __init__(self, srt: pa.Array | pa.ChunkedArray) -> None:
@@ -113,6 +114,11 @@ class BatchWordTimes:
 
     def has_words(self, row: int) -> bool:
         return bool(self._present[row])
+
+    @property
+    def present(self) -> np.ndarray:
+        """`has_words` of every row, as a boolean array."""
+        return self._present
 
     def words(self, row: int) -> list[str]:
         low, high = self._word_offsets[row], self._word_offsets[row + 1]

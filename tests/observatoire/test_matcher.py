@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from observatoire.counting import count_windows, number_of_windows, promote, window_of
 from observatoire.dictionary import KeywordDictionary, KeywordEntry
 from observatoire.matcher import (
+    _SCAN_BATCH_ROWS,
     COUNTER_COLUMNS,
     KEYWORD_SCHEMA,
     SEGMENT_SCHEMA,
@@ -585,6 +586,56 @@ def test_excerpt_shows_five_words_either_side_of_the_keyword() -> None:
     tail = " ".join(words[30:]) + " forêts tropicales"
     (at_end,) = matcher.match_chunk(tail, START).occurrences
     assert at_end.excerpt == " ".join([*words[-5:], "forêts", "tropicales"])
+
+
+def test_excerpt_keeps_only_whole_words_within_reach_of_the_keyword() -> None:
+    matcher = Matcher(dictionary(("forêt", BIODIVERSITY)))
+    before, after = ["a" * 40] * 10, ["b" * 40] * 10
+    (occurrence,) = matcher.match_chunk(" ".join([*before, "forêt", *after]), START).occurrences
+    # 150 characters either side hold three whole 40-letter words, not five
+    assert occurrence.excerpt == " ".join([*before[-3:], "forêt", *after[:3]])
+
+
+def test_match_table_agrees_with_match_chunk_across_scan_batches() -> None:
+    matcher = Matcher(
+        dictionary(
+            ("climat", CLIMATE, True),
+            ("énergie", CLIMATE, True),
+            ("énergie verte", CLIMATE),
+            ("forêt", BIODIVERSITY),
+            ("forêt tropicale", BIODIVERSITY),
+            stop_phrases=("verte et bleue", "météo climat"),
+        )
+    )
+    texts = [
+        "la forêt tropicale brûle",
+        "énergie verte et bleue pour le climat",
+        "la météo climat de ce soir",
+        "<unk> <unk>",
+        "forêts forêt tropicale forêts",
+        "rien à signaler",
+        "énergie verte",
+    ]
+    rows = _SCAN_BATCH_ROWS + 20
+    items = [item("tf1", START + 120 * i, texts[i % len(texts)]) for i in range(rows)]
+    items[_SCAN_BATCH_ROWS - 1]["plaintext"] = "le climat et la forêt"
+    items[_SCAN_BATCH_ROWS]["plaintext"] = "forêt tropicale et énergie verte"
+    table = captions_table(items)
+    result = matcher.match_table(table)
+    evidence: dict[str, list[tuple]] = {}
+    for k in result.keywords.to_pylist():
+        evidence.setdefault(k["chunk_id"], []).append(
+            (k["keyword"], k["theme"], k["t_ms"], k["counted"], k["token_index"], k["excerpt"])
+        )
+    segments = result.segments.to_pylist()
+    assert len(segments) == rows
+    for segment, record in zip(segments, table.to_pylist(), strict=True):
+        match = matcher.match_chunk(record["plaintext"], int(record["start"].timestamp()))
+        assert {c: segment[c] for c in COUNTER_COLUMNS} == dict(match.counts)
+        assert evidence.get(record["chunk_id"], []) == [
+            (o.keyword, o.theme, o.t_ms, o.counted, o.token_index, o.excerpt)
+            for o in match.occurrences
+        ]
 
 
 def test_real_corpus_chunks_all_match_the_packaged_dictionary_consistently() -> None:

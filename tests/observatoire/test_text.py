@@ -5,6 +5,8 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from observatoire.text import (
     MAX_VARIANTS_PER_KEYWORD,
@@ -36,6 +38,25 @@ def test_unknown_words_are_removed_without_gluing_neighbours() -> None:
     assert normalize("<unk> la <unk> forêt <unk>") == "la forêt"
     assert normalize("forêt<unk>amazonienne") == "forêt amazonienne"
     assert normalize("<unk>") == ""
+
+
+def test_runs_of_unknown_words_leave_single_spaces() -> None:
+    assert normalize("<unk> <unk> <unk> le <unk> <unk> climat <unk> <unk>") == "le climat"
+    assert normalize("l'<unk> <unk>'eau") == "l' ' eau"
+
+
+# Latin-1 text takes a byte-mapping shortcut; any other character sends the whole text through
+# the general path. Both must give the same tokens.
+_LATIN1_PIECES = st.sampled_from(
+    [chr(code) for code in range(256)] + ["<unk>", " <unk> ", "'", "l'", " ", "  ", "É", "e"]
+)
+
+
+@given(st.lists(_LATIN1_PIECES, max_size=24).map("".join))
+def test_latin1_text_normalises_as_in_the_general_path(text: str) -> None:
+    expected = " ".join(token for token in (normalize(text), "œuvre") if token)
+    assert normalize(text + " Œuvre") == expected
+    assert normalize(text + "\u2003Œuvre") == expected
 
 
 def test_whitespace_is_collapsed_and_punctuation_separates_words() -> None:
