@@ -9,6 +9,7 @@ from datetime import date
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from observatoire.commands.lake_option import add_lake_argument, open_lake
 from observatoire.evidence import DEFAULT_WINDOW_SECONDS, channel_day_evidence, format_evidence
 from observatoire.lake import Lake, LakeMissingError
 
@@ -25,16 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--channel", required=True, help="channel name, e.g. france2")
     parser.add_argument("--date", required=True, type=date.fromisoformat, help="YYYY-MM-DD")
-    parser.add_argument(
-        "--lake", default=None, help="lake URL or path (default: the configured lake)"
-    )
+    add_lake_argument(parser)
     parser.set_defaults(run=run)
-
-
-def _default_lake_url() -> str:
-    from resources.settings import Settings
-
-    return Settings.from_env().lake_url
 
 
 def _channel_row(table: pa.Table, channel: str) -> dict | None:
@@ -50,7 +43,7 @@ def _optional_day(lake: Lake, table: str, day: date) -> pa.Table | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    lake = Lake(args.lake or _default_lake_url())
+    lake = open_lake(args)
     day: date = args.date
     try:
         keywords = lake.read_day("theme_keywords", day)

@@ -8,8 +8,9 @@ from datetime import date
 
 import pyarrow as pa
 
+from observatoire.commands.lake_option import add_lake_argument, open_lake
 from observatoire.indicator_table import channel_summary, format_text
-from observatoire.lake import DEFAULT_LAKE_URL, Lake, LakeError
+from observatoire.lake import LakeError
 
 TABLE = "channel_indicators"
 
@@ -24,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "the last 7 days present in the lake."
         ),
     )
-    parser.add_argument("--lake", default=DEFAULT_LAKE_URL, help="lake folder or s3:// URL")
+    add_lake_argument(parser)
     parser.add_argument("--days", type=int, help="the last N days present (default 7)")
     parser.add_argument("--start", type=date.fromisoformat, help="first day, YYYY-MM-DD")
     parser.add_argument("--end", type=date.fromisoformat, help="last day, YYYY-MM-DD")
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace, out=None) -> int:
         print("use either --days or --start/--end", file=sys.stderr)
         return 2
     try:
-        lake = Lake(args.lake)
+        lake = open_lake(args)
         days = chosen_days(lake.days(TABLE), args)
         if not days:
             print(
