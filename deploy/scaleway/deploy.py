@@ -77,7 +77,8 @@ def check_plain_names(environment: Mapping[str, str], where: str) -> None:
         raise DeployError(f"{where}: {', '.join(secret_like)} must be Secret Manager secrets")
     reserved = sorted(n for n in environment if n.upper().startswith(RESERVED_PREFIX))
     if reserved:
-        raise DeployError(f"{where}: {', '.join(reserved)} use the reserved prefix {RESERVED_PREFIX}")
+        names = ", ".join(reserved)
+        raise DeployError(f"{where}: {names} use the reserved prefix {RESERVED_PREFIX}")
 
 
 def ensure_secrets(
