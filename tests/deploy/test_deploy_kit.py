@@ -18,7 +18,7 @@ import re
 import shlex
 import shutil
 import subprocess
-from contextlib import redirect_stdout
+from contextlib import redirect_stderr, redirect_stdout
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
@@ -28,6 +28,7 @@ import yaml
 from dagster._config import process_config, resolve_to_config_type
 from dagster._core.instance.config import dagster_instance_config
 
+from observatoire.run_sizing import HEADROOM, RunWork, estimated_peak_mb
 from resources.scaleway_launcher import EXECUTE_RUN_COMMAND, ScalewayJobsRunLauncher
 from tests.fakes.scaleway_jobs import ACCESS_KEY, PROJECT_ID, SECRET_KEY, FakeScalewayJobs
 
@@ -141,10 +142,10 @@ def production_environ() -> dict[str, str]:
         "DAGSTER_PG_DB": "dagster",
         "DAGSTER_PG_USER": "dagster",
         "DAGSTER_PG_PASSWORD": "secret",
-        "SCW_ACCESS_KEY": ACCESS_KEY,
-        "SCW_SECRET_KEY": SECRET_KEY,
-        "SCW_DEFAULT_PROJECT_ID": PROJECT_ID,
-        "SCW_DEFAULT_REGION": "fr-par",
+        "OBSERVATOIRE_JOBS_ACCESS_KEY": ACCESS_KEY,
+        "OBSERVATOIRE_JOBS_SECRET_KEY": SECRET_KEY,
+        "OBSERVATOIRE_JOBS_PROJECT_ID": PROJECT_ID,
+        "OBSERVATOIRE_JOBS_REGION": "fr-par",
         "OBSERVATOIRE_JOB_DEFINITION_SMALL": "11111111-0000-4000-8000-000000000001",
         "OBSERVATOIRE_JOB_DEFINITION_LARGE": "11111111-0000-4000-8000-000000000002",
     }
@@ -186,14 +187,39 @@ def test_job_definitions_match_the_launcher() -> None:
     assert spec["startup_command"] == list(EXECUTE_RUN_COMMAND)
     small, large = spec["tiers"]["small"], spec["tiers"]["large"]
     assert small["memory_limit"] < large["memory_limit"]
-    assert small["cpu_limit"] < large["cpu_limit"]
+    # Steps run in process on one thread: a second vCPU would be billed idle.
+    assert small["cpu_limit"] == large["cpu_limit"] == 1000
+    # The smallest tier holds a normal day with the sizing headroom; the largest a 31-day run.
+    assert small["memory_limit"] >= estimated_peak_mb(RunWork(1, 18)) * HEADROOM
+    assert large["memory_limit"] >= estimated_peak_mb(RunWork(31, 18)) * HEADROOM
     # The job's container finds the instance (PostgreSQL) where the image puts dagster.yaml.
     assert spec["environment"]["DAGSTER_HOME"] == "/opt/dagster/home"
     assert "ENV" in DOCKERFILE.read_text() and "DAGSTER_HOME=/opt/dagster/home" in (
         DOCKERFILE.read_text()
     )
-    needed = {"DAGSTER_PG_HOST", "DAGSTER_PG_PASSWORD", "SCW_ACCESS_KEY", "SCW_SECRET_KEY"}
-    assert needed <= set(spec["environment_from_deployer"])
+    assert "DAGSTER_PG_HOST" in spec["environment_from_deployer"]
+    # Job runs get the database, the provider and the lake's own key, all as secrets; neither
+    # the deploy key nor any SCW_ variable.
+    assert set(spec["secrets"]) == {
+        "DAGSTER_PG_PASSWORD",
+        "OBSERVATOIRE_MEDIATREE_USER",
+        "OBSERVATOIRE_MEDIATREE_PASSWORD",
+        "OBSERVATOIRE_S3_ACCESS_KEY",
+        "OBSERVATOIRE_S3_SECRET_KEY",
+    }
+    plain = [*spec["environment"], *spec["environment_from_deployer"]]
+    assert not [name for name in [*plain, *spec["secrets"]] if name.startswith("SCW_")]
+    deploy.check_plain_names(dict.fromkeys(plain, "x"), "spec")
+
+
+def test_launcher_and_containers_avoid_reserved_scaleway_names() -> None:
+    text = DAGSTER_YAML.read_text()
+    assert not re.findall(r"env: SCW_", text)
+    deploy = load_deploy_script()
+    with pytest.raises(deploy.DeployError, match="reserved"):
+        deploy.check_plain_names({"SCW_DEFAULT_REGION": "x"}, "container environment")
+    with pytest.raises(deploy.DeployError, match="Secret Manager"):
+        deploy.check_plain_names({"DAGSTER_PG_PASSWORD": "x"}, "container environment")
 
 
 @pytest.mark.parametrize(
@@ -244,17 +270,31 @@ def test_hours_schedule_opens_and_closes_on_time_all_year() -> None:
         day += timedelta(days=1)
 
 
+SECRET_VALUES = {
+    "DAGSTER_PG_PASSWORD": "pg-password-value",
+    "OBSERVATOIRE_MEDIATREE_USER": "provider-user-value",
+    "OBSERVATOIRE_MEDIATREE_PASSWORD": "provider-password-value",
+    "OBSERVATOIRE_S3_ACCESS_KEY": "SCWLAKEONLYLAKEONLY0",
+    "OBSERVATOIRE_S3_SECRET_KEY": "lake-secret-key-value",
+}
+
+
 def test_deploy_script_creates_then_updates_job_definitions(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     deploy = load_deploy_script()
     spec = json.loads(JOB_SPEC.read_text())
     with FakeScalewayJobs() as fake:
+        # The deployer holds the deploy key in the SDK's variables, the rest in its own.
         monkeypatch.setenv("SCW_API_URL", fake.url)
-        for name, value in production_environ().items():
-            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("SCW_ACCESS_KEY", ACCESS_KEY)
+        monkeypatch.setenv("SCW_SECRET_KEY", SECRET_KEY)
+        monkeypatch.setenv("SCW_DEFAULT_PROJECT_ID", PROJECT_ID)
+        monkeypatch.setenv("SCW_DEFAULT_REGION", "fr-par")
         for name in spec["environment_from_deployer"]:
-            monkeypatch.setenv(name, os.environ.get(name) or f"value-of-{name}")
+            monkeypatch.setenv(name, f"value-of-{name}")
+        for name, value in SECRET_VALUES.items():
+            monkeypatch.setenv(name, value)
 
         def run(image: str) -> dict[str, str]:
             out = io.StringIO()
@@ -262,8 +302,8 @@ def test_deploy_script_creates_then_updates_job_definitions(
                 assert deploy.main(["jobs", "--image", image]) == 0
             return dict(line.split("=", 1) for line in out.getvalue().split())
 
-        first = run("rg.fr-par.scw.cloud/observatoire/observatoire:aaa")
-        second = run("rg.fr-par.scw.cloud/observatoire/observatoire:bbb")
+        first = run("rg.fr-par.scw.cloud/observatoire/observatoire@sha256:aaa")
+        second = run("rg.fr-par.scw.cloud/observatoire/observatoire@sha256:bbb")
 
         assert set(first) == {
             "OBSERVATOIRE_JOB_DEFINITION_SMALL",
@@ -271,13 +311,57 @@ def test_deploy_script_creates_then_updates_job_definitions(
         }
         assert first == second
         assert len(fake.definitions) == 2
+        secret_ids = {s["name"]: s["id"] for s in fake.managed_secrets.values()}
+        assert set(secret_ids) == set(spec["secrets"].values())
         for definition in fake.definitions.values():
-            assert definition["image_uri"].endswith(":bbb")
+            assert definition["image_uri"].endswith("@sha256:bbb")
             assert definition["startup_command"] == list(EXECUTE_RUN_COMMAND)
-            assert definition["environment_variables"]["DAGSTER_PG_PASSWORD"] == "secret"
+            environment = definition["environment_variables"]
+            # No secret value, no secret name and no Scaleway key in the plain environment.
+            assert not set(environment) & set(SECRET_VALUES)
+            plain = json.dumps(environment)
+            for value in [*SECRET_VALUES.values(), SECRET_KEY, ACCESS_KEY]:
+                assert value not in plain
+            assert not [name for name in environment if name.startswith("SCW_")]
+            assert fake.definition_secrets(definition["id"]) == {
+                variable: secret_ids[name] for variable, name in spec["secrets"].items()
+            }
+        # Unchanged values add no version; a rotated one adds exactly one.
+        assert all(len(v) == 1 for v in fake.secret_versions.values())
+        monkeypatch.setenv("DAGSTER_PG_PASSWORD", "rotated")
+        run("rg.fr-par.scw.cloud/observatoire/observatoire@sha256:bbb")
+        versions = fake.secret_versions[secret_ids["observatoire-dagster-pg-password"]]
+        assert versions == ["pg-password-value", "rotated"]
+        assert len(fake.secret_refs) == 2 * len(spec["secrets"])
         large = fake.definitions[first["OBSERVATOIRE_JOB_DEFINITION_LARGE"]]
         assert large["memory_limit"] == spec["tiers"]["large"]["memory_limit"]
 
-        monkeypatch.delenv("DAGSTER_PG_PASSWORD")
+        # Without the values, existing secrets are referenced as they are.
+        for name in SECRET_VALUES:
+            monkeypatch.delenv(name)
+        assert run("x") == first
+
+        monkeypatch.delenv("DAGSTER_PG_HOST")
         with redirect_stdout(io.StringIO()):
             assert deploy.main(["jobs", "--image", "x"]) == 2
+
+
+def test_deploy_script_needs_each_secret_to_exist_or_a_value(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    deploy = load_deploy_script()
+    spec = json.loads(JOB_SPEC.read_text())
+    with FakeScalewayJobs() as fake:
+        monkeypatch.setenv("SCW_API_URL", fake.url)
+        monkeypatch.setenv("SCW_ACCESS_KEY", ACCESS_KEY)
+        monkeypatch.setenv("SCW_SECRET_KEY", SECRET_KEY)
+        monkeypatch.setenv("SCW_DEFAULT_PROJECT_ID", PROJECT_ID)
+        for name in spec["environment_from_deployer"]:
+            monkeypatch.setenv(name, f"value-of-{name}")
+        for name in SECRET_VALUES:
+            monkeypatch.delenv(name, raising=False)
+        error = io.StringIO()
+        with redirect_stdout(io.StringIO()), redirect_stderr(error):
+            assert deploy.main(["jobs", "--image", "x"]) == 2
+        assert "observatoire-dagster-pg-password" in error.getvalue()
+        assert fake.definitions == {}
