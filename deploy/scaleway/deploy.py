@@ -37,7 +37,7 @@ from scaleway_core.api import ScalewayException
 
 SPEC = Path(__file__).with_name("job-definitions.json")
 PARIS = ZoneInfo("Europe/Paris")
-OPENING = time(7, 0)
+OPENING = time(6, 45)
 CLOSING = time(20, 0)
 WORKING_DAYS = range(0, 5)  # Monday to Friday
 DAEMON_COMMAND = ["sh", "./daemon.sh"]
@@ -227,7 +227,10 @@ def update_containers(
 
 
 def webserver_min_scale(now: datetime) -> int:
-    """1 (kept warm) during French working hours, 0 (scaled to zero when idle) otherwise."""
+    """1 (kept warm) during French working hours, 0 (scaled to zero when idle) otherwise.
+
+    Opening at 06:45 lets the run scheduled a little before 07:00 warm the webserver in time.
+    """
     local = now.astimezone(PARIS)
     open_now = local.weekday() in WORKING_DAYS and OPENING <= local.time() < CLOSING
     return 1 if open_now else 0

@@ -92,6 +92,12 @@ def test_deploy_workflow_pushes_to_scaleway_registry_and_updates_jobs() -> None:
     runs = " ".join(s.get("run", "") for s in steps)
     assert "deploy/scaleway/deploy.py jobs" in runs
     assert "deploy/scaleway/deploy.py containers" in runs
+    # The whole suite, end-to-end test included, gates the deployment.
+    assert re.search(r"(^|\s)make test(\s|$)", runs)
+    # Jobs and containers get the image by the digest the build pushed, not by a movable tag.
+    assert "steps.build.outputs.digest" in text
+    image_args = re.findall(r'--image "([^"]+)"', runs)
+    assert image_args and all(arg == "${{ steps.image.outputs.ref }}" for arg in image_args)
 
 
 def dockerfile_instructions() -> list[tuple[str, str]]:
@@ -225,12 +231,12 @@ def test_launcher_and_containers_avoid_reserved_scaleway_names() -> None:
 @pytest.mark.parametrize(
     ("moment", "expected"),
     [
-        ("2026-01-05T05:59:00+00:00", 0),  # Monday 06:59 in Paris (winter, UTC+1)
-        ("2026-01-05T06:00:00+00:00", 1),  # Monday 07:00
+        ("2026-01-05T05:44:00+00:00", 0),  # Monday 06:44 in Paris (winter, UTC+1)
+        ("2026-01-05T05:45:00+00:00", 1),  # Monday 06:45
         ("2026-01-05T18:59:00+00:00", 1),  # Monday 19:59
         ("2026-01-05T19:00:00+00:00", 0),  # Monday 20:00
-        ("2026-03-30T05:00:00+00:00", 1),  # first Monday of summer time (UTC+2): 07:00
-        ("2026-03-30T04:59:00+00:00", 0),
+        ("2026-03-30T04:45:00+00:00", 1),  # first Monday of summer time (UTC+2): 06:45
+        ("2026-03-30T04:44:00+00:00", 0),
         ("2026-07-03T18:00:00+00:00", 0),  # Friday 20:00 in summer
         ("2026-07-03T17:59:00+00:00", 1),
         ("2026-07-04T10:00:00+00:00", 0),  # Saturday
@@ -243,10 +249,11 @@ def test_webserver_opens_during_paris_working_hours(moment: str, expected: int) 
 
 def cron_times(expression: str, day: date) -> list[datetime]:
     minute, hours, _, _, weekdays = expression.split()
-    low, high = (int(x) for x in weekdays.split("-"))
     cron_weekday = (day.weekday() + 1) % 7  # cron: 0 is Sunday
-    if not low <= cron_weekday <= high:
-        return []
+    if weekdays != "*":
+        low, high = (int(x) for x in weekdays.split("-"))
+        if not low <= cron_weekday <= high:
+            return []
     return [
         datetime(day.year, day.month, day.day, int(hour), int(minute), tzinfo=UTC)
         for hour in hours.split(",")
@@ -256,17 +263,30 @@ def cron_times(expression: str, day: date) -> list[datetime]:
 def test_hours_schedule_opens_and_closes_on_time_all_year() -> None:
     deploy = load_deploy_script()
     crons = [entry["cron"] for entry in workflow(PARIS_HOURS_WORKFLOW)["on"]["schedule"]]
+    # Off the busy minute 0 of GitHub's scheduler.
+    assert all(cron.split()[0] not in ("0", "00", "*") for cron in crons)
+    opening = datetime.combine(date(2026, 1, 1), deploy.OPENING)
+    closing = datetime.combine(date(2026, 1, 1), deploy.CLOSING)
     day = date(2026, 1, 1)
     while day.year == 2026:
-        runs = [t for cron in crons for t in cron_times(cron, day)]
-        paris = [t.astimezone(deploy.PARIS) for t in runs]
+        runs = sorted(t for cron in crons for t in cron_times(cron, day))
+        paris = [datetime.combine(day, t.astimezone(deploy.PARIS).time()) for t in runs]
+        scales = [deploy.webserver_min_scale(t) for t in runs]
         if day.weekday() < 5:
-            # On each weekday one run lands exactly at opening and one exactly at closing.
-            assert any(p.time() == deploy.OPENING for p in paris), day
-            assert any(p.time() == deploy.CLOSING for p in paris), day
-            assert deploy.webserver_min_scale(max(runs)) == 0, day
-        else:
-            assert runs == [], day
+            # Each weekday, one run opens within 15 minutes before 07:00 and one closes within
+            # 15 minutes after 20:00 Paris time.
+            opened = [p for p, s in zip(paris, scales, strict=True) if s == 1]
+            assert any(
+                opening <= p.replace(year=2026, month=1, day=1) < opening + timedelta(minutes=15)
+                for p in opened
+            ), day
+            assert any(
+                closing <= p.replace(year=2026, month=1, day=1) < closing + timedelta(minutes=15)
+                and s == 0
+                for p, s in zip(paris, scales, strict=True)
+            ), day
+        # The last run of every day, weekends included, leaves the webserver closed.
+        assert scales and scales[-1] == 0, day
         day += timedelta(days=1)
 
 
