@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from dagster import DagsterInstance
+from dagster import DagsterInstance, build_sensor_context
 from dagster._core.code_pointer import ModuleCodePointer
 from dagster._core.events import DagsterEvent, DagsterEventType
 from dagster._core.launcher import WorkerStatus
@@ -52,6 +52,7 @@ from resources.scaleway_launcher import (
     ScalewayJobsRunLauncher,
     ScalewayLaunchError,
 )
+from sensors.serverless_jobs import build_serverless_jobs_sensor
 from tests.fakes.scaleway_jobs import ACCESS_KEY, PROJECT_ID, SECRET_KEY, FakeScalewayJobs
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -761,3 +762,25 @@ def test_long_run_arguments_travel_compressed(
     assert len(compressed) < 2048
     text = zlib.decompress(base64.b64decode(compressed)).decode()
     assert deserialize_value(text, ExecuteRunArgs).job_origin == origin
+
+
+def test_supervision_sensor_fails_an_early_failed_run_within_its_interval(
+    instance: DagsterInstance, fake: FakeScalewayJobs
+) -> None:
+    sensor = build_serverless_jobs_sensor(PriceTable())
+    run = launch(instance)
+    fake.set_state(run.tags[JOB_RUN_ID_TAG], "failed", reason="quota_exceeded")
+
+    result = sensor.evaluate_tick(build_sensor_context(instance=instance))
+
+    assert sensor.minimum_interval_seconds is not None and sensor.minimum_interval_seconds <= 30
+    assert run.run_id in (result.skip_message or "")
+    failed = instance.get_run_by_id(run.run_id)
+    assert failed is not None and failed.status == DagsterRunStatus.FAILURE
+
+
+def test_supervision_sensor_skips_where_runs_are_not_serverless_jobs() -> None:
+    sensor = build_serverless_jobs_sensor(PriceTable())
+    with instance_for_test() as local:
+        result = sensor.evaluate_tick(build_sensor_context(instance=local))
+    assert "not launched as Scaleway Serverless Jobs" in (result.skip_message or "")
