@@ -2,8 +2,9 @@
 
 The daemon (or webserver) calls `launch_run`; this launcher starts the job definition of the run's
 size tier with `dagster api execute_run` as startup command and the serialized `ExecuteRunArgs` in
-`DAGSTER_EXECUTE_RUN_ARGS`. The job's container loads its own instance from `DAGSTER_HOME` (the
-shared PostgreSQL database), so no instance reference travels with the arguments.
+`DAGSTER_EXECUTE_RUN_ARGS` (compressed, in `DAGSTER_COMPRESSED_EXECUTE_RUN_ARGS`, when long). The
+job's container loads its own instance from `DAGSTER_HOME` (the shared PostgreSQL database), so no
+instance reference travels with the arguments.
 
 The Scaleway SDK sends each request with `requests.request` and neither a timeout nor a retry:
 `BoundedJobsAPI` sends them through a session with a deadline, and the launcher retries the calls
