@@ -448,9 +448,23 @@ def test_job_failing_before_the_run_starts_fails_the_run_early(deployment: Deplo
     assert len([r for r in deployment.fake.job_runs() if r["id"] == job_run_id]) == 1
 
 
-def test_cost_asset_reports_the_cost_per_processed_day(deployment: Deployment) -> None:
-    """After the runs above: each run's cost from its job run's timestamps, summed for DAY."""
+def test_cost_asset_reports_the_cost_per_processed_day(
+    deployment: Deployment, reference_run: DagsterRun
+) -> None:
+    """Each run's cost from its job run's timestamps, summed for DAY over every run of DAY
+    (the two launched here and those of the tests before, when run in the same process)."""
     instance = deployment.instance
+    launched = [
+        deployment.launch("daily_stages", tier=None, partition=DAY),
+        deployment.launch(
+            "daily_stages",
+            tier="large",
+            partition=DAY,
+            run_config={"ops": {"ingest_captions": {"config": {"channels": ["no-such-channel"]}}}},
+        ),
+    ]
+    for run in launched:
+        deployment.wait_for(run.run_id, {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE})
 
     def ended_runs():
         return [
@@ -470,7 +484,7 @@ def test_cost_asset_reports_the_cost_per_processed_day(deployment: Deployment) -
         )
         expected += run_cost(job_run["cpu_limit"] / 1000, job_run["memory_limit"], seconds, PRICES)
         runs_of_day += 1
-    assert runs_of_day >= 5 and expected > 0
+    assert runs_of_day >= len(launched) and expected > 0
 
     cost_asset = build_cost_asset(monthly_partitions("2024-01-01"))
     result = materialize([cost_asset], instance=instance, partition_key=DAY[:8] + "01")
