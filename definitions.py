@@ -12,6 +12,7 @@ from dagster import DefaultSensorStatus, Definitions, in_process_executor
 
 from assets.captions import build_caption_assets
 from assets.checks import build_asset_checks
+from assets.costs import build_cost_asset
 from assets.discovery import build_discovery_asset
 from assets.indicators import build_indicator_asset
 from assets.monitoring import build_monitoring_asset
@@ -32,6 +33,7 @@ from resources.warehouse import WarehouseResource
 from sensors.alerts import build_run_failure_alert_sensor
 from sensors.drop_folder import build_drop_folder_sensor
 from sensors.schedules import daily_job, nightly_schedule, reference_job
+from sensors.serverless_jobs import build_serverless_jobs_sensor
 
 
 def caption_source(settings: Settings) -> CaptionSource:
@@ -63,6 +65,7 @@ def build_definitions(settings: Settings) -> Definitions:
             build_open_data_asset(monthly),
             build_report_asset(monthly),
             build_discovery_asset(weekly_partitions(settings.partitions_start)),
+            build_cost_asset(monthly),
         ],
         asset_checks=build_asset_checks(partitions),
         jobs=[reference_job(), daily, rematch_job(partitions)],
@@ -76,6 +79,7 @@ def build_definitions(settings: Settings) -> Definitions:
                 if settings.caption_source == "files"
                 else DefaultSensorStatus.STOPPED,
             ),
+            build_serverless_jobs_sensor(settings.job_prices),
         ],
         resources={
             "lake": lake,

@@ -8,7 +8,8 @@ as fresh as the lake and can be deleted and rebuilt at any time.
 - Lake on object storage: DuckDB reaches S3 through its `httpfs` extension, which is downloaded on
   first use and so is unavailable offline and in locked-down jobs. The views are instead pyarrow
   datasets over the same S3 filesystem the lake uses, registered in the connection; they exist for
-  the connection's lifetime only, so open the warehouse through `open_warehouse`.
+  the connection's lifetime only, so open the warehouse through `open_warehouse`, which then keeps
+  the database in memory: there is nothing to store, and a file on a job's disk would be lost.
 """
 
 from __future__ import annotations
@@ -86,9 +87,10 @@ def open_warehouse(
     """A DuckDB connection with a view per lake table (`path=":memory:"` for a throwaway one).
 
     The views are refreshed on opening, so days written since the last call are visible. A
-    read-only connection on a local lake uses the views already stored in the file.
+    read-only connection on a local lake uses the views already stored in the file. Over a lake
+    on object storage the connection is in memory whatever `path` says (its views are temporary).
     """
-    target = str(path)
+    target = str(path) if lake.is_local else ":memory:"
     if target != ":memory:":
         Path(target).expanduser().parent.mkdir(parents=True, exist_ok=True)
     connection = duckdb.connect(target, read_only=read_only and target != ":memory:")

@@ -11,6 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
 
+from observatoire.job_costs import (
+    DEFAULT_PRICE_PER_GB_SECOND,
+    DEFAULT_PRICE_PER_VCPU_SECOND,
+    PriceTable,
+)
+
 PREFIX = "OBSERVATOIRE_"
 
 CAPTION_SOURCES = ("demo", "mediatree", "files")
@@ -43,6 +49,16 @@ def _integer(environ: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise SettingsError(f"{PREFIX}{name} must be an integer, got {raw!r}") from None
+
+
+def _number(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(PREFIX + name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"{PREFIX}{name} must be a number, got {raw!r}") from None
 
 
 def _day(environ: Mapping[str, str], name: str, default: str) -> str:
@@ -127,6 +143,10 @@ class Settings:
     """A channel-day the provider cannot deliver fails the run (`fail`) or is `record`ed missing."""
     drop_folder_url: str | None = None
     """Drop folder of caption files (source `files`): a local folder or `s3://bucket/prefix`."""
+    job_price_vcpu_second: float = DEFAULT_PRICE_PER_VCPU_SECOND
+    """Serverless Jobs price, EUR per vCPU-second (default: see `observatoire.job_costs`)."""
+    job_price_gb_second: float = DEFAULT_PRICE_PER_GB_SECOND
+    """Serverless Jobs price, EUR per GB-second of memory."""
 
     def __post_init__(self) -> None:
         if self.window_seconds <= 0 or 120 % self.window_seconds:
@@ -142,6 +162,13 @@ class Settings:
             raise SettingsError(f"{PREFIX}CAPTION_SOURCE=mediatree needs {PREFIX}MEDIATREE_URL")
         if self.caption_source == "files" and not self.drop_folder_url:
             raise SettingsError(f"{PREFIX}CAPTION_SOURCE=files needs {PREFIX}DROP_FOLDER")
+
+    @property
+    def job_prices(self) -> PriceTable:
+        """The price table job run costs are computed with."""
+        return PriceTable(
+            per_vcpu_second=self.job_price_vcpu_second, per_gb_second=self.job_price_gb_second
+        )
 
     @property
     def partitions_start_date(self) -> date:
@@ -178,6 +205,10 @@ class Settings:
                 env, "MEDIATREE_ON_MISSING", defaults.mediatree_on_missing, ("fail", "record")
             ),
             drop_folder_url=_optional(env, "DROP_FOLDER"),
+            job_price_vcpu_second=_number(
+                env, "JOB_PRICE_VCPU_SECOND", defaults.job_price_vcpu_second
+            ),
+            job_price_gb_second=_number(env, "JOB_PRICE_GB_SECOND", defaults.job_price_gb_second),
         )
 
     def describe(self) -> dict[str, str]:

@@ -1,7 +1,9 @@
 """The DuckDB warehouse as a Dagster resource: one view per lake table, refreshed on connect.
 
 See `observatoire.warehouse` for how views reach a lake on object storage (pyarrow datasets
-registered in the connection, since DuckDB's httpfs extension is downloaded at run time).
+registered in the connection, since DuckDB's httpfs extension is downloaded at run time). With
+such a lake, as in production, each connection builds its views in memory and no file is written:
+analysts query through `connect()` from their own machine with a read-only key of the lake bucket.
 """
 
 from __future__ import annotations
@@ -43,6 +45,11 @@ class WarehouseResource(ConfigurableResource):
             connection.close()
 
     def refresh(self, tables: Sequence[str] | None = None) -> list[str]:
-        """Recreate the views (e.g. after a materialisation); returns the view names."""
+        """Recreate the views (e.g. after a materialisation); returns the view names.
+
+        Over a lake on object storage there is nothing to keep: views are made per connection.
+        """
+        if not self.lake.lake().is_local:
+            return []
         with self.connect(tables=[]) as connection:
             return refresh_views(connection, self.lake.lake(), tables)

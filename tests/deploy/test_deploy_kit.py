@@ -18,7 +18,7 @@ import re
 import shlex
 import shutil
 import subprocess
-from contextlib import redirect_stdout
+from contextlib import redirect_stderr, redirect_stdout
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
@@ -28,6 +28,7 @@ import yaml
 from dagster._config import process_config, resolve_to_config_type
 from dagster._core.instance.config import dagster_instance_config
 
+from observatoire.run_sizing import HEADROOM, RunWork, estimated_peak_mb
 from resources.scaleway_launcher import EXECUTE_RUN_COMMAND, ScalewayJobsRunLauncher
 from tests.fakes.scaleway_jobs import ACCESS_KEY, PROJECT_ID, SECRET_KEY, FakeScalewayJobs
 
@@ -91,6 +92,12 @@ def test_deploy_workflow_pushes_to_scaleway_registry_and_updates_jobs() -> None:
     runs = " ".join(s.get("run", "") for s in steps)
     assert "deploy/scaleway/deploy.py jobs" in runs
     assert "deploy/scaleway/deploy.py containers" in runs
+    # The whole suite, end-to-end test included, gates the deployment.
+    assert re.search(r"(^|\s)make test(\s|$)", runs)
+    # Jobs and containers get the image by the digest the build pushed, not by a movable tag.
+    assert "steps.build.outputs.digest" in text
+    image_args = re.findall(r'--image "([^"]+)"', runs)
+    assert image_args and all(arg == "${{ steps.image.outputs.ref }}" for arg in image_args)
 
 
 def dockerfile_instructions() -> list[tuple[str, str]]:
@@ -141,10 +148,10 @@ def production_environ() -> dict[str, str]:
         "DAGSTER_PG_DB": "dagster",
         "DAGSTER_PG_USER": "dagster",
         "DAGSTER_PG_PASSWORD": "secret",
-        "SCW_ACCESS_KEY": ACCESS_KEY,
-        "SCW_SECRET_KEY": SECRET_KEY,
-        "SCW_DEFAULT_PROJECT_ID": PROJECT_ID,
-        "SCW_DEFAULT_REGION": "fr-par",
+        "OBSERVATOIRE_JOBS_ACCESS_KEY": ACCESS_KEY,
+        "OBSERVATOIRE_JOBS_SECRET_KEY": SECRET_KEY,
+        "OBSERVATOIRE_JOBS_PROJECT_ID": PROJECT_ID,
+        "OBSERVATOIRE_JOBS_REGION": "fr-par",
         "OBSERVATOIRE_JOB_DEFINITION_SMALL": "11111111-0000-4000-8000-000000000001",
         "OBSERVATOIRE_JOB_DEFINITION_LARGE": "11111111-0000-4000-8000-000000000002",
     }
@@ -186,25 +193,50 @@ def test_job_definitions_match_the_launcher() -> None:
     assert spec["startup_command"] == list(EXECUTE_RUN_COMMAND)
     small, large = spec["tiers"]["small"], spec["tiers"]["large"]
     assert small["memory_limit"] < large["memory_limit"]
-    assert small["cpu_limit"] < large["cpu_limit"]
+    # Steps run in process on one thread: a second vCPU would be billed idle.
+    assert small["cpu_limit"] == large["cpu_limit"] == 1000
+    # The smallest tier holds a normal day with the sizing headroom; the largest a 31-day run.
+    assert small["memory_limit"] >= estimated_peak_mb(RunWork(1, 18)) * HEADROOM
+    assert large["memory_limit"] >= estimated_peak_mb(RunWork(31, 18)) * HEADROOM
     # The job's container finds the instance (PostgreSQL) where the image puts dagster.yaml.
     assert spec["environment"]["DAGSTER_HOME"] == "/opt/dagster/home"
     assert "ENV" in DOCKERFILE.read_text() and "DAGSTER_HOME=/opt/dagster/home" in (
         DOCKERFILE.read_text()
     )
-    needed = {"DAGSTER_PG_HOST", "DAGSTER_PG_PASSWORD", "SCW_ACCESS_KEY", "SCW_SECRET_KEY"}
-    assert needed <= set(spec["environment_from_deployer"])
+    assert "DAGSTER_PG_HOST" in spec["environment_from_deployer"]
+    # Job runs get the database, the provider and the lake's own key, all as secrets; neither
+    # the deploy key nor any SCW_ variable.
+    assert set(spec["secrets"]) == {
+        "DAGSTER_PG_PASSWORD",
+        "OBSERVATOIRE_MEDIATREE_USER",
+        "OBSERVATOIRE_MEDIATREE_PASSWORD",
+        "OBSERVATOIRE_S3_ACCESS_KEY",
+        "OBSERVATOIRE_S3_SECRET_KEY",
+    }
+    plain = [*spec["environment"], *spec["environment_from_deployer"]]
+    assert not [name for name in [*plain, *spec["secrets"]] if name.startswith("SCW_")]
+    deploy.check_plain_names(dict.fromkeys(plain, "x"), "spec")
+
+
+def test_launcher_and_containers_avoid_reserved_scaleway_names() -> None:
+    text = DAGSTER_YAML.read_text()
+    assert not re.findall(r"env: SCW_", text)
+    deploy = load_deploy_script()
+    with pytest.raises(deploy.DeployError, match="reserved"):
+        deploy.check_plain_names({"SCW_DEFAULT_REGION": "x"}, "container environment")
+    with pytest.raises(deploy.DeployError, match="Secret Manager"):
+        deploy.check_plain_names({"DAGSTER_PG_PASSWORD": "x"}, "container environment")
 
 
 @pytest.mark.parametrize(
     ("moment", "expected"),
     [
-        ("2026-01-05T05:59:00+00:00", 0),  # Monday 06:59 in Paris (winter, UTC+1)
-        ("2026-01-05T06:00:00+00:00", 1),  # Monday 07:00
+        ("2026-01-05T05:44:00+00:00", 0),  # Monday 06:44 in Paris (winter, UTC+1)
+        ("2026-01-05T05:45:00+00:00", 1),  # Monday 06:45
         ("2026-01-05T18:59:00+00:00", 1),  # Monday 19:59
         ("2026-01-05T19:00:00+00:00", 0),  # Monday 20:00
-        ("2026-03-30T05:00:00+00:00", 1),  # first Monday of summer time (UTC+2): 07:00
-        ("2026-03-30T04:59:00+00:00", 0),
+        ("2026-03-30T04:45:00+00:00", 1),  # first Monday of summer time (UTC+2): 06:45
+        ("2026-03-30T04:44:00+00:00", 0),
         ("2026-07-03T18:00:00+00:00", 0),  # Friday 20:00 in summer
         ("2026-07-03T17:59:00+00:00", 1),
         ("2026-07-04T10:00:00+00:00", 0),  # Saturday
@@ -217,10 +249,11 @@ def test_webserver_opens_during_paris_working_hours(moment: str, expected: int) 
 
 def cron_times(expression: str, day: date) -> list[datetime]:
     minute, hours, _, _, weekdays = expression.split()
-    low, high = (int(x) for x in weekdays.split("-"))
     cron_weekday = (day.weekday() + 1) % 7  # cron: 0 is Sunday
-    if not low <= cron_weekday <= high:
-        return []
+    if weekdays != "*":
+        low, high = (int(x) for x in weekdays.split("-"))
+        if not low <= cron_weekday <= high:
+            return []
     return [
         datetime(day.year, day.month, day.day, int(hour), int(minute), tzinfo=UTC)
         for hour in hours.split(",")
@@ -230,18 +263,40 @@ def cron_times(expression: str, day: date) -> list[datetime]:
 def test_hours_schedule_opens_and_closes_on_time_all_year() -> None:
     deploy = load_deploy_script()
     crons = [entry["cron"] for entry in workflow(PARIS_HOURS_WORKFLOW)["on"]["schedule"]]
+    # Off the busy minute 0 of GitHub's scheduler.
+    assert all(cron.split()[0] not in ("0", "00", "*") for cron in crons)
+    opening = datetime.combine(date(2026, 1, 1), deploy.OPENING)
+    closing = datetime.combine(date(2026, 1, 1), deploy.CLOSING)
     day = date(2026, 1, 1)
     while day.year == 2026:
-        runs = [t for cron in crons for t in cron_times(cron, day)]
-        paris = [t.astimezone(deploy.PARIS) for t in runs]
+        runs = sorted(t for cron in crons for t in cron_times(cron, day))
+        paris = [datetime.combine(day, t.astimezone(deploy.PARIS).time()) for t in runs]
+        scales = [deploy.webserver_min_scale(t) for t in runs]
         if day.weekday() < 5:
-            # On each weekday one run lands exactly at opening and one exactly at closing.
-            assert any(p.time() == deploy.OPENING for p in paris), day
-            assert any(p.time() == deploy.CLOSING for p in paris), day
-            assert deploy.webserver_min_scale(max(runs)) == 0, day
-        else:
-            assert runs == [], day
+            # Each weekday, one run opens within 15 minutes before 07:00 and one closes within
+            # 15 minutes after 20:00 Paris time.
+            opened = [p for p, s in zip(paris, scales, strict=True) if s == 1]
+            assert any(
+                opening <= p.replace(year=2026, month=1, day=1) < opening + timedelta(minutes=15)
+                for p in opened
+            ), day
+            assert any(
+                closing <= p.replace(year=2026, month=1, day=1) < closing + timedelta(minutes=15)
+                and s == 0
+                for p, s in zip(paris, scales, strict=True)
+            ), day
+        # The last run of every day, weekends included, leaves the webserver closed.
+        assert scales and scales[-1] == 0, day
         day += timedelta(days=1)
+
+
+SECRET_VALUES = {
+    "DAGSTER_PG_PASSWORD": "pg-password-value",
+    "OBSERVATOIRE_MEDIATREE_USER": "provider-user-value",
+    "OBSERVATOIRE_MEDIATREE_PASSWORD": "provider-password-value",
+    "OBSERVATOIRE_S3_ACCESS_KEY": "SCWLAKEONLYLAKEONLY0",
+    "OBSERVATOIRE_S3_SECRET_KEY": "lake-secret-key-value",
+}
 
 
 def test_deploy_script_creates_then_updates_job_definitions(
@@ -250,11 +305,16 @@ def test_deploy_script_creates_then_updates_job_definitions(
     deploy = load_deploy_script()
     spec = json.loads(JOB_SPEC.read_text())
     with FakeScalewayJobs() as fake:
+        # The deployer holds the deploy key in the SDK's variables, the rest in its own.
         monkeypatch.setenv("SCW_API_URL", fake.url)
-        for name, value in production_environ().items():
-            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("SCW_ACCESS_KEY", ACCESS_KEY)
+        monkeypatch.setenv("SCW_SECRET_KEY", SECRET_KEY)
+        monkeypatch.setenv("SCW_DEFAULT_PROJECT_ID", PROJECT_ID)
+        monkeypatch.setenv("SCW_DEFAULT_REGION", "fr-par")
         for name in spec["environment_from_deployer"]:
-            monkeypatch.setenv(name, os.environ.get(name) or f"value-of-{name}")
+            monkeypatch.setenv(name, f"value-of-{name}")
+        for name, value in SECRET_VALUES.items():
+            monkeypatch.setenv(name, value)
 
         def run(image: str) -> dict[str, str]:
             out = io.StringIO()
@@ -262,8 +322,8 @@ def test_deploy_script_creates_then_updates_job_definitions(
                 assert deploy.main(["jobs", "--image", image]) == 0
             return dict(line.split("=", 1) for line in out.getvalue().split())
 
-        first = run("rg.fr-par.scw.cloud/observatoire/observatoire:aaa")
-        second = run("rg.fr-par.scw.cloud/observatoire/observatoire:bbb")
+        first = run("rg.fr-par.scw.cloud/observatoire/observatoire@sha256:aaa")
+        second = run("rg.fr-par.scw.cloud/observatoire/observatoire@sha256:bbb")
 
         assert set(first) == {
             "OBSERVATOIRE_JOB_DEFINITION_SMALL",
@@ -271,13 +331,57 @@ def test_deploy_script_creates_then_updates_job_definitions(
         }
         assert first == second
         assert len(fake.definitions) == 2
+        secret_ids = {s["name"]: s["id"] for s in fake.managed_secrets.values()}
+        assert set(secret_ids) == set(spec["secrets"].values())
         for definition in fake.definitions.values():
-            assert definition["image_uri"].endswith(":bbb")
+            assert definition["image_uri"].endswith("@sha256:bbb")
             assert definition["startup_command"] == list(EXECUTE_RUN_COMMAND)
-            assert definition["environment_variables"]["DAGSTER_PG_PASSWORD"] == "secret"
+            environment = definition["environment_variables"]
+            # No secret value, no secret name and no Scaleway key in the plain environment.
+            assert not set(environment) & set(SECRET_VALUES)
+            plain = json.dumps(environment)
+            for value in [*SECRET_VALUES.values(), SECRET_KEY, ACCESS_KEY]:
+                assert value not in plain
+            assert not [name for name in environment if name.startswith("SCW_")]
+            assert fake.definition_secrets(definition["id"]) == {
+                variable: secret_ids[name] for variable, name in spec["secrets"].items()
+            }
+        # Unchanged values add no version; a rotated one adds exactly one.
+        assert all(len(v) == 1 for v in fake.secret_versions.values())
+        monkeypatch.setenv("DAGSTER_PG_PASSWORD", "rotated")
+        run("rg.fr-par.scw.cloud/observatoire/observatoire@sha256:bbb")
+        versions = fake.secret_versions[secret_ids["observatoire-dagster-pg-password"]]
+        assert versions == ["pg-password-value", "rotated"]
+        assert len(fake.secret_refs) == 2 * len(spec["secrets"])
         large = fake.definitions[first["OBSERVATOIRE_JOB_DEFINITION_LARGE"]]
         assert large["memory_limit"] == spec["tiers"]["large"]["memory_limit"]
 
-        monkeypatch.delenv("DAGSTER_PG_PASSWORD")
+        # Without the values, existing secrets are referenced as they are.
+        for name in SECRET_VALUES:
+            monkeypatch.delenv(name)
+        assert run("x") == first
+
+        monkeypatch.delenv("DAGSTER_PG_HOST")
         with redirect_stdout(io.StringIO()):
             assert deploy.main(["jobs", "--image", "x"]) == 2
+
+
+def test_deploy_script_needs_each_secret_to_exist_or_a_value(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    deploy = load_deploy_script()
+    spec = json.loads(JOB_SPEC.read_text())
+    with FakeScalewayJobs() as fake:
+        monkeypatch.setenv("SCW_API_URL", fake.url)
+        monkeypatch.setenv("SCW_ACCESS_KEY", ACCESS_KEY)
+        monkeypatch.setenv("SCW_SECRET_KEY", SECRET_KEY)
+        monkeypatch.setenv("SCW_DEFAULT_PROJECT_ID", PROJECT_ID)
+        for name in spec["environment_from_deployer"]:
+            monkeypatch.setenv(name, f"value-of-{name}")
+        for name in SECRET_VALUES:
+            monkeypatch.delenv(name, raising=False)
+        error = io.StringIO()
+        with redirect_stdout(io.StringIO()), redirect_stderr(error):
+            assert deploy.main(["jobs", "--image", "x"]) == 2
+        assert "observatoire-dagster-pg-password" in error.getvalue()
+        assert fake.definitions == {}

@@ -5,7 +5,12 @@ launcher pointed at the loopback Serverless Jobs fake in executing mode, which r
 `dagster api execute_run` as a subprocess with the job definition's environment, like a job's
 container. The lake is a bucket on the loopback S3 server. Job definition tiers: `small` (the real
 pipeline), `stuck` (its caption provider never answers, so the run stays in a step until stopped
-or killed) and `never` (its job runs stay queued forever).
+or killed), `never` (its job runs stay queued forever) and `broken` (it references a secret that
+does not exist, so its job runs fail before the run starts).
+
+As in production, a job definition's environment holds plain settings only: the database password
+and the lake bucket's keys reach the job's container through secret references to the Secret
+Manager, and the Scaleway API key the launcher uses is not given to job runs at all.
 """
 
 from __future__ import annotations
@@ -18,18 +23,25 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from dagster import DagsterInstance
+from dagster import DagsterInstance, materialize
 from dagster._core.definitions.reconstruct import ReconstructableRepository
 from dagster._core.launcher import WorkerStatus
 from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus
 from dagster._daemon.monitoring.run_monitoring import monitor_started_run, monitor_starting_run
+from scaleway import Client
+from scaleway.jobs.v1alpha2 import CreateSecretsRequestSecretConfig, JobsV1Alpha2API
 
+from assets.costs import build_cost_asset
+from assets.periods import monthly_partitions
+from observatoire.job_costs import PriceTable, billed_seconds, run_cost
 from resources.scaleway_launcher import (
+    COSTED_TAG,
     EXECUTE_RUN_ARGS_ENV,
     JOB_DEFINITION_ID_TAG,
     JOB_RUN_ID_TAG,
@@ -47,6 +59,12 @@ PRODUCTION_YAML = REPO / "deploy" / "scaleway" / "dagster.yaml"
 DAY = "2024-03-04"
 START_TIMEOUT_SECONDS = 3
 WAIT_SECONDS = 240
+PRICES = PriceTable(per_vcpu_second=0.00001, per_gb_second=0.000001)
+SECRET_VARIABLES = (
+    "DAGSTER_PG_PASSWORD",
+    "OBSERVATOIRE_S3_ACCESS_KEY",
+    "OBSERVATOIRE_S3_SECRET_KEY",
+)
 LOG = logging.getLogger(__name__)
 
 
@@ -64,17 +82,31 @@ class Deployment:
         assert isinstance(launcher, ScalewayJobsRunLauncher)
         return launcher
 
+    def supervise_until(self, done, timeout: float = 90.0) -> None:
+        """Run the supervision sensor's round, as the daemon does, until `done()` holds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.launcher.supervise(PRICES)
+            if done():
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError("supervision did not reach the expected state")
+            time.sleep(1.0)
+
     def launch(
         self,
         job_name: str,
         *,
-        tier: str,
+        tier: str | None,
         partition: str | None = None,
         run_config: dict[str, Any] | None = None,
     ) -> DagsterRun:
         """Create a run of a job of the code location and launch it, as the daemon would."""
         job_def = self.repository.get_definition().get_job(job_name)
-        tags = {TIER_TAG: tier, **({"dagster/partition": partition} if partition else {})}
+        tags = {
+            **({TIER_TAG: tier} if tier else {}),
+            **({"dagster/partition": partition} if partition else {}),
+        }
         run = self.instance.create_run_for_job(
             job_def=job_def,
             run_config=run_config or {},
@@ -140,16 +172,15 @@ def deployment(
     postgres_server.create_database(database.name)
     bucket = s3_server.create_bucket()
 
-    # What production gives the daemon and every job definition (see job-definitions.json).
-    job_environment = {
+    # What production gives every job definition (see job-definitions.json): plain settings in
+    # the environment, secrets by reference to the Secret Manager.
+    database_environ = database.environ
+    bucket_environ = bucket.environ()
+    secret_values = {**database_environ, **bucket_environ}
+    plain_environment = {
         "DAGSTER_HOME": str(home),
-        **database.environ,
-        **bucket.environ(),
-        "OBSERVATOIRE_WAREHOUSE_PATH": str(home / "warehouse.duckdb"),
-        "SCW_ACCESS_KEY": ACCESS_KEY,
-        "SCW_SECRET_KEY": SECRET_KEY,
-        "SCW_DEFAULT_PROJECT_ID": PROJECT_ID,
-        "SCW_DEFAULT_REGION": "fr-par",
+        **{k: v for k, v in database_environ.items() if k not in SECRET_VARIABLES},
+        **{k: v for k, v in bucket_environ.items() if k not in SECRET_VARIABLES},
     }
     container_base = {
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -160,7 +191,7 @@ def deployment(
         executing=True, base_env=container_base, cwd=str(REPO), stop_grace_seconds=20
     ) as fake:
         tiers = {
-            "small": fake.add_job_definition("observatoire-run-small"),
+            "small": fake.add_job_definition("observatoire-run-small", memory_limit=1024),
             "large": fake.add_job_definition("observatoire-run-large", memory_limit=8192),
             "stuck": fake.add_job_definition(
                 "observatoire-run-stuck",
@@ -172,18 +203,56 @@ def deployment(
                 },
             ),
             "never": fake.add_job_definition("observatoire-run-never", never_start=True),
+            "broken": fake.add_job_definition("observatoire-run-broken"),
         }
+        secret_ids = {
+            name: fake.add_secret(f"observatoire-{name.lower()}", secret_values[name])
+            for name in SECRET_VARIABLES
+        }
+        jobs_api = JobsV1Alpha2API(
+            Client(
+                access_key=ACCESS_KEY,
+                secret_key=SECRET_KEY,
+                api_url=fake.url,
+                default_region="fr-par",
+            )
+        )
+        for tier, definition_id in tiers.items():
+            definition = fake.definitions[definition_id]
+            definition["environment_variables"] = {
+                **plain_environment,
+                **definition["environment_variables"],
+            }
+            references = {
+                **secret_ids,
+                **(
+                    {"OBSERVATOIRE_EXTRA": "00000000-0000-4000-8000-00000000dead"}
+                    if tier == "broken"
+                    else {}
+                ),
+            }
+            jobs_api.create_secrets(
+                job_definition_id=definition_id,
+                secrets=[
+                    CreateSecretsRequestSecretConfig(
+                        secret_manager_id=secret_id,
+                        secret_manager_version="latest",
+                        env_var_name=name,
+                    )
+                    for name, secret_id in references.items()
+                ],
+            )
+        # The daemon's own environment: the database, the launcher's key, the definitions.
         environment = {
-            **job_environment,
+            **plain_environment,
+            "DAGSTER_PG_PASSWORD": database_environ["DAGSTER_PG_PASSWORD"],
+            "OBSERVATOIRE_JOBS_ACCESS_KEY": ACCESS_KEY,
+            "OBSERVATOIRE_JOBS_SECRET_KEY": SECRET_KEY,
+            "OBSERVATOIRE_JOBS_PROJECT_ID": PROJECT_ID,
+            "OBSERVATOIRE_JOBS_REGION": "fr-par",
             "OBSERVATOIRE_JOB_DEFINITION_SMALL": tiers["small"],
             "OBSERVATOIRE_JOB_DEFINITION_LARGE": tiers["large"],
         }
-        for definition_id in tiers.values():
-            definition = fake.definitions[definition_id]
-            definition["environment_variables"] = {
-                **environment,
-                **definition["environment_variables"],
-            }
 
         config = yaml.safe_load(PRODUCTION_YAML.read_text())
         config["run_launcher"]["config"].update(
@@ -192,7 +261,7 @@ def deployment(
             retry_initial_wait_seconds=0.05,
         )
         config["run_launcher"]["config"]["job_definitions"].update(
-            stuck=tiers["stuck"], never=tiers["never"]
+            stuck=tiers["stuck"], never=tiers["never"], broken=tiers["broken"]
         )
         config["run_monitoring"]["start_timeout_seconds"] = START_TIMEOUT_SECONDS
         (home / "dagster.yaml").write_text(yaml.safe_dump(config))
@@ -232,12 +301,24 @@ def test_partition_run_executes_as_a_job_and_writes_the_day(
         reference_run.run_id
     )
 
-    run = deployment.launch("daily_stages", tier="small", partition=DAY)
+    run = deployment.launch("daily_stages", tier=None, partition=DAY)  # tier from the work
     job_run = deployment.fake.job_run(run.tags[JOB_RUN_ID_TAG])
     finished = deployment.wait_for(run.run_id, {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE})
 
     assert finished.status == DagsterRunStatus.SUCCESS, deployment.messages(run.run_id)
+    assert run.tags[TIER_TAG] == "small"
     assert run.tags[JOB_DEFINITION_ID_TAG] == deployment.tiers["small"]
+    # The job ran with plain settings and secret references only: no secret value and no
+    # Scaleway API variable in its definition or its run.
+    environment = {
+        **deployment.fake.definitions[deployment.tiers["small"]]["environment_variables"],
+        **job_run["environment_variables"],
+    }
+    assert not set(environment) & set(SECRET_VARIABLES)
+    assert not [name for name in environment if name.startswith("SCW_")]
+    assert SECRET_KEY not in str(environment)
+    # No job writes a warehouse file: analysts open DuckDB views over the lake instead.
+    assert not list(Path(environment["DAGSTER_HOME"]).glob("*.duckdb"))
     assert run.tags[REGION_TAG] == "fr-par"
     assert job_run["startup_command"] == ["dagster", "api", "execute_run"]
     assert len(job_run["environment_variables"][EXECUTE_RUN_ARGS_ENV]) < 2048
@@ -342,4 +423,80 @@ def test_job_that_never_starts_is_failed_by_run_monitoring(deployment: Deploymen
     messages = deployment.messages(run.run_id)
     assert f"longer than {START_TIMEOUT_SECONDS} seconds to start" in messages
     assert "state=queued" in messages
-    assert deployment.fake.job_run(run.tags[JOB_RUN_ID_TAG])["state"] == "queued"
+    job_run_id = run.tags[JOB_RUN_ID_TAG]
+    assert deployment.fake.job_run(job_run_id)["state"] == "queued"
+
+    # The supervision sensor stops the job run the failed run left queued.
+    deployment.supervise_until(
+        lambda: deployment.fake.job_run(job_run_id)["state"] == "interrupted"
+    )
+
+
+def test_job_failing_before_the_run_starts_fails_the_run_early(deployment: Deployment) -> None:
+    run = deployment.launch("daily_stages", tier="broken", partition=DAY)
+    assert run.status == DagsterRunStatus.STARTING
+    job_run_id = run.tags[JOB_RUN_ID_TAG]
+    deployment.fake.wait_for(job_run_id, {"failed"})
+
+    deployment.supervise_until(
+        lambda: deployment.instance.get_run_by_id(run.run_id).status == DagsterRunStatus.FAILURE
+    )
+
+    messages = deployment.messages(run.run_id)
+    assert "ended before the run started" in messages
+    assert "reason=secret_not_found" in messages
+    assert len([r for r in deployment.fake.job_runs() if r["id"] == job_run_id]) == 1
+
+
+def test_cost_asset_reports_the_cost_per_processed_day(
+    deployment: Deployment, reference_run: DagsterRun
+) -> None:
+    """Each run's cost from its job run's timestamps, summed for DAY over every run of DAY
+    (the two launched here and those of the tests before, when run in the same process)."""
+    instance = deployment.instance
+    launched = [
+        deployment.launch("daily_stages", tier=None, partition=DAY),
+        deployment.launch(
+            "daily_stages",
+            tier="large",
+            partition=DAY,
+            run_config={"ops": {"ingest_captions": {"config": {"channels": ["no-such-channel"]}}}},
+        ),
+    ]
+    for run in launched:
+        deployment.wait_for(run.run_id, {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE})
+
+    def ended_runs():
+        return [
+            run for run in instance.get_runs() if run.is_finished and JOB_RUN_ID_TAG in run.tags
+        ]
+
+    deployment.supervise_until(lambda: all(COSTED_TAG in run.tags for run in ended_runs()))
+
+    expected = 0.0
+    runs_of_day = 0
+    for run in ended_runs():
+        if run.tags.get("dagster/partition") != DAY:
+            continue
+        job_run = deployment.fake.job_run(run.tags[JOB_RUN_ID_TAG])
+        seconds = billed_seconds(
+            _timestamp(job_run["started_at"]), _timestamp(job_run["terminated_at"])
+        )
+        expected += run_cost(job_run["cpu_limit"] / 1000, job_run["memory_limit"], seconds, PRICES)
+        runs_of_day += 1
+    assert runs_of_day >= len(launched) and expected > 0
+
+    cost_asset = build_cost_asset(monthly_partitions("2024-01-01"))
+    result = materialize([cost_asset], instance=instance, partition_key=DAY[:8] + "01")
+
+    assert result.success
+    [materialization] = result.asset_materializations_for_node("serverless_costs")
+    metadata = {key: value.value for key, value in materialization.metadata.items()}
+    assert metadata["processed_days"] == 1
+    assert metadata["runs"] == runs_of_day
+    assert metadata["cost_per_processed_day_eur"] == pytest.approx(expected, rel=1e-4)
+    assert DAY in metadata["per_day"]
+
+
+def _timestamp(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -2,9 +2,14 @@
 
 Point a `scaleway.Client(api_url=fake.url)` at it. It keeps job definitions and job runs in memory,
 pages lists like the real API, checks the `X-Auth-Token` header and the region in the path, and
-answers errors with Scaleway's JSON error bodies. Tests can inject faults (an HTTP status, a dropped
-connection, a request that hangs), before or after the request takes effect, and mark a definition
-as never starting (its runs stay queued).
+answers errors with Scaleway's JSON error bodies. Tests can inject faults (an HTTP status, a
+gateway's HTML error page, a dropped connection, a request that hangs), before or after the request
+takes effect: a `hang` before a start is a job run created only after the client stopped waiting. A
+definition can be marked as never starting (its runs stay queued), and a job run can be timed out.
+
+It also serves the job definitions' secret references (`/secrets`) and a small Secret Manager
+(`/secret-manager/v1beta1`: secrets, versions, access): a job run's container gets the latest
+version of each referenced secret as an environment variable, or fails with `secret_not_found`.
 
 In executing mode a started job run really runs: its startup command and arguments as a local
 subprocess, with the definition's and the run's environment variables on top of `base_env`, and its
@@ -14,6 +19,7 @@ stderr; stop sends SIGTERM, then SIGKILL after a grace period, and ends `interru
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -39,6 +45,8 @@ ACTIVE_STATES = frozenset(
     {"initialized", "validated", "queued", "running", "interrupting", "retrying"}
 )
 PREFIX = "/serverless-jobs/v1alpha2/regions/"
+SECRET_PREFIX = "/secret-manager/v1beta1/regions/"
+HTML_ERROR = "<html><head><title>{status} Bad Gateway</title></head><body>gateway</body></html>"
 
 
 @dataclass
@@ -47,7 +55,7 @@ class Fault:
 
     method: str
     path_pattern: str
-    kind: str = "status"  # "status", "disconnect" or "hang"
+    kind: str = "status"  # "status", "html" (an HTML error page), "disconnect" or "hang"
     status: int = 500
     after: bool = False  # let the request take effect first, then fail the response
     times: int = 1
@@ -98,6 +106,9 @@ class FakeScalewayJobs:
         self.stop_grace_seconds = stop_grace_seconds
         self.hang_seconds = hang_seconds
         self.definitions: dict[str, dict[str, Any]] = {}
+        self.secret_refs: dict[str, dict[str, Any]] = {}
+        self.managed_secrets: dict[str, dict[str, Any]] = {}
+        self.secret_versions: dict[str, list[str]] = {}
         self.never_start: set[str] = set()
         self.runs: dict[str, JobRunRecord] = {}
         self.requests: list[tuple[str, str]] = []
@@ -209,6 +220,38 @@ class FakeScalewayJobs:
             raise ValueError(f"job run {job_run_id} has no running process")
         _signal_group(process, signal.SIGKILL)
 
+    def expire(self, job_run_id: str) -> None:
+        """End a job run as its definition's job_timeout does: failed, reason `timeout`."""
+        with self._lock:
+            record = self.runs[job_run_id]
+            record.killed_with = {
+                "reason": "timeout",
+                "exit_code": 137,
+                "error_message": "the job exceeded its timeout",
+            }
+            process = record.process
+            if process is None:
+                record.data.update(state="failed", updated_at=_now(), terminated_at=_now())
+                record.data.update(record.killed_with)
+                record.finished.set()
+                return
+        _signal_group(process, signal.SIGKILL)
+
+    def add_secret(self, name: str, value: str, *, region: str | None = None) -> str:
+        """Create a Secret Manager secret with one version; returns its id."""
+        secret = self._new_secret({"name": name}, region or self.region)
+        self.secret_versions[secret["id"]].append(value)
+        return secret["id"]
+
+    def definition_secrets(self, definition_id: str) -> dict[str, str]:
+        """Environment variable name -> Secret Manager secret id referenced by a definition."""
+        with self._lock:
+            return {
+                ref["env_var"]["name"]: ref["secret_manager_id"]
+                for ref in self.secret_refs.values()
+                if ref["job_definition_id"] == definition_id and ref.get("env_var")
+            }
+
     def job_run(self, job_run_id: str) -> dict[str, Any]:
         with self._lock:
             return json.loads(json.dumps(self.runs[job_run_id].data))
@@ -289,12 +332,139 @@ class FakeScalewayJobs:
         chunk = items[(page - 1) * page_size : page * page_size]
         return {key: chunk, "total_count": len(items)}
 
+    def _new_secret(self, body: Mapping[str, Any], region: str) -> dict[str, Any]:
+        now = _now()
+        secret = {
+            "id": str(uuid.uuid4()),
+            "project_id": body.get("project_id") or PROJECT_ID,
+            "name": body["name"],
+            "status": "ready",
+            "created_at": now,
+            "updated_at": now,
+            "tags": [],
+            "version_count": 0,
+            "description": body.get("description") or "",
+            "managed": False,
+            "protected": bool(body.get("protected")),
+            "type": "opaque",
+            "path": "/",
+            "used_by": [],
+            "region": region,
+        }
+        with self._lock:
+            self.managed_secrets[secret["id"]] = secret
+            self.secret_versions[secret["id"]] = []
+        return secret
+
+    def _secret_manager(
+        self, method: str, path: str, query: Mapping[str, list[str]], body: dict
+    ) -> dict:
+        region, _, rest = path[len(SECRET_PREFIX) :].partition("/")
+        parts = rest.split("/")
+        if parts == ["secrets"] and method == "GET":
+            items = [s for s in self.managed_secrets.values() if s["region"] == region]
+            if query.get("name"):
+                items = [s for s in items if s["name"] == query["name"][0]]
+            return self._page(items, query, "secrets")
+        if parts == ["secrets"] and method == "POST":
+            if any(s["name"] == body.get("name") for s in self.managed_secrets.values()):
+                raise ApiError(409, "secret already exists", "conflict")
+            return self._new_secret(body, region)
+        if len(parts) >= 2 and parts[0] == "secrets":
+            secret = self.managed_secrets.get(parts[1])
+            if secret is None or secret["region"] != region:
+                raise ApiError(404, "resource is not found", "not_found", resource="secret")
+            versions = self.secret_versions[secret["id"]]
+            if parts[2:] == ["versions"] and method == "POST":
+                versions.append(base64.b64decode(body["data"]).decode("utf-8"))
+                secret["version_count"] = len(versions)
+                return self._version(secret, len(versions))
+            if len(parts) == 5 and parts[2] == "versions" and parts[4] == "access":
+                if not versions:
+                    raise ApiError(404, "resource is not found", "not_found", resource="version")
+                revision = len(versions) if parts[3].startswith("latest") else int(parts[3])
+                return {
+                    "secret_id": secret["id"],
+                    "revision": revision,
+                    "data": base64.b64encode(versions[revision - 1].encode()).decode(),
+                    "type": "opaque",
+                }
+        raise ApiError(404, "not found", "not_found")
+
+    def _version(self, secret: Mapping[str, Any], revision: int) -> dict:
+        return {
+            "revision": revision,
+            "secret_id": secret["id"],
+            "status": "enabled",
+            "created_at": _now(),
+            "updated_at": _now(),
+            "description": "",
+            "latest": True,
+            "region": secret["region"],
+        }
+
+    def _secret_refs(self, method: str, parts: list[str], query: Mapping, body: dict) -> dict:
+        if parts == ["secrets"] and method == "POST":
+            definition_id = body["job_definition_id"]
+            if definition_id not in self.definitions:
+                raise ApiError(404, "resource is not found", "not_found")
+            created = []
+            for config in body.get("secrets") or []:
+                ref = {
+                    "secret_id": str(uuid.uuid4()),
+                    "job_definition_id": definition_id,
+                    "secret_manager_id": config["secret_manager_id"],
+                    "secret_manager_version": config["secret_manager_version"],
+                }
+                if config.get("env_var_name"):
+                    ref["env_var"] = {"name": config["env_var_name"]}
+                else:
+                    ref["file"] = {"path": config.get("path")}
+                self.secret_refs[ref["secret_id"]] = ref
+                created.append(ref)
+            return {"secrets": created}
+        if parts == ["secrets"] and method == "GET":
+            wanted = query.get("job_definition_id", [None])[0]
+            items = [r for r in self.secret_refs.values() if r["job_definition_id"] == wanted]
+            return {"secrets": items, "total_count": len(items)}
+        if len(parts) == 2 and parts[0] == "secrets":
+            ref = self.secret_refs.get(parts[1])
+            if ref is None:
+                raise ApiError(404, "resource is not found", "not_found")
+            if method == "GET":
+                return ref
+            if method == "PATCH":
+                if body.get("secret_manager_version"):
+                    ref["secret_manager_version"] = body["secret_manager_version"]
+                if body.get("env_var_name"):
+                    ref["env_var"] = {"name": body["env_var_name"]}
+                return ref
+            if method == "DELETE":
+                del self.secret_refs[parts[1]]
+                return {}
+        raise ApiError(404, "not found", "not_found")
+
+    def _secret_environment(self, definition_id: str) -> dict[str, str] | str:
+        """A definition's secret references resolved, or the message of a missing secret."""
+        environment = {}
+        for name, secret_id in self.definition_secrets(definition_id).items():
+            versions = self.secret_versions.get(secret_id)
+            if not versions:
+                return f"secret {secret_id} referenced as {name} not found"
+            environment[name] = versions[-1]
+        return environment
+
     def _dispatch(self, method: str, path: str, query: Mapping[str, list[str]], body: dict) -> dict:
+        if path.startswith(SECRET_PREFIX):
+            with self._lock:
+                return self._secret_manager(method, path, query, body)
         if not path.startswith(PREFIX):
             raise ApiError(404, "not found", "not_found")
         region, _, rest = path[len(PREFIX) :].partition("/")
         parts = rest.split("/")
         with self._lock:
+            if parts[0] == "secrets":
+                return self._secret_refs(method, parts, query, body)
             if parts == ["job-definitions"] and method == "GET":
                 items = sorted(self.definitions.values(), key=lambda d: d["created_at"])
                 items = [d for d in items if d["region"] == region]
@@ -410,7 +580,19 @@ class FakeScalewayJobs:
                 return
             data = record.data
             command = [*data["startup_command"], *data["args"]]
-            env = {**self.base_env, **data["environment_variables"]}
+            secrets = self._secret_environment(data["job_definition_id"])
+            if isinstance(secrets, str):
+                data.update(
+                    state="failed",
+                    reason="secret_not_found",
+                    exit_code=0,
+                    error_message=secrets,
+                    updated_at=_now(),
+                    terminated_at=_now(),
+                )
+                record.finished.set()
+                return
+            env = {**self.base_env, **secrets, **data["environment_variables"]}
             try:
                 record.process = subprocess.Popen(
                     command,
@@ -503,6 +685,14 @@ class FakeScalewayJobs:
                 if fault.kind == "hang":
                     time.sleep(fake.hang_seconds)
                     return False
+                if fault.kind == "html":
+                    page = HTML_ERROR.format(status=fault.status).encode("utf-8")
+                    self.send_response(fault.status)
+                    self.send_header("Content-Type", "text/html")
+                    self.send_header("Content-Length", str(len(page)))
+                    self.end_headers()
+                    self.wfile.write(page)
+                    return True
                 self._send(
                     fault.status,
                     {"message": f"injected error {fault.status}", "type": "injected"},

@@ -1,15 +1,22 @@
-"""The Scaleway Serverless Jobs run launcher, through the real SDK against the loopback fake."""
+"""The Scaleway Serverless Jobs run launcher, through the real SDK against the loopback fake.
+
+Timing: the client's read timeout is 1 s, a hanging request answers after 3 s (so a start that
+hangs creates its job run 2 s after the client gave up), and an unclear start is looked for over
+4 s, ending 2 s after that late creation.
+"""
 
 from __future__ import annotations
 
+import base64
 import os
 import sys
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
-from dagster import DagsterInstance
+from dagster import DagsterInstance, build_sensor_context
 from dagster._core.code_pointer import ModuleCodePointer
 from dagster._core.events import DagsterEvent, DagsterEventType
 from dagster._core.launcher import WorkerStatus
@@ -19,6 +26,10 @@ from dagster._core.origin import (
     RepositoryPythonOrigin,
 )
 from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
 from dagster._core.test_utils import create_run_for_test, instance_for_test
 from dagster._grpc.types import ExecuteRunArgs
 from dagster._serdes import deserialize_value
@@ -26,15 +37,22 @@ from scaleway import Client
 from scaleway.jobs.v1alpha2 import JobsV1Alpha2API
 from scaleway_core.api import ScalewayException
 
+from observatoire.job_costs import PriceTable
 from resources.scaleway_launcher import (
+    BILLED_SECONDS_TAG,
+    COMPRESSED_EXECUTE_RUN_ARGS_ENV,
+    COST_TAG,
     EXECUTE_RUN_ARGS_ENV,
     JOB_DEFINITION_ID_TAG,
     JOB_RUN_ID_TAG,
+    MEMORY_TAG,
     REGION_TAG,
     TIER_TAG,
+    VCPU_TAG,
     ScalewayJobsRunLauncher,
     ScalewayLaunchError,
 )
+from sensors.serverless_jobs import build_serverless_jobs_sensor
 from tests.fakes.scaleway_jobs import ACCESS_KEY, PROJECT_ID, SECRET_KEY, FakeScalewayJobs
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +63,7 @@ JOB_RUNS = r"/job-runs$"
 
 @pytest.fixture
 def fake() -> Iterator[FakeScalewayJobs]:
-    with FakeScalewayJobs(hang_seconds=1.0) as fake:
+    with FakeScalewayJobs(hang_seconds=3.0) as fake:
         yield fake
 
 
@@ -81,7 +99,9 @@ def instance(
                 "large": {"env": "SCW_JOB_DEFINITION_LARGE"},
             },
             "env_vars": {"OBSERVATOIRE_LAKE_URL": "s3://lake/observatoire"},
-            "read_timeout_seconds": 0.4,
+            "read_timeout_seconds": 1.0,
+            "reconcile_seconds": 4.0,
+            "reconcile_interval_seconds": 0.5,
             "max_attempts": 3,
             "retry_initial_wait_seconds": 0.01,
         },
@@ -165,7 +185,7 @@ def test_execute_run_args_stay_small(instance: DagsterInstance) -> None:
         run_config={"ops": {"raw_captions": {"config": {"channels": ["tf1", "france2"]}}}},
         job_code_origin=code_origin(),
     )
-    serialized = launcher_of(instance).execute_run_args(run)
+    [serialized] = launcher_of(instance).execute_run_args(run).values()
     # Only the run id and the code origin: run config, tags and the instance stay in the database.
     assert len(serialized.encode("utf-8")) < 1024
     assert "instance_ref" in serialized and "postgres" not in serialized
@@ -206,7 +226,8 @@ def test_unknown_tier_fails_the_launch_without_starting_a_job(
         ("succeeded", WorkerStatus.SUCCESS),
         ("failed", WorkerStatus.FAILED),
         ("interrupted", WorkerStatus.FAILED),
-        ("unknown_state", WorkerStatus.UNKNOWN),
+        ("unknown_state", WorkerStatus.RUNNING),
+        ("hibernating", WorkerStatus.RUNNING),
     ],
 )
 def test_job_run_states_map_to_worker_health(
@@ -312,7 +333,9 @@ def test_start_is_retried_after_throttling_without_a_duplicate(
 
 
 @pytest.mark.parametrize(
-    ("kind", "status"), [("status", 500), ("disconnect", 0), ("hang", 0)], ids=str
+    ("kind", "status"),
+    [("status", 500), ("status", 504), ("html", 502), ("disconnect", 0), ("hang", 0)],
+    ids=str,
 )
 def test_start_that_took_effect_is_not_repeated(
     instance: DagsterInstance, fake: FakeScalewayJobs, kind: str, status: int
@@ -322,22 +345,53 @@ def test_start_that_took_effect_is_not_repeated(
     run = launch(instance)
 
     assert fake.count("POST", START) == 1
-    assert fake.count("GET", JOB_RUNS) == 1
+    assert fake.count("GET", JOB_RUNS) >= 1
     [job_run] = fake.job_runs()
     assert run.tags[JOB_RUN_ID_TAG] == job_run["id"]
     assert run.status == DagsterRunStatus.STARTING
 
 
-def test_start_that_did_not_take_effect_is_repeated_after_checking(
+def test_job_run_created_after_the_client_gave_up_is_found_not_duplicated(
     instance: DagsterInstance, fake: FakeScalewayJobs
 ) -> None:
-    fake.inject("POST", START, status=502)
+    # The API takes 3 s to create the job run; the client stops waiting after 1 s, and the
+    # first listings, made before the creation, find nothing.
+    fake.inject("POST", START, kind="hang")
+
+    run = launch(instance)
+
+    assert fake.count("POST", START) == 1
+    assert fake.count("GET", JOB_RUNS) >= 2
+    [job_run] = fake.job_runs()
+    assert run.tags[JOB_RUN_ID_TAG] == job_run["id"]
+
+
+def test_created_job_run_is_found_when_the_listing_fails_at_first(
+    instance: DagsterInstance, fake: FakeScalewayJobs
+) -> None:
+    fake.inject("POST", START, status=500, after=True)
+    fake.inject("GET", JOB_RUNS, status=503, times=2)
+    fake.inject("GET", JOB_RUNS, kind="html", status=502)
+
+    run = launch(instance)
+
+    assert fake.count("POST", START) == 1
+    [job_run] = fake.job_runs()
+    assert run.tags[JOB_RUN_ID_TAG] == job_run["id"]
+
+
+@pytest.mark.parametrize(("kind", "status"), [("status", 502), ("html", 502)], ids=str)
+def test_start_that_did_not_take_effect_is_repeated_after_checking(
+    instance: DagsterInstance, fake: FakeScalewayJobs, kind: str, status: int
+) -> None:
+    fake.inject("POST", START, kind=kind, status=status)
     fake.inject("GET", JOB_RUNS, status=500)
 
     run = launch(instance)
 
     assert fake.count("POST", START) == 2
-    assert fake.count("GET", JOB_RUNS) == 2
+    # Looked for over the whole period, at least twice, before starting again.
+    assert fake.count("GET", JOB_RUNS) >= 3
     [job_run] = fake.job_runs()
     assert run.tags[JOB_RUN_ID_TAG] == job_run["id"]
 
@@ -350,9 +404,30 @@ def test_start_gives_up_and_fails_the_run_when_the_api_stays_down(
     run = launch(instance, fails=True)
 
     assert fake.count("POST", START) == 3  # each repeat only after a listing showed no job run
-    assert fake.count("GET", JOB_RUNS) == 2
     assert fake.job_runs() == []
     assert run.status == DagsterRunStatus.FAILURE
+
+
+def test_unresolved_start_is_not_repeated_and_its_job_run_is_stopped_afterwards(
+    instance: DagsterInstance, fake: FakeScalewayJobs
+) -> None:
+    """A start answered 500 after creating the job run, and listings failing all along."""
+    fake.inject("POST", START, status=500, after=True)
+    fake.inject("GET", JOB_RUNS, status=500, times=1000)
+
+    run = launch(instance, fails=True)
+
+    assert fake.count("POST", START) == 1
+    [job_run] = fake.job_runs()
+    assert run.status == DagsterRunStatus.FAILURE
+    assert "could tell" in " ".join(e.message or "" for e in instance.all_logs(run.run_id))
+
+    fake.faults.clear()
+    actions = launcher_of(instance).supervise(PriceTable())
+
+    assert fake.job_run(job_run["id"])["state"] == "interrupted"
+    assert any(job_run["id"] in action for action in actions)
+    assert len(fake.job_runs()) == 1
 
 
 def test_client_errors_on_start_are_not_retried(
@@ -522,3 +597,190 @@ def test_executing_fake_stops_a_running_command(tmp_path: Path) -> None:
     assert stopping.state == "interrupting"
     assert stopped["reason"] == "cancellation"
     assert stopped["exit_code"] != 0
+
+
+def test_terminate_reports_canceling_once(
+    instance: DagsterInstance, fake: FakeScalewayJobs
+) -> None:
+    run = mark_started(instance, launch(instance))
+    fake.set_state(run.tags[JOB_RUN_ID_TAG], "running")
+    instance.report_run_canceling(run)  # as run monitoring or the UI does first
+
+    assert launcher_of(instance).terminate(run.run_id) is True
+
+    canceling = instance.all_logs(run.run_id, of_type=DagsterEventType.RUN_CANCELING)
+    assert len(canceling) == 1
+
+
+def test_terminate_of_a_missing_job_run_returns_false(
+    instance: DagsterInstance, fake: FakeScalewayJobs
+) -> None:
+    run = launch(instance)
+    instance.add_run_tags(run.run_id, {JOB_RUN_ID_TAG: "00000000-0000-4000-8000-000000000000"})
+
+    assert launcher_of(instance).terminate(run.run_id) is False
+    assert fake.count("POST", r"/stop$") == 0
+
+
+def test_unknown_state_counts_as_running_until_its_deadline(
+    fake: FakeScalewayJobs, tiers: dict[str, str], instance: DagsterInstance
+) -> None:
+    run = launch(instance)
+    fake.set_state(run.tags[JOB_RUN_ID_TAG], "hibernating")
+    launcher = launcher_of(instance)
+
+    assert launcher.check_run_worker_health(run).status == WorkerStatus.RUNNING
+    messages = " ".join(e.message or "" for e in instance.all_logs(run.run_id))
+    assert "does not know" in messages and "hibernating" in messages
+
+    launcher.unknown_state_seconds = 0.0
+    tagged = instance.get_run_by_id(run.run_id)
+    assert tagged is not None
+    health = launcher.check_run_worker_health(tagged)
+    assert health.status == WorkerStatus.UNKNOWN
+    assert "state=hibernating" in (health.msg or "")
+
+
+def test_retrying_job_run_is_running_and_never_restarted(
+    instance: DagsterInstance, fake: FakeScalewayJobs
+) -> None:
+    run = launch(instance)
+    fake.set_state(run.tags[JOB_RUN_ID_TAG], "retrying", attempts=2)
+    launcher = launcher_of(instance)
+
+    assert launcher.check_run_worker_health(run).status == WorkerStatus.RUNNING
+    assert launcher.supervise(PriceTable()) == []
+    assert len(fake.job_runs()) == 1
+    assert fake.count("POST", r"/stop$") == 0
+
+
+@pytest.mark.parametrize(
+    ("ending", "reason"), [("expire", "timeout"), ("fail", "image_not_found")], ids=str
+)
+def test_job_run_ending_while_starting_fails_the_run_with_its_reason(
+    instance: DagsterInstance, fake: FakeScalewayJobs, ending: str, reason: str
+) -> None:
+    run = launch(instance)
+    job_run_id = run.tags[JOB_RUN_ID_TAG]
+    if ending == "expire":
+        fake.expire(job_run_id)
+    else:
+        fake.set_state(job_run_id, "failed", reason=reason, error_message="no such image")
+
+    actions = launcher_of(instance).supervise(PriceTable())
+
+    failed = instance.get_run_by_id(run.run_id)
+    assert failed is not None and failed.status == DagsterRunStatus.FAILURE
+    assert any(run.run_id in action for action in actions)
+    messages = " ".join(e.message or "" for e in instance.all_logs(run.run_id))
+    assert f"reason={reason}" in messages
+    assert len(fake.job_runs()) == 1
+
+
+def test_job_run_of_a_run_failed_by_the_start_timeout_is_stopped(
+    instance: DagsterInstance, fake: FakeScalewayJobs
+) -> None:
+    run = launch(instance)
+    instance.report_run_failed(run, "Run timed out due to taking longer than 900 seconds to start.")
+
+    launcher_of(instance).supervise(PriceTable())
+
+    assert fake.job_run(run.tags[JOB_RUN_ID_TAG])["state"] == "interrupted"
+
+
+def test_finished_run_records_its_billed_seconds_and_cost(
+    instance: DagsterInstance, fake: FakeScalewayJobs
+) -> None:
+    run = mark_started(instance, launch(instance))
+    job_run_id = run.tags[JOB_RUN_ID_TAG]
+    fake.set_state(
+        job_run_id,
+        "succeeded",
+        started_at="2026-03-30T02:00:00.250000Z",
+        terminated_at="2026-03-30T02:10:00Z",
+    )
+    event = DagsterEvent(event_type_value=DagsterEventType.RUN_SUCCESS.value, job_name="x")
+    instance.report_dagster_event(event, run_id=run.run_id)
+    prices = PriceTable(per_vcpu_second=0.00001, per_gb_second=0.000001)
+
+    launcher_of(instance).supervise(prices)
+    launcher_of(instance).supervise(prices)  # a second round changes nothing
+
+    costed = instance.get_run_by_id(run.run_id)
+    assert costed is not None
+    assert costed.tags[BILLED_SECONDS_TAG] == "600"  # 599.75 s, billed by the started second
+    assert costed.tags[VCPU_TAG] == "1" and costed.tags[MEMORY_TAG] == "2048"
+    assert float(costed.tags[COST_TAG]) == pytest.approx(600 * (0.00001 + 2 * 0.000001))
+
+
+def test_tier_is_chosen_from_days_and_channels(fake: FakeScalewayJobs) -> None:
+    launcher = ScalewayJobsRunLauncher(
+        access_key=ACCESS_KEY,
+        secret_key=SECRET_KEY,
+        api_url=fake.url,
+        reconcile_seconds=30.0,
+        job_definitions={
+            "small": fake.add_job_definition("s", cpu_limit=1000, memory_limit=1024),
+            "large": fake.add_job_definition("l", cpu_limit=1000, memory_limit=2048),
+        },
+    )
+
+    def tier(tags: dict[str, str], run_config: dict | None = None) -> str:
+        return launcher.tier_of(
+            DagsterRun(job_name="daily_stages", tags=tags, run_config=run_config or {})
+        )
+
+    def days(first: str, last: str) -> dict[str, str]:
+        return {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
+
+    assert tier({"dagster/partition": "2024-03-04"}) == "small"
+    assert tier(days("2024-03-01", "2024-03-20")) == "small"
+    assert tier(days("2024-03-01", "2024-03-31")) == "large"
+    few = {"ops": {"ingest_captions": {"config": {"channels": ["tf1", "france2"]}}}}
+    assert tier(days("2024-03-01", "2024-03-31"), few) == "small"
+    assert tier({**days("2024-03-01", "2024-03-31"), TIER_TAG: "small"}) == "small"
+
+
+def test_long_run_arguments_travel_compressed(
+    instance: DagsterInstance, fake: FakeScalewayJobs
+) -> None:
+    origin = JobPythonOrigin(
+        "daily_pipeline",
+        RepositoryPythonOrigin(
+            executable_path=sys.executable,
+            code_pointer=ModuleCodePointer("definitions", "defs", "/srv/" + "deep/" * 600),
+            entry_point=DEFAULT_DAGSTER_ENTRY_POINT,
+        ),
+    )
+    run = create_run_for_test(instance, job_name="daily_pipeline", job_code_origin=origin)
+    instance.launch_run(run.run_id, workspace=None)
+
+    [job_run] = fake.job_runs()
+    env = job_run["environment_variables"]
+    assert EXECUTE_RUN_ARGS_ENV not in env
+    compressed = env[COMPRESSED_EXECUTE_RUN_ARGS_ENV]
+    assert len(compressed) < 2048
+    text = zlib.decompress(base64.b64decode(compressed)).decode()
+    assert deserialize_value(text, ExecuteRunArgs).job_origin == origin
+
+
+def test_supervision_sensor_fails_an_early_failed_run_within_its_interval(
+    instance: DagsterInstance, fake: FakeScalewayJobs
+) -> None:
+    sensor = build_serverless_jobs_sensor(PriceTable())
+    run = launch(instance)
+    fake.set_state(run.tags[JOB_RUN_ID_TAG], "failed", reason="quota_exceeded")
+
+    result = sensor.evaluate_tick(build_sensor_context(instance=instance))
+
+    assert sensor.minimum_interval_seconds is not None and sensor.minimum_interval_seconds <= 30
+    assert run.run_id in (result.skip_message or "")
+    failed = instance.get_run_by_id(run.run_id)
+    assert failed is not None and failed.status == DagsterRunStatus.FAILURE
+
+
+def test_supervision_sensor_skips_where_runs_are_not_serverless_jobs() -> None:
+    sensor = build_serverless_jobs_sensor(PriceTable())
+    with instance_for_test() as local:
+        result = sensor.evaluate_tick(build_sensor_context(instance=local))
+    assert "not launched as Scaleway Serverless Jobs" in (result.skip_message or "")

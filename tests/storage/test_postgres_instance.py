@@ -147,10 +147,10 @@ def test_production_yaml_runs_on_postgres_with_every_secret_from_the_environment
     postgres_db: PostgresDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     home = production_home(tmp_path, postgres_db, monkeypatch)
-    monkeypatch.setenv("SCW_ACCESS_KEY", "SCWXXXXXXXXXXXXXXXXX")
-    monkeypatch.setenv("SCW_SECRET_KEY", "11111111-1111-1111-1111-111111111111")
-    monkeypatch.setenv("SCW_DEFAULT_PROJECT_ID", "22222222-2222-2222-2222-222222222222")
-    monkeypatch.setenv("SCW_DEFAULT_REGION", "fr-par")
+    monkeypatch.setenv("OBSERVATOIRE_JOBS_ACCESS_KEY", "SCWXXXXXXXXXXXXXXXXX")
+    monkeypatch.setenv("OBSERVATOIRE_JOBS_SECRET_KEY", "11111111-1111-1111-1111-111111111111")
+    monkeypatch.setenv("OBSERVATOIRE_JOBS_PROJECT_ID", "22222222-2222-2222-2222-222222222222")
+    monkeypatch.setenv("OBSERVATOIRE_JOBS_REGION", "fr-par")
     monkeypatch.setenv("OBSERVATOIRE_JOB_DEFINITION_SMALL", "33333333-3333-3333-3333-333333333333")
     monkeypatch.setenv("OBSERVATOIRE_JOB_DEFINITION_LARGE", "44444444-4444-4444-4444-444444444444")
     monkeypatch.setenv("DAGSTER_HOME", str(home))

@@ -1,0 +1,81 @@
+"""Costs of job runs and the choice of a run's tier: pure functions."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from observatoire.job_costs import PriceTable, RunUsage, billed_seconds, cost_per_day, run_cost
+from observatoire.run_sizing import (
+    HEADROOM,
+    RunWork,
+    choose_tier,
+    estimated_peak_mb,
+    max_channel_days,
+)
+from resources.settings import Settings, SettingsError
+
+TIERS = {"small": 1024, "large": 2048}
+
+
+def test_billed_seconds_run_from_start_to_end_rounded_up() -> None:
+    start = datetime(2026, 3, 30, 2, 0, tzinfo=UTC)
+    assert billed_seconds(start, start + timedelta(seconds=59, milliseconds=1)) == 60
+    assert billed_seconds(start, start + timedelta(seconds=60)) == 60
+    assert billed_seconds(None, start) == 0  # never started: stopped while queued
+    assert billed_seconds(start, None) == 0
+
+
+def test_cost_is_vcpu_seconds_plus_gb_seconds() -> None:
+    prices = PriceTable(per_vcpu_second=0.00001, per_gb_second=0.000001)
+    assert run_cost(1, 1024, 3600, prices) == pytest.approx(0.0396)
+    assert run_cost(1, 2048, 3600, prices) == pytest.approx(0.0432)
+    assert run_cost(2, 4096, 0, prices) == 0
+
+
+def test_cost_per_day_shares_a_run_among_its_days_and_keeps_the_month() -> None:
+    march = [date(2024, 3, 1) + timedelta(days=i) for i in range(31)]
+    backfill = RunUsage("a", 1, 2048, 310, 0.31, tuple(march[:10]))
+    nightly = RunUsage("b", 1, 1024, 36, 0.02, (date(2024, 3, 4),))
+    outside = RunUsage("c", 1, 1024, 36, 5.0, (date(2024, 4, 1),))
+    reference = RunUsage("d", 1, 1024, 36, 5.0, ())
+
+    table = cost_per_day([backfill, nightly, outside, reference], march)
+
+    assert list(table["day"]) == march[:10]
+    fourth = table[table["day"] == date(2024, 3, 4)].iloc[0]
+    assert fourth["cost_eur"] == pytest.approx(0.031 + 0.02)
+    assert fourth["runs"] == 2
+    assert fourth["vcpu_hours"] == pytest.approx(31 / 3600 + 36 / 3600)
+    assert table["cost_eur"].sum() == pytest.approx(0.31 + 0.02)
+    assert cost_per_day([], march).empty
+
+
+def test_estimate_passes_through_the_benchmark_measurements() -> None:
+    assert estimated_peak_mb(RunWork(days=1, channels=18)) == pytest.approx(550)
+    assert estimated_peak_mb(RunWork(days=31, channels=18)) == pytest.approx(716)
+
+
+def test_tier_thresholds() -> None:
+    limit = max_channel_days(1024)
+    assert limit // 18 == 24
+    assert estimated_peak_mb(RunWork(1, limit)) * HEADROOM <= 1024
+    assert estimated_peak_mb(RunWork(1, limit + 1)) * HEADROOM > 1024
+    assert choose_tier(RunWork(days=1, channels=18), TIERS) == "small"
+    assert choose_tier(RunWork(days=24, channels=18), TIERS) == "small"
+    assert choose_tier(RunWork(days=25, channels=18), TIERS) == "large"
+    assert choose_tier(RunWork(days=31, channels=18), TIERS) == "large"
+    assert choose_tier(RunWork(days=3650, channels=18), TIERS) == "large"  # the largest, at worst
+    with pytest.raises(ValueError):
+        choose_tier(RunWork(1, 1), {})
+
+
+def test_prices_come_from_settings() -> None:
+    settings = Settings.from_env(
+        {"OBSERVATOIRE_JOB_PRICE_VCPU_SECOND": "0.00002", "OBSERVATOIRE_JOB_PRICE_GB_SECOND": ""}
+    )
+    assert settings.job_prices.per_vcpu_second == 0.00002
+    assert settings.job_prices.per_gb_second == PriceTable().per_gb_second
+    with pytest.raises(SettingsError, match="OBSERVATOIRE_JOB_PRICE_GB_SECOND"):
+        Settings.from_env({"OBSERVATOIRE_JOB_PRICE_GB_SECOND": "cheap"})
