@@ -229,6 +229,15 @@ class _Candidate:
 
 def _channel(item: Mapping[str, Any], names: ChannelNames | None, origin: Origin | None):
     """(canonical name, title, radio) of the record's channel, or _Reject with the reason."""
+    if "channel" not in item and "channel_name" in item:
+        # The flat export shape (channel_name, channel_title, channel_radio), as in real exports.
+        item = {
+            "channel": {
+                key: item[f"channel_{key}"]
+                for key in ("name", "title", "radio")
+                if f"channel_{key}" in item
+            }
+        }
     if "channel" not in item:
         raise _Reject("missing field channel")
     channel = item["channel"]
