@@ -143,3 +143,20 @@ def captions_of_day(
         duplicates=parsed.duplicates,
         repaired=parsed.repaired,
     )
+
+
+def with_timing_flags(segments: pa.Table, captions: pa.Table) -> pa.Table:
+    """Segments whose chunk's word times were repaired at ingestion say so in ``timing``
+    (``repaired`` instead of ``srt``), so that the flag follows the chunk to the figures."""
+    if "timing" not in captions.column_names or "timing" not in segments.column_names:
+        return segments
+    repaired = captions.filter(pc.equal(captions["timing"], "repaired"))["chunk_id"]
+    if len(repaired) == 0:
+        return segments
+    flagged = pc.and_(
+        pc.is_in(segments["chunk_id"], repaired.combine_chunks()),
+        pc.equal(segments["timing"], "srt"),
+    )
+    index = segments.column_names.index("timing")
+    timing = pc.if_else(flagged, "repaired", segments["timing"])
+    return segments.set_column(index, segments.schema.field(index), timing)

@@ -152,12 +152,8 @@ def start_datetime(start: int) -> datetime:
 
 
 def raw_record_text(record: object) -> str:
-    """The record as received, as JSON text (a string is kept as it is: an undecodable line).
-
-    Stored whole so that a quarantined record can be re-ingested; only a record already refused
-    for its size is cut (see ``oversized_record_text``)."""
-    if isinstance(record, str):
-        return record
+    """The record as received, as JSON text, stored whole so that a quarantined record can be
+    re-ingested; only a line refused for its size is cut (see ``oversized_record_text``)."""
     try:
         return json.dumps(record, ensure_ascii=False, default=repr)
     except (TypeError, ValueError, RecursionError):  # circular or too deeply nested structures
