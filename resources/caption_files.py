@@ -48,9 +48,13 @@ from dagster import MetadataValue, get_dagster_logger
 from pydantic import PrivateAttr
 
 from observatoire.lake import Lake
+from observatoire.record_lines import (
+    OversizedLine,
+    decode_line,
+    oversized_reason,
+    record_lines,
+)
 from observatoire.records import (
-    MAX_RECORD_BYTES,
-    STORED_OVERSIZED_BYTES,
     Origin,
     PreRejected,
     broadcast_day,
@@ -65,7 +69,6 @@ DAY_FOLDER = re.compile(r"^(?:day=)?(\d{4}-\d{2}-\d{2})$")
 TEXT_FORMATS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 MAX_JSON_FILE_BYTES = 256 * 1024 * 1024
 """A ``.json`` file is decoded whole; beyond this size it is refused (``.jsonl`` streams)."""
-READ_BLOCK_BYTES = 1024 * 1024
 DEFAULT_NAIVE_TIMEZONE = "Europe/Paris"
 
 
@@ -305,18 +308,13 @@ class DropFolder:
     ) -> Iterator[tuple[Origin, Any, str | None]]:
         """One record per line, streamed: a bad line is one reject, the others are read."""
         with self._open(path, compressed) as stream:
-            for number, line in _lines(stream):
+            for number, line in record_lines(stream):
                 origin = Origin(file=name, line=number)
-                if isinstance(line, _Oversized):
-                    yield (
-                        origin,
-                        oversized_record_text(line.head, line.size, line.digest),
-                        f"{name} line {number}: record of {line.size} bytes exceeds the limit "
-                        f"of {MAX_RECORD_BYTES} bytes (stored cut to its first "
-                        f"{STORED_OVERSIZED_BYTES} characters, with its length and sha256)",
-                    )
+                if isinstance(line, OversizedLine):
+                    text = oversized_record_text(line.head, line.size, line.digest)
+                    yield origin, text, oversized_reason(f"{name} line {number}", line)
                     continue
-                yield _decoded_line(line, origin, name)
+                yield decode_line(line, origin, name)
 
     def _json_records(
         self, drop_file: DropFile, name: str, compressed: bool
@@ -372,94 +370,10 @@ class DropFolder:
                     index += 1
 
 
-@dataclass(frozen=True, slots=True)
-class _Oversized:
-    """A line longer than MAX_RECORD_BYTES: never held whole, only its head, size and hash."""
-
-    head: str
-    size: int
-    digest: str
-
-
-def _lines(stream: Any) -> Iterator[tuple[int, bytes | _Oversized]]:
-    """(1-based line number, bytes) of every non-blank line, read in blocks so that memory holds
-    at most one block plus one line of at most MAX_RECORD_BYTES, whatever the file holds."""
-    number = 0
-    pending = bytearray()
-    oversized: tuple[bytearray, int, Any] | None = None  # head, size so far, hash
-    while True:
-        block = stream.read(READ_BLOCK_BYTES)
-        if not block:
-            break
-        start = 0
-        while True:
-            end = block.find(b"\n", start)
-            piece = block[start:] if end < 0 else block[start:end]
-            if oversized is not None:
-                head, size, digest = oversized
-                digest.update(piece)
-                if len(head) < STORED_OVERSIZED_BYTES:
-                    head.extend(piece[: STORED_OVERSIZED_BYTES - len(head)])
-                oversized = (head, size + len(piece), digest)
-            else:
-                pending.extend(piece)
-                if len(pending) > MAX_RECORD_BYTES:
-                    digest = hashlib.sha256(pending)
-                    oversized = (
-                        bytearray(pending[:STORED_OVERSIZED_BYTES]),
-                        len(pending),
-                        digest,
-                    )
-                    pending = bytearray()
-            if end < 0:
-                break
-            number += 1
-            if oversized is not None:
-                head, size, digest = oversized
-                yield (
-                    number,
-                    _Oversized(
-                        bytes(head).decode("utf-8", errors="replace"), size, digest.hexdigest()
-                    ),
-                )
-                oversized = None
-            elif pending.strip():
-                yield number, bytes(pending)
-            pending = bytearray()
-            start = end + 1
-    number += 1
-    if oversized is not None:
-        head, size, digest = oversized
-        yield (
-            number,
-            _Oversized(bytes(head).decode("utf-8", errors="replace"), size, digest.hexdigest()),
-        )
-    elif pending.strip():
-        yield number, bytes(pending)
-
-
 def _short(error: BaseException) -> str:
     if isinstance(error, RecursionError):
         return "nested too deeply"
     return str(error)
-
-
-def _decoded_line(line: bytes, origin: Origin, name: str) -> tuple[Origin, Any, str | None]:
-    """A line's record, or (its text, the reason) when it cannot be decoded; never raises."""
-    where = f"{name} line {origin.line}"
-    try:
-        text = line.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raw = line.decode("utf-8", errors="replace")
-        return origin, raw, f"{where}: not UTF-8 (byte {error.start}: {error.reason})"
-    try:
-        return origin, json.loads(text), None
-    except RecursionError:
-        return origin, text, f"{where}: not valid JSON: nested too deeply"
-    except ValueError as error:
-        return origin, text, f"{where}: not valid JSON: {error}"
-    except Exception as error:  # one bad line must never stop the file
-        return origin, text, f"{where}: cannot be read: {type(error).__name__}: {error}"
 
 
 def _at(origin: Origin) -> str:

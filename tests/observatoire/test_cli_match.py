@@ -127,7 +127,7 @@ def test_cli_prints_one_line_per_chunk_and_reports_rejects(files: tuple[Path, Pa
     rejected = process.stderr.splitlines()
     assert len(rejected) == 2
     assert rejected[0].endswith(":3: rejected: missing field channel")
-    assert ":4: rejected: invalid JSON" in rejected[1]
+    assert ":4: rejected: not valid JSON" in rejected[1]
 
 
 def test_cli_exit_code_is_zero_without_rejects_and_follows_the_options(
