@@ -221,6 +221,8 @@ class _Candidate:
     day: date
     plaintext: str
     srt: list | None
+    received_plaintext: str | None = None
+    """The plaintext as received when it was replaced by the word list's words."""
 
 
 def _channel(item: Mapping[str, Any], names: ChannelNames | None, origin: Origin | None):
@@ -519,7 +521,7 @@ def parse_items(
             candidate.plaintext = joined[index].as_py()
             agreement[index] = 1
         elif agreement[index] == 0:
-            received[index] = candidate.plaintext
+            received[index] = candidate.received_plaintext = candidate.plaintext
             candidate.plaintext = joined[index].as_py()
 
     keep, duplicates = _resolve_duplicates(
@@ -609,6 +611,7 @@ def _same_content(a: _Candidate, b: _Candidate, srt_a: pa.Scalar, srt_b: pa.Scal
         a.channel_title == b.channel_title
         and a.channel_radio == b.channel_radio
         and a.plaintext == b.plaintext
+        and a.received_plaintext == b.received_plaintext
         and srt_a.equals(srt_b)
     )
 

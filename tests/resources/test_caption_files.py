@@ -123,8 +123,9 @@ def test_bad_lines_files_and_misfiled_chunks_are_pre_rejected_with_reasons(tmp_p
     assert reasons[4].startswith("2024-02-10/d.csv: unsupported file type")
     assert "neither an API response" in reasons[5]
     origins = [rejected.origin for rejected in read.pre_rejected]
-    assert [(o.file, o.line) for o in origins[:2]] == [("2024-02-10/a.jsonl", 2)] + [
-        ("2024-02-10/a.jsonl", 3)
+    assert [(o.file, o.line) for o in origins[:2]] == [
+        ("2024-02-10/a.jsonl", 2),
+        ("2024-02-10/a.jsonl", 3),
     ]
     raw_texts = [rejected.record for rejected in read.pre_rejected]
     assert raw_texts[1] == '{"channel": {"name": "fr'
