@@ -77,6 +77,8 @@ class FakeMediatree:
     token_lifetime_seconds: int = 3600
     max_page_size: int = 1000
     paging: str = "one_based"
+    served_under: dict[str, str] = field(default_factory=dict)
+    """{channel of the items: channel whose queries return them}: a provider mixing channels."""
     items: list[dict[str, Any]] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     requests: list[RecordedRequest] = field(default_factory=list)
@@ -162,7 +164,8 @@ class FakeMediatree:
             (
                 item
                 for item in self.items
-                if _channel_name(item) == channel and start_gte <= _start(item) <= start_lte
+                if channel in (_channel_name(item), self.served_under.get(_channel_name(item)))
+                and start_gte <= _start(item) <= start_lte
             ),
             key=_start,
         )
