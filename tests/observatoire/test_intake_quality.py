@@ -223,3 +223,16 @@ def test_flat_export_records_parse_like_provider_items() -> None:
     assert parsed.table["day"].to_pylist() == [broadcast_day(item["start"])]
     assert parsed.table["timing"].to_pylist() == ["none"]
     assert parsed.table["day"].to_pylist()[0] == date(2024, 2, 11)
+
+
+def test_the_quality_rule_lists_chunks_whose_plaintext_disagrees() -> None:
+    from observatoire.data_quality import plaintext_disagrees
+
+    altered = real(2)
+    altered["plaintext"] = "autre chose"
+    table = parse_items([altered, real(0)], "t").table
+    outcome = plaintext_disagrees(table)
+    assert not outcome.passed
+    assert outcome.numbers["plaintext_disagrees"] == 1
+    assert outcome.offending[0]["chunk_id"] == table["chunk_id"][1].as_py()
+    assert plaintext_disagrees(parse_items([real(0)], "t").table).passed
