@@ -39,7 +39,9 @@ def build_drop(folder: Path, day: date, oversized_mb: int) -> tuple[int, int]:
         for item in items:
             out.write(json.dumps(item, ensure_ascii=False) + "\n")
         if oversized_mb:
-            huge = dict(items[0], start=items[0]["start"] + 60, srt=None)
+            # A valid record in every other respect, filed between two real chunks.
+            template = next(i for i in items if isinstance(i.get("channel"), dict) and "srt" in i)
+            huge = dict(template, start=template["start"] + 60, srt=None)
             huge["plaintext"] = "climat " * (oversized_mb * 1024 * 1024 // 7)
             out.write(json.dumps(huge, ensure_ascii=False) + "\n")
     return len(items) + (1 if oversized_mb else 0), target.stat().st_size
