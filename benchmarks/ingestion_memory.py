@@ -40,7 +40,13 @@ def build_drop(folder: Path, day: date, oversized_mb: int) -> tuple[int, int]:
             out.write(json.dumps(item, ensure_ascii=False) + "\n")
         if oversized_mb:
             # A valid record in every other respect, filed between two real chunks.
-            template = next(i for i in items if isinstance(i.get("channel"), dict) and "srt" in i)
+            template = next(
+                i
+                for i in items
+                if isinstance(i.get("channel"), dict)
+                and isinstance(i["channel"].get("name"), str)
+                and isinstance(i.get("srt"), list)
+            )
             huge = dict(template, start=template["start"] + 60, srt=None)
             huge["plaintext"] = "climat " * (oversized_mb * 1024 * 1024 // 7)
             out.write(json.dumps(huge, ensure_ascii=False) + "\n")
