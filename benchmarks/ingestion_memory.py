@@ -26,6 +26,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def peak_memory_mb() -> int:
+    """Peak resident memory of this process since it started (VmHWM, reset by exec; unlike
+    ru_maxrss, which a child inherits from the parent that forked it)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
 def build_drop(folder: Path, day: date, oversized_mb: int) -> tuple[int, int]:
     """Write the day's captions (and the oversized record); (records, bytes) written."""
     from observatoire.demo import demo_day
@@ -81,7 +90,7 @@ def run_day(drop: str, lake: str, day: str) -> None:
             {
                 "success": result.success,
                 "seconds": round(elapsed, 1),
-                "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                "peak_mb": peak_memory_mb(),
                 "chunks": store.read_day("raw_captions", when, ["chunk_id"]).num_rows,
                 "rejected": rejected.num_rows,
                 "reasons": sorted(set(rejected["reason"].to_pylist()))[:3],
