@@ -27,8 +27,9 @@ from assets.partitions import (
     write_channels_day,
 )
 from observatoire.grid import deliveries_of, with_deliveries
-from observatoire.intake import captions_of_day
+from observatoire.intake import captions_of_day, conformed
 from observatoire.partial_days import merge_rejected
+from observatoire.records import REJECT_SCHEMA, with_quality_columns
 from observatoire.reference import channel_names_from_table
 from resources.captions import CaptionSource
 from resources.lake import LakeResource
@@ -71,6 +72,8 @@ def build_caption_assets(partitions: PartitionsDefinition) -> AssetsDefinition:
         missing: list[str] = []
         last = rejected = None
         for day in run_days(context):
+            if restricted is not None:
+                _conform_stored_day(store, day)
             fetch = captions.fetch_day(day, channels)
             parsed = captions_of_day(
                 fetch.items,
@@ -133,6 +136,19 @@ def build_caption_assets(partitions: PartitionsDefinition) -> AssetsDefinition:
         )
 
     return ingest_captions
+
+
+def _conform_stored_day(store, day) -> None:
+    """A day ingested before the quality and origin columns existed gets them, so that a run
+    restricted to some channels can merge its rows into it."""
+    if store.has_day("raw_captions", day):
+        stored = store.read_day("raw_captions", day)
+        if "timing" not in stored.column_names:
+            store.write_day("raw_captions", day, with_quality_columns(stored))
+    if store.has_day("raw_captions_rejected", day):
+        rejected = store.read_day("raw_captions_rejected", day)
+        if "file" not in rejected.column_names:
+            store.write_day("raw_captions_rejected", day, conformed(rejected, REJECT_SCHEMA))
 
 
 def _kept_deliveries(store, day, restricted: list[str] | None) -> dict[str, tuple[str, str]]:

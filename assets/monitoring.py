@@ -20,6 +20,7 @@ from assets.partitions import (
 from observatoire import METHODOLOGY_VERSION
 from observatoire.grid import deliveries_of
 from observatoire.grid import time_monitored as monitored_minutes
+from observatoire.intake import conformed
 from observatoire.partial_days import only_channels
 from observatoire.reference import channels_from_table, grid_from_table
 from resources.lake import LakeResource
@@ -54,6 +55,10 @@ def build_monitoring_asset(partitions: PartitionsDefinition) -> AssetsDefinition
             stored = store.read_day("raw_captions", day, CAPTION_COLUMNS)
             captions = only_channels(stored, restricted)
             fresh = monitored_minutes(grid, captions, day, channels, deliveries_of(stored))
+            if restricted is not None and store.has_day("time_monitored", day):
+                earlier = store.read_day("time_monitored", day)
+                if "delivery" not in earlier.column_names:  # written before deliveries existed
+                    store.write_day("time_monitored", day, conformed(earlier, fresh.schema))
             table = write_channels_day(store, "time_monitored", day, fresh, restricted)
             gaps = pc.sum(pc.less(pc.fill_null(table["coverage"], 1.0), 1.0)).as_py() or 0
             summary.add(

@@ -160,3 +160,13 @@ def with_timing_flags(segments: pa.Table, captions: pa.Table) -> pa.Table:
     index = segments.column_names.index("timing")
     timing = pc.if_else(flagged, "repaired", segments["timing"])
     return segments.set_column(index, segments.schema.field(index), timing)
+
+
+def conformed(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """A day written before columns were added to its table, with those columns as nulls, so
+    that a run restricted to some channels can merge into it."""
+    columns = [
+        table[field.name] if field.name in table.column_names else pa.nulls(len(table), field.type)
+        for field in schema
+    ]
+    return pa.Table.from_arrays(columns, schema=schema)

@@ -181,3 +181,31 @@ def test_missing_and_incomplete_channel_days_are_recorded_in_the_lake(
     assert by_channel["france2"]["chunks_received"] == 20
     assert by_channel["france-inter"]["delivery"] == "complete"
     assert by_channel["france-inter"]["delivery_reason"] is None
+
+
+def test_a_restricted_run_merges_into_a_day_ingested_before_the_new_columns(
+    fake: FakeMediatree, tmp_path: Path
+) -> None:
+    lake = lake_with_channels(tmp_path / "lake")
+    source = source_for(fake, username=fake.username, password=fake.password, query_by="day")
+    assert run(lake, source).success
+    full = lake.read_day("raw_captions", DAY)
+    rejected = lake.read_day("raw_captions_rejected", DAY)
+    # The day as an earlier version wrote it: no quality or origin columns.
+    lake.write_day(
+        "raw_captions", DAY, full.drop_columns(["timing", "plaintext_agrees", "received_plaintext"])
+    )
+    lake.write_day("raw_captions_rejected", DAY, rejected.drop_columns(["file", "line", "page"]))
+
+    result = materialize(
+        [ASSETS],
+        resources={"lake": LakeResource(url=lake.url), "captions": source},
+        partition_key=DAY.isoformat(),
+        run_config={"ops": {"ingest_captions": {"config": {"channels": ["tf1"]}}}},
+    )
+
+    assert result.success
+    merged = lake.read_day("raw_captions", DAY)
+    assert merged.num_rows == full.num_rows
+    assert merged.schema.names == full.schema.names
+    assert set(merged["timing"].to_pylist()) <= {"words", "none"}
