@@ -66,6 +66,7 @@ format: install
 bench: install
 	$(BIN)/python benchmarks/matcher.py
 	$(BIN)/python benchmarks/backfill.py
+	$(BIN)/python benchmarks/ingestion_memory.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache data/lake data/warehouse.duckdb

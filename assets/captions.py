@@ -1,7 +1,10 @@
 """raw_captions[day]: every caption chunk of the day from the configured source, and its quarantine.
 
-Records that cannot be used go to raw_captions_rejected with their reason and raw text; exact
-duplicates are dropped and counted. Each day is written separately, replacing what was there.
+Every record received lands in raw_captions (under its canonical channel) or in
+raw_captions_rejected with its origin, reason and raw text; exact duplicates are dropped and
+counted. Channel-days the source delivered incompletely or not at all are recorded in the day's
+raw_captions file (and from there in time_monitored). Each day is written separately, replacing
+what was there.
 """
 
 from dagster import (
@@ -23,8 +26,11 @@ from assets.partitions import (
     stored_day,
     write_channels_day,
 )
-from observatoire.intake import captions_of_day
+from observatoire.grid import deliveries_of, with_deliveries
+from observatoire.intake import captions_of_day, conformed
 from observatoire.partial_days import merge_rejected
+from observatoire.records import REJECT_SCHEMA, with_quality_columns
+from observatoire.reference import channel_names_from_table
 from resources.captions import CaptionSource
 from resources.lake import LakeResource
 
@@ -61,10 +67,13 @@ def build_caption_assets(partitions: PartitionsDefinition) -> AssetsDefinition:
     ):
         store = lake.lake()
         channels, restricted = run_channels(store, config)
+        names = channel_names_from_table(store.read_table("channels"))
         summary, rejected_summary = RunSummary(), RunSummary()
         missing: list[str] = []
         last = rejected = None
         for day in run_days(context):
+            if restricted is not None:
+                _conform_stored_day(store, day)
             fetch = captions.fetch_day(day, channels)
             parsed = captions_of_day(
                 fetch.items,
@@ -73,32 +82,45 @@ def build_caption_assets(partitions: PartitionsDefinition) -> AssetsDefinition:
                 chunks=fetch.chunks,
                 pre_rejected=fetch.pre_rejected,
                 channels=channels,
+                names=names,
+                origins=fetch.origins,
             )
-            table = write_channels_day(store, "raw_captions", day, parsed.table, restricted)
+            deliveries = {
+                **_kept_deliveries(store, day, restricted),
+                **{channel: ("missing", reason) for channel, reason in fetch.missing},
+                **{channel: ("incomplete", reason) for channel, reason in fetch.incomplete},
+            }
+            table = write_channels_day(
+                store, "raw_captions", day, with_deliveries(parsed.table, deliveries), restricted
+            )
             rejected = merge_rejected(
                 stored_day(store, "raw_captions_rejected", day, restricted),
                 parsed.rejected,
                 partial=restricted is not None,
             )
             store.write_day("raw_captions_rejected", day, rejected)
-            missing.extend(f"{day} {channel}: {reason}" for channel, reason in fetch.missing)
+            missing.extend(
+                f"{day} {channel}: {status}: {reason}"
+                for channel, (status, reason) in deliveries.items()
+            )
             summary.add(
                 day,
                 table["channel_name"].unique().to_pylist(),
                 chunks=table.num_rows,
                 duplicates=parsed.duplicates,
                 rejected=rejected.num_rows,
+                timing_repaired=parsed.repaired,
             )
             rejected_summary.add(day, rejected=rejected.num_rows)
             context.log.info(
                 f"{day}: {table.num_rows} chunks, {parsed.duplicates} duplicates, "
-                f"{rejected.num_rows} rejected"
+                f"{rejected.num_rows} rejected, {parsed.repaired} with repaired word timing"
             )
             last = table
         yield MaterializeResult(
             asset_key="raw_captions",
             metadata={
-                **summary.metadata("chunks", "duplicates", "rejected"),
+                **summary.metadata("chunks", "duplicates", "rejected", "timing_repaired"),
                 **captions.describe(),
                 "missing_channels": MetadataValue.text("; ".join(missing) or "none"),
                 "restricted_to": MetadataValue.text(", ".join(restricted or []) or "all channels"),
@@ -109,8 +131,29 @@ def build_caption_assets(partitions: PartitionsDefinition) -> AssetsDefinition:
             asset_key="raw_captions_rejected",
             metadata={
                 **rejected_summary.metadata("rejected"),
-                "preview": preview(rejected, ["day", "position", "reason", "record"]),
+                "preview": preview(rejected, ["day", "file", "line", "page", "position", "reason"]),
             },
         )
 
     return ingest_captions
+
+
+def _conform_stored_day(store, day) -> None:
+    """A day ingested before the quality and origin columns existed gets them, so that a run
+    restricted to some channels can merge its rows into it."""
+    if store.has_day("raw_captions", day):
+        stored = store.read_day("raw_captions", day)
+        if "timing" not in stored.column_names:
+            store.write_day("raw_captions", day, with_quality_columns(stored))
+    if store.has_day("raw_captions_rejected", day):
+        rejected = store.read_day("raw_captions_rejected", day)
+        if "file" not in rejected.column_names:
+            store.write_day("raw_captions_rejected", day, conformed(rejected, REJECT_SCHEMA))
+
+
+def _kept_deliveries(store, day, restricted: list[str] | None) -> dict[str, tuple[str, str]]:
+    """A restricted run keeps what the stored day records about the other channels."""
+    if restricted is None or not store.has_day("raw_captions", day):
+        return {}
+    stored = store.read_day("raw_captions", day, ["channel_name"])
+    return {c: v for c, v in deliveries_of(stored).items() if c not in restricted}

@@ -154,6 +154,24 @@ def build_asset_checks(
         return _result(outcome, AssetCheckSeverity.WARN, days, missing)
 
     @daily_check(
+        "raw_captions",
+        "plaintext_agrees_with_words",
+        "Each chunk's plaintext is its word list's words; a chunk where they disagree is counted "
+        "from the word list and flagged (plaintext_agrees = false, received_plaintext kept).",
+    )
+    def raw_captions_plaintext_agrees(
+        context: AssetCheckExecutionContext, lake: LakeResource
+    ) -> AssetCheckResult:
+        return _check_days(
+            context,
+            lake.lake(),
+            "raw_captions",
+            data_quality.plaintext_disagrees,
+            AssetCheckSeverity.WARN,
+            ["chunk_id", "channel_name", "start", "plaintext_agrees"],
+        )
+
+    @daily_check(
         "theme_segments",
         "matches_captions_and_evidence",
         "One segment per caption chunk, the configured window length, and window counters equal "
@@ -248,6 +266,7 @@ def build_asset_checks(
     return [
         raw_captions_unique_chunk_ids,
         raw_captions_rejected_rate,
+        raw_captions_plaintext_agrees,
         theme_segments_consistent,
         time_monitored_coverage,
         time_monitored_captions_have_grid,

@@ -18,7 +18,9 @@ from assets.partitions import (
     write_channels_day,
 )
 from observatoire import METHODOLOGY_VERSION
+from observatoire.grid import deliveries_of
 from observatoire.grid import time_monitored as monitored_minutes
+from observatoire.intake import conformed
 from observatoire.partial_days import only_channels
 from observatoire.reference import channels_from_table, grid_from_table
 from resources.lake import LakeResource
@@ -50,10 +52,13 @@ def build_monitoring_asset(partitions: PartitionsDefinition) -> AssetsDefinition
         summary = RunSummary()
         table = None
         for day in run_days(context):
-            captions = only_channels(
-                store.read_day("raw_captions", day, CAPTION_COLUMNS), restricted
-            )
-            fresh = monitored_minutes(grid, captions, day, channels)
+            stored = store.read_day("raw_captions", day, CAPTION_COLUMNS)
+            captions = only_channels(stored, restricted)
+            fresh = monitored_minutes(grid, captions, day, channels, deliveries_of(stored))
+            if restricted is not None and store.has_day("time_monitored", day):
+                earlier = store.read_day("time_monitored", day)
+                if "delivery" not in earlier.column_names:  # written before deliveries existed
+                    store.write_day("time_monitored", day, conformed(earlier, fresh.schema))
             table = write_channels_day(store, "time_monitored", day, fresh, restricted)
             gaps = pc.sum(pc.less(pc.fill_null(table["coverage"], 1.0), 1.0)).as_py() or 0
             summary.add(
@@ -61,13 +66,16 @@ def build_monitoring_asset(partitions: PartitionsDefinition) -> AssetsDefinition
                 table["channel_name"].unique().to_pylist(),
                 rows=table.num_rows,
                 channels_with_gaps=int(gaps),
+                channels_not_delivered=int(
+                    pc.sum(pc.not_equal(table["delivery"], "complete")).as_py() or 0
+                ),
             )
         return MaterializeResult(
             metadata={
-                **summary.metadata("rows", "channels_with_gaps"),
+                **summary.metadata("rows", "channels_with_gaps", "channels_not_delivered"),
                 "preview": preview(
                     table.sort_by([("coverage", "ascending")]),
-                    ["channel_name", "grid_minutes", "covered_minutes", "coverage"],
+                    ["channel_name", "grid_minutes", "covered_minutes", "coverage", "delivery"],
                 ),
             }
         )

@@ -20,6 +20,8 @@ from assets.metadata import RunSummary, preview
 from assets.partitions import BACKFILL_POLICY, DailyRunConfig, run_channels, run_days, stored_day
 from observatoire import METHODOLOGY_VERSION
 from observatoire.grid import assign_programmes
+from observatoire.intake import with_timing_flags
+from observatoire.lake import LakeError
 from observatoire.matcher import Matcher
 from observatoire.partial_days import only_channels, replace_channels
 from observatoire.reference import (
@@ -85,13 +87,11 @@ def build_segment_assets(
         segments_summary, keywords_summary = RunSummary(), RunSummary()
         segments = keywords = None
         for day in run_days(context):
-            captions = only_channels(
-                store.read_day("raw_captions", day, CAPTION_COLUMNS), restricted
-            )
+            captions = only_channels(_captions(store, day), restricted)
             result = matcher.match_table(captions)
             segments = replace_channels(
                 stored_day(store, "theme_segments", day, restricted),
-                assign_programmes(grid, result.segments),
+                assign_programmes(grid, with_timing_flags(result.segments, captions)),
                 restricted,
             )
             keywords = replace_channels(
@@ -142,3 +142,11 @@ def build_segment_assets(
         )
 
     return match_themes
+
+
+def _captions(store, day):
+    """The day's chunks with their timing flag (days ingested before the flag existed lack it)."""
+    try:
+        return store.read_day("raw_captions", day, [*CAPTION_COLUMNS, "timing"])
+    except (pa.ArrowInvalid, LakeError):
+        return store.read_day("raw_captions", day, CAPTION_COLUMNS)

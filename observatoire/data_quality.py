@@ -48,6 +48,24 @@ def duplicate_chunk_ids(table: pa.Table, what: str = "raw_captions") -> QualityO
     )
 
 
+def plaintext_disagrees(table: pa.Table) -> QualityOutcome:
+    """Chunks whose plaintext is not their word list's words: the provider altered one of them.
+    They are counted from the word list; many of them mean a change at the provider."""
+    flagged = table.filter(pc.equal(pc.fill_null(table["plaintext_agrees"], True), False))
+    n = flagged.num_rows
+    return QualityOutcome(
+        passed=n == 0,
+        summary=(
+            f"{n} of {table.num_rows} chunks have a plaintext that disagrees with their word "
+            "list (counted from the word list)"
+            if n
+            else f"plaintext agrees with the word list in all {table.num_rows} chunks"
+        ),
+        numbers={"rows": table.num_rows, "plaintext_disagrees": n},
+        offending=_rows(flagged, ["chunk_id", "channel_name", "start"]),
+    )
+
+
 def rejected_rate(
     accepted_rows: int, rejected: pa.Table, max_rate: float = DEFAULT_MAX_REJECTED_RATE
 ) -> QualityOutcome:
@@ -67,7 +85,7 @@ def rejected_rate(
             + (f": {top}" if top else "")
         ),
         numbers={"rejected": rejected.num_rows, "records": total, "rejected_rate": rate},
-        offending=_rows(rejected, ["day", "position", "reason"]),
+        offending=_rows(rejected, ["day", "file", "line", "page", "position", "reason"]),
     )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -84,8 +85,37 @@ TIME_MONITORED_SCHEMA = pa.schema(
         ("coverage", pa.float64()),
         ("chunks_received", pa.int64()),
         ("chunks_in_scope", pa.int64()),
+        ("delivery", pa.string()),
+        ("delivery_reason", pa.string()),
     ]
 )
+"""``delivery`` says whether the source delivered the channel-day: ``complete``, ``incomplete``
+(the fetch failed part-way; the chunks received are kept) or ``missing`` (nothing could be
+fetched), with the source's reason: a hole is data, not a channel that was off air."""
+
+DELIVERIES_KEY = b"observatoire.deliveries"
+"""raw_captions day files carry, in their Parquet schema metadata, the channel-days the source
+could not deliver in full: {channel: [status, reason]}."""
+
+
+def with_deliveries(table: pa.Table, deliveries: dict[str, tuple[str, str]]) -> pa.Table:
+    """``table`` with the undelivered channel-days recorded in its schema metadata."""
+    metadata = dict(table.schema.metadata or {})
+    metadata[DELIVERIES_KEY] = json.dumps(
+        {channel: list(value) for channel, value in sorted(deliveries.items())},
+        ensure_ascii=False,
+    ).encode()
+    return table.replace_schema_metadata(metadata)
+
+
+def deliveries_of(table: pa.Table | None) -> dict[str, tuple[str, str]]:
+    """The undelivered channel-days a raw_captions day file records ({} when none)."""
+    if table is None:
+        return {}
+    raw = (table.schema.metadata or {}).get(DELIVERIES_KEY)
+    if raw is None:
+        return {}
+    return {channel: (value[0], value[1]) for channel, value in json.loads(raw).items()}
 
 
 class GridError(ValueError):
@@ -608,7 +638,11 @@ def _intersection_seconds(a: list[tuple[int, int]], b: list[tuple[int, int]]) ->
 
 
 def time_monitored(
-    grid: ProgrammeGrid, captions: pa.Table, day: date, channels: Iterable[Channel | str]
+    grid: ProgrammeGrid,
+    captions: pa.Table,
+    day: date,
+    channels: Iterable[Channel | str],
+    deliveries: dict[str, tuple[str, str]] | None = None,
 ) -> pa.Table:
     """Grid and covered minutes per channel on one broadcast day (TIME_MONITORED_SCHEMA).
 
@@ -616,7 +650,10 @@ def time_monitored(
     overlapping chunks never count twice. chunks_received counts distinct chunks of the day;
     chunks_in_scope those overlapping a slot. Channels listed with no chunk get 0 covered minutes;
     channels with chunks but absent from the list are added (with their grid minutes, often 0).
+    ``deliveries`` (from the raw_captions day, see ``deliveries_of``) marks channel-days the source
+    delivered incompletely or not at all; the others are ``complete``.
     """
+    deliveries = deliveries or {}
     starts = _epoch_seconds(captions["start"])
     names = np.asarray(captions["channel_name"].to_numpy(zero_copy_only=False), dtype=object)
     days = _local_days(starts)
@@ -657,4 +694,7 @@ def time_monitored(
         rows["coverage"].append(covered_seconds / grid_seconds if grid_seconds else None)
         rows["chunks_received"].append(len(received))
         rows["chunks_in_scope"].append(len(in_scope))
+        status, reason = deliveries.get(channel, ("complete", None))
+        rows["delivery"].append(status)
+        rows["delivery_reason"].append(reason)
     return pa.Table.from_pydict(rows, schema=TIME_MONITORED_SCHEMA)

@@ -17,13 +17,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from observatoire.channel_names import ChannelNames
 from observatoire.records import (
     CAPTION_SCHEMA,
     REJECT_SCHEMA,
+    Origin,
     ParsedCaptions,
+    PreRejected,
     parse_items,
     raw_record_text,
     rejected_rows,
+    with_quality_columns,
 )
 
 # Beyond this many runs of consecutive rows, sorting copies the table rather than slicing it.
@@ -34,7 +38,7 @@ def _typed(chunks: pa.Table) -> pa.Table:
     missing = [name for name in CAPTION_SCHEMA.names if name not in chunks.column_names]
     if missing:
         raise ValueError(f"typed chunks lack columns {missing}")
-    return chunks.select(CAPTION_SCHEMA.names).cast(CAPTION_SCHEMA)
+    return with_quality_columns(chunks)
 
 
 def _sorted(table: pa.Table) -> pa.Table:
@@ -71,7 +75,10 @@ def _outside_day(table: pa.Table, day: date) -> pa.Table:
             {
                 "day": day,
                 "source": row["source"],
-                "position": -1,
+                "file": None,
+                "line": None,
+                "page": None,
+                "position": None,
                 "reason": f"chunk of broadcast day {row['day']} delivered for {day}",
                 "record": raw_record_text(
                     {
@@ -93,15 +100,19 @@ def captions_of_day(
     day: date,
     *,
     chunks: pa.Table | None = None,
-    pre_rejected: Sequence[tuple[int, str, str]] = (),
+    pre_rejected: Sequence[PreRejected | tuple[int, str, str]] = (),
     channels: Sequence[str] | None = None,
+    names: ChannelNames | None = None,
+    origins: Sequence[Origin | None] | None = None,
 ) -> ParsedCaptions:
     """The raw_captions rows and quarantined records of one broadcast day.
 
-    `channels` keeps only those channels' chunks (a run restricted to some channels); `chunks`
-    are typed CAPTION_SCHEMA rows whose ids must not repeat those of the parsed `items`.
+    ``names`` files records under their canonical channel and quarantines unknown channels;
+    ``origins`` (parallel to ``items``) says where each came from. ``channels`` keeps only those
+    channels' chunks (a run restricted to some channels: the others' rows are kept as stored);
+    ``chunks`` are typed CAPTION_SCHEMA rows whose ids must not repeat those of the parsed items.
     """
-    parsed = parse_items(items, source)
+    parsed = parse_items(items, source, origins=origins, names=names)
     table = parsed.table
     if chunks is not None and chunks.num_rows:
         typed = _typed(chunks)
@@ -123,7 +134,39 @@ def captions_of_day(
     rejected = rejected.set_column(0, "day", pa.array([day] * rejected.num_rows, pa.date32()))
     in_day = pc.equal(table["day"], pa.scalar(day, pa.date32()))
     if pc.all(in_day).as_py() is not False:
-        return ParsedCaptions(table=table, rejected=rejected, duplicates=parsed.duplicates)
+        return ParsedCaptions(
+            table=table, rejected=rejected, duplicates=parsed.duplicates, repaired=parsed.repaired
+        )
     return ParsedCaptions(
-        table=table.filter(in_day), rejected=rejected, duplicates=parsed.duplicates
+        table=table.filter(in_day),
+        rejected=rejected,
+        duplicates=parsed.duplicates,
+        repaired=parsed.repaired,
     )
+
+
+def with_timing_flags(segments: pa.Table, captions: pa.Table) -> pa.Table:
+    """Segments whose chunk's word times were repaired at ingestion say so in ``timing``
+    (``repaired`` instead of ``srt``), so that the flag follows the chunk to the figures."""
+    if "timing" not in captions.column_names or "timing" not in segments.column_names:
+        return segments
+    repaired = captions.filter(pc.equal(captions["timing"], "repaired"))["chunk_id"]
+    if len(repaired) == 0:
+        return segments
+    flagged = pc.and_(
+        pc.is_in(segments["chunk_id"], repaired.combine_chunks()),
+        pc.equal(segments["timing"], "srt"),
+    )
+    index = segments.column_names.index("timing")
+    timing = pc.if_else(flagged, "repaired", segments["timing"])
+    return segments.set_column(index, segments.schema.field(index), timing)
+
+
+def conformed(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """A day written before columns were added to its table, with those columns as nulls, so
+    that a run restricted to some channels can merge into it."""
+    columns = [
+        table[field.name] if field.name in table.column_names else pa.nulls(len(table), field.type)
+        for field in schema
+    ]
+    return pa.Table.from_arrays(columns, schema=schema)

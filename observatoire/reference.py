@@ -17,6 +17,12 @@ from datetime import date
 
 import pyarrow as pa
 
+from observatoire.channel_names import (
+    ChannelAlias,
+    ChannelNames,
+    channel_names,
+    default_aliases,
+)
 from observatoire.dictionary import KeywordDictionary, KeywordEntry
 from observatoire.grid import (
     GRID_HEADER,
@@ -27,6 +33,7 @@ from observatoire.grid import (
 
 VERSION_KEY = b"observatoire.version"
 STOP_PHRASES_KEY = b"observatoire.stop_phrases"
+ALIASES_KEY = b"observatoire.channel_aliases"
 
 
 def _with_metadata(table: pa.Table, metadata: dict[bytes, bytes]) -> pa.Table:
@@ -75,16 +82,20 @@ def dictionary_from_table(table: pa.Table) -> KeywordDictionary:
 
 
 def channels_version(channels: list[Channel]) -> str:
-    text = "\n".join(
-        f"{c.name}\t{c.title}\t{c.radio}\t{c.all_news}"
-        for c in sorted(channels, key=lambda c: c.name)
-    )
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
+    """Content hash of the channel list and the packaged aliases (an alias is part of identity)."""
+    return hashlib.sha256(channel_names(channels).describe().encode()).hexdigest()[:12]
 
 
 def channels_reference_table(channels: list[Channel]) -> pa.Table:
+    """The channels with their version and their aliases (JSON) in the schema metadata."""
+    names = channel_names(channels)
+    aliases = [[a.alias, a.radio, a.channel] for a in names.aliases]
     return _with_metadata(
-        channels_table(channels), {VERSION_KEY: channels_version(channels).encode()}
+        channels_table(channels),
+        {
+            VERSION_KEY: channels_version(channels).encode(),
+            ALIASES_KEY: json.dumps(aliases, ensure_ascii=False).encode(),
+        },
     )
 
 
@@ -98,6 +109,18 @@ def channels_from_table(table: pa.Table) -> list[Channel]:
         )
         for row in table.to_pylist()
     ]
+
+
+def channel_names_from_table(table: pa.Table) -> ChannelNames:
+    """Channel identity as the channels asset stored it; a table written before aliases existed
+    gets the packaged ones."""
+    raw = (table.schema.metadata or {}).get(ALIASES_KEY)
+    aliases = (
+        default_aliases()
+        if raw is None
+        else tuple(ChannelAlias(alias, radio, channel) for alias, radio, channel in json.loads(raw))
+    )
+    return channel_names(channels_from_table(table), aliases)
 
 
 def _cell(value: object) -> str:

@@ -16,17 +16,24 @@ folder are read too (e.g. one per channel). Accepted files:
   timestamp; a ``raw_captions`` lake file can therefore be dropped back in;
 - any of the text formats compressed with gzip (``.json.gz``, ``.jsonl.gz``).
 
-Names starting with ``.`` or ``_`` are skipped (upload temporaries, ``_SUCCESS`` markers). Nothing
-else is skipped silently: a file of another type, a file that cannot be read, a line that is not
-JSON, or a chunk whose broadcast day is not the folder's day is returned as pre-rejected with its
-reason, so it reaches the rejected-captions table.
+Records may also be in the flat export shape (``channel_name``, ``channel_title``,
+``channel_radio``, ``start``, ``plaintext``) in any format. Names starting with ``.`` or ``_`` are
+skipped (upload temporaries, ``_SUCCESS`` markers). Nothing else is skipped silently: a file of
+another type, a file that cannot be read, a line that cannot be decoded or is not JSON, a record
+larger than ``MAX_RECORD_BYTES``, or a chunk whose broadcast day is not the folder's day is
+returned as pre-rejected with its file, line and reason, and the rest of the file is read.
+
+Only regular files under the root are read: a symbolic link, or a path whose real location leaves
+the root, is refused and reported (never opened), so nothing outside the folder can reach the lake.
+A timestamp column without a time zone in a Parquet file is read as wall-clock time in
+``naive_timezone`` (Europe/Paris by default, setting ``OBSERVATOIRE_DROP_NAIVE_TIMEZONE``).
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -41,14 +48,28 @@ from dagster import MetadataValue, get_dagster_logger
 from pydantic import PrivateAttr
 
 from observatoire.lake import Lake
-from observatoire.records import broadcast_day
+from observatoire.record_lines import (
+    OversizedLine,
+    decode_line,
+    oversized_reason,
+    record_lines,
+)
+from observatoire.records import (
+    Origin,
+    PreRejected,
+    broadcast_day,
+    oversized_record_text,
+    plausible_start,
+    raw_record_text,
+)
 from resources.captions import CaptionFetch, CaptionSource
 from resources.settings import Settings
 
 DAY_FOLDER = re.compile(r"^(?:day=)?(\d{4}-\d{2}-\d{2})$")
 TEXT_FORMATS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
-RAW_TEXT_LIMIT = 10_000
-"""Characters of an unreadable record or file kept with its reject reason."""
+MAX_JSON_FILE_BYTES = 256 * 1024 * 1024
+"""A ``.json`` file is decoded whole; beyond this size it is refused (``.jsonl`` streams)."""
+DEFAULT_NAIVE_TIMEZONE = "Europe/Paris"
 
 
 @dataclass(frozen=True)
@@ -67,11 +88,15 @@ class DropFile:
 
 @dataclass
 class DropFolderRead:
-    """Items read for one day, plus what could not be read, each with position, reason, raw text."""
+    """Items read for one day with where each came from, plus what could not be read or was
+    refused, each with its file, line, reason and text as received."""
 
     items: list[object] = field(default_factory=list)
-    pre_rejected: list[tuple[int, str, str]] = field(default_factory=list)
+    origins: list[Origin] = field(default_factory=list)
+    pre_rejected: list[PreRejected] = field(default_factory=list)
     files: list[DropFile] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    """Paths refused without being read (symbolic links, paths leaving the root)."""
 
 
 def day_fingerprint(files: Iterable[DropFile]) -> str:
@@ -113,6 +138,7 @@ class DropFolder:
         access_key: str | None = None,
         secret_key: str | None = None,
         filesystem: pafs.FileSystem | None = None,
+        naive_timezone: str = DEFAULT_NAIVE_TIMEZONE,
     ) -> None:
         if not url:
             raise ValueError("the drop folder URL is empty")
@@ -127,6 +153,9 @@ class DropFolder:
         self.url = url
         self.root = location.root
         self.filesystem = location.filesystem
+        self.naive_timezone = naive_timezone
+        self._local = isinstance(self.filesystem, pafs.LocalFileSystem)
+        self._real_root = os.path.realpath(self.root) if self._local else self.root
         self._describe = location.describe()
 
     def describe(self) -> str:
@@ -134,8 +163,41 @@ class DropFolder:
 
     # -- listing --------------------------------------------------------------------------------
 
+    def refusal(self, path: str) -> str | None:
+        """Why a listed path must not be read (a symbolic link somewhere below the root, or a
+        real location outside the root), or None for a regular file under the root."""
+        if not self._local:
+            return None
+        relative = path[len(self.root) :].lstrip("/")
+        current = self.root
+        for part in relative.split("/"):
+            current = f"{current}/{part}"
+            if os.path.islink(current):
+                return "symbolic link: refused, never read (only regular files are read)"
+        real = os.path.realpath(path)
+        if not real.startswith(self._real_root.rstrip("/") + "/"):
+            return "its real path leaves the drop folder: refused, never read"
+        try:
+            if not os.path.isfile(real) or os.path.islink(path):
+                return "not a regular file: refused, never read"
+        except OSError as error:
+            return f"cannot be examined: {error}"
+        return None
+
     def files(self, day: date | None = None) -> list[DropFile]:
         """Files of one day folder (both spellings), or of every day folder, sorted by path."""
+        return [f for f in self._day_files(day) if self.refusal(f.path) is None]
+
+    def refused_files(self, day: date | None = None) -> list[tuple[DropFile, str]]:
+        """Files of day folders that are refused, with the reason."""
+        refused = []
+        for drop_file in self._day_files(day):
+            reason = self.refusal(drop_file.path)
+            if reason is not None:
+                refused.append((drop_file, reason))
+        return refused
+
+    def _day_files(self, day: date | None) -> list[DropFile]:
         if day is None:
             return self._list(self.root)
         found: list[DropFile] = []
@@ -183,9 +245,17 @@ class DropFolder:
     # -- reading --------------------------------------------------------------------------------
 
     def read_day(self, day: date) -> DropFolderRead:
-        """Every item filed under ``day``; unreadable input and misfiled chunks pre-rejected."""
-        result = DropFolderRead(files=self.files(day))
-        for drop_file in result.files:
+        """Every item filed under ``day``; unreadable input, refused files and misfiled chunks
+        pre-rejected with their file and line."""
+        result = DropFolderRead()
+        for drop_file in self._day_files(day):
+            name = self._relative(drop_file.path)
+            reason = self.refusal(drop_file.path)
+            if reason is not None:
+                result.refused.append(name)
+                result.pre_rejected.append(PreRejected(Origin(file=name), f"{name}: {reason}", ""))
+                continue
+            result.files.append(drop_file)
             self._read_file(drop_file, day, result)
         return result
 
@@ -194,101 +264,152 @@ class DropFolder:
         kind, compressed = _file_format(drop_file.path)
         if kind is None:
             result.pre_rejected.append(
-                (0, f"{name}: unsupported file type (expected .json, .jsonl, .parquet)", "")
+                PreRejected(
+                    Origin(file=name),
+                    f"{name}: unsupported file type (expected .json, .jsonl, .parquet)",
+                    "",
+                )
             )
             return
         try:
             if kind == "parquet":
-                records = self._parquet_records(drop_file.path)
-            else:
-                text = self._text(drop_file.path, compressed)
-                records = (
-                    _json_records(text, name) if kind == "json" else _jsonl_records(text, name)
+                records: Iterable[tuple[Origin, Any, str | None]] = self._parquet_records(
+                    drop_file.path, name
                 )
+            elif kind == "json":
+                records = self._json_records(drop_file, name, compressed)
+            else:
+                records = self._jsonl_records(drop_file.path, name, compressed)
+            for origin, record, problem in records:
+                if problem is not None:
+                    result.pre_rejected.append(PreRejected(origin, problem, record))
+                    continue
+                misfiled = _misfiled(record, day)
+                if misfiled is not None:
+                    result.pre_rejected.append(
+                        PreRejected(origin, f"{_at(origin)}: {misfiled}", raw_record_text(record))
+                    )
+                    continue
+                result.items.append(record)
+                result.origins.append(origin)
         except (OSError, ValueError, pa.ArrowException, EOFError) as error:
-            result.pre_rejected.append((0, f"{name}: unreadable file: {error}", ""))
-            return
-        for position, record, problem in records:
-            if problem is not None:
-                result.pre_rejected.append((position, problem, record[:RAW_TEXT_LIMIT]))
-                continue
-            misfiled = _misfiled(record, day)
-            if misfiled is not None:
-                raw = json.dumps(record, ensure_ascii=False, default=str)[:RAW_TEXT_LIMIT]
-                result.pre_rejected.append((position, f"{name} record {position}: {misfiled}", raw))
-                continue
-            result.items.append(record)
+            result.pre_rejected.append(
+                PreRejected(Origin(file=name), f"{name}: unreadable file: {error}", "")
+            )
 
     def _relative(self, path: str) -> str:
         return path[len(self.root) :].lstrip("/")
 
-    def _text(self, path: str, compressed: bool) -> str:
-        with self.filesystem.open_input_stream(path, compression=None) as stream:
-            data = stream.read()
-        if compressed:
-            data = gzip.decompress(data)
-        return data.decode("utf-8")
+    def _open(self, path: str, compressed: bool) -> Any:
+        return self.filesystem.open_input_stream(path, compression="gzip" if compressed else None)
 
-    def _parquet_records(self, path: str) -> list[tuple[int, Any, str | None]]:
+    def _jsonl_records(
+        self, path: str, name: str, compressed: bool
+    ) -> Iterator[tuple[Origin, Any, str | None]]:
+        """One record per line, streamed: a bad line is one reject, the others are read."""
+        with self._open(path, compressed) as stream:
+            for number, line in record_lines(stream):
+                origin = Origin(file=name, line=number)
+                if isinstance(line, OversizedLine):
+                    text = oversized_record_text(line.head, line.size, line.digest)
+                    yield origin, text, oversized_reason(f"{name} line {number}", line)
+                    continue
+                yield decode_line(line, origin, name)
+
+    def _json_records(
+        self, drop_file: DropFile, name: str, compressed: bool
+    ) -> Iterator[tuple[Origin, Any, str | None]]:
+        if drop_file.size > MAX_JSON_FILE_BYTES:
+            yield (
+                Origin(file=name),
+                "",
+                f"{name}: .json file of {drop_file.size} bytes exceeds {MAX_JSON_FILE_BYTES} "
+                "bytes: deliver it as .jsonl (one record per line)",
+            )
+            return
+        with self._open(drop_file.path, compressed) as stream:
+            data = stream.read()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            yield (
+                Origin(file=name),
+                data.decode("utf-8", errors="replace"),
+                f"{name}: not UTF-8 ({error})",
+            )
+            return
+        try:
+            payload = json.loads(text)
+        except (ValueError, RecursionError) as error:
+            yield Origin(file=name), text, f"{name}: not valid JSON: {_short(error)}"
+            return
+        if isinstance(payload, dict) and isinstance(payload.get("data"), list):
+            records = payload["data"]
+        elif isinstance(payload, list):
+            records = payload
+        elif isinstance(payload, dict) and "start" in payload:
+            records = [payload]
+        else:
+            yield (
+                Origin(file=name),
+                text,
+                f"{name}: JSON is neither an API response with 'data', a list nor an item",
+            )
+            return
+        for index, record in enumerate(records):
+            yield Origin(file=name, index=index), record, None
+
+    def _parquet_records(self, path: str, name: str) -> Iterator[tuple[Origin, Any, str | None]]:
         with self.filesystem.open_input_file(path) as source:
-            table = pq.read_table(source)
-        return [(position, item, None) for position, item in enumerate(items_from_table(table))]
+            parquet = pq.ParquetFile(source)
+            index = 0
+            for batch in parquet.iter_batches(batch_size=1024):
+                table = pa.Table.from_batches([batch])
+                for item in items_from_table(table, self.naive_timezone):
+                    yield Origin(file=name, index=index), item, None
+                    index += 1
+
+
+def _short(error: BaseException) -> str:
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    return str(error)
+
+
+def _at(origin: Origin) -> str:
+    if origin.line is not None:
+        return f"{origin.file} line {origin.line}"
+    return f"{origin.file} record {origin.index}"
 
 
 def _misfiled(record: object, day: date) -> str | None:
-    """Why a record does not belong to the folder's day, or None (unreadable starts pass on)."""
+    """Why a record does not belong to the folder's day, or None (implausible or unreadable
+    starts pass on, for parsing to reject with the right reason)."""
     if not isinstance(record, dict):
         return None
-    start = record.get("start")
-    if isinstance(start, bool) or not isinstance(start, int | float):
+    start = plausible_start(record.get("start"))
+    if start is None:
         return None
-    try:
-        actual = broadcast_day(int(start))
-    except (OverflowError, OSError, ValueError):
-        return None
+    actual = broadcast_day(start)
     if actual == day:
         return None
     return (
-        f"chunk start {int(start)} falls on broadcast day {actual.isoformat()} (Europe/Paris), "
+        f"chunk start {start} falls on broadcast day {actual.isoformat()} (Europe/Paris), "
         f"not on the folder's day {day.isoformat()}: file it under {actual.isoformat()}/"
     )
 
 
-def _json_records(text: str, name: str) -> Iterator[tuple[int, Any, str | None]]:
-    try:
-        payload = json.loads(text)
-    except ValueError as error:
-        yield 0, text, f"{name}: not valid JSON: {error}"
-        return
-    if isinstance(payload, dict) and isinstance(payload.get("data"), list):
-        records = payload["data"]
-    elif isinstance(payload, list):
-        records = payload
-    elif isinstance(payload, dict) and "channel" in payload and "start" in payload:
-        records = [payload]
-    else:
-        yield 0, text, f"{name}: JSON is neither an API response with 'data', a list nor an item"
-        return
-    for position, record in enumerate(records):
-        yield position, record, None
-
-
-def _jsonl_records(text: str, name: str) -> Iterator[tuple[int, Any, str | None]]:
-    for index, line in enumerate(text.splitlines()):
-        if not line.strip():
-            continue
-        try:
-            yield index, json.loads(line), None
-        except ValueError as error:
-            yield index, line, f"{name} line {index + 1}: not valid JSON: {error}"
-
-
-def items_from_table(table: pa.Table) -> list[dict[str, Any]]:
-    """Provider-shaped items from a nested (``channel`` struct) or flat caption table."""
+def items_from_table(
+    table: pa.Table, naive_timezone: str = DEFAULT_NAIVE_TIMEZONE
+) -> list[dict[str, Any]]:
+    """Provider-shaped items from a nested (``channel`` struct) or flat caption table; a
+    ``start`` timestamp without a time zone is wall-clock time in ``naive_timezone``."""
     names = set(table.column_names)
     if "start" in names:
         table = table.set_column(
-            table.column_names.index("start"), "start", _epoch_seconds(table["start"])
+            table.column_names.index("start"),
+            "start",
+            _epoch_seconds(table["start"], naive_timezone),
         )
     rows = table.to_pylist()
     if "channel" in names:
@@ -311,9 +432,14 @@ def items_from_table(table: pa.Table) -> list[dict[str, Any]]:
     return items
 
 
-def _epoch_seconds(column: pa.ChunkedArray) -> pa.ChunkedArray:
+def _epoch_seconds(column: pa.ChunkedArray, naive_timezone: str) -> pa.ChunkedArray:
     if pa.types.is_timestamp(column.type):
-        seconds = pc.cast(column, pa.timestamp("s", tz=column.type.tz or "UTC"), safe=False)
+        if column.type.tz is None:
+            # Wall-clock times: the instant depends on the zone (a Paris export is UTC+1/+2).
+            column = pc.assume_timezone(
+                column, naive_timezone, ambiguous="earliest", nonexistent="earliest"
+            )
+        seconds = pc.cast(column, pa.timestamp("s", tz="UTC"), safe=False)
         return pc.cast(seconds, pa.int64())
     return column
 
@@ -328,6 +454,7 @@ class FileCaptionSource(CaptionSource):
     url: str
     s3_endpoint: str | None = None
     s3_region: str | None = None
+    naive_timezone: str = DEFAULT_NAIVE_TIMEZONE
 
     _folder: DropFolder | None = PrivateAttr(default=None)
 
@@ -341,6 +468,7 @@ class FileCaptionSource(CaptionSource):
             url=settings.drop_folder_url,
             s3_endpoint=settings.s3_endpoint,
             s3_region=settings.s3_region,
+            naive_timezone=settings.drop_naive_timezone,
         )
 
     @property
@@ -359,6 +487,7 @@ class FileCaptionSource(CaptionSource):
                 s3_region=self.s3_region,
                 access_key=access_key,
                 secret_key=secret_key,
+                naive_timezone=self.naive_timezone,
             )
         return self._folder
 
@@ -369,29 +498,22 @@ class FileCaptionSource(CaptionSource):
         }
 
     def fetch_day(self, day: date, channels: Sequence[str]) -> CaptionFetch:
+        """Every record filed under ``day``; which channels they belong to is decided at parsing
+        (aliases resolved, unknown channels quarantined), never here."""
         folder = self.folder()
         read = folder.read_day(day)
-        wanted = set(channels)
-        items = [item for item in read.items if _requested(item, wanted)]
-        skipped = len(read.items) - len(items)
         get_dagster_logger().info(
             f"drop folder {folder.describe()} day {day}: {len(read.files)} file(s), "
-            f"{len(read.items)} item(s), {len(read.pre_rejected)} unreadable, "
-            f"{skipped} of channels not requested"
+            f"{len(read.items)} item(s), {len(read.pre_rejected)} unreadable or refused"
+            + (f" (refused: {', '.join(read.refused)})" if read.refused else "")
         )
         return CaptionFetch(
-            items=items, source=self.source_name, missing=[], pre_rejected=read.pre_rejected
+            items=read.items,
+            source=self.source_name,
+            missing=[],
+            pre_rejected=read.pre_rejected,
+            origins=read.origins,
         )
-
-
-def _requested(item: object, wanted: set[str]) -> bool:
-    """Whether an item is for a requested channel; one whose channel is unreadable is kept, so
-    that parsing rejects it with a reason instead of it vanishing here."""
-    if not wanted:
-        return True
-    channel = item.get("channel") if isinstance(item, dict) else None
-    name = channel.get("name") if isinstance(channel, dict) else None
-    return not isinstance(name, str) or name in wanted
 
 
 __all__ = [

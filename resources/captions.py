@@ -18,6 +18,7 @@ from pydantic import Field, PrivateAttr
 
 from observatoire.demo import DEMO_SOURCE, demo_day
 from observatoire.grid import Channel, ProgrammeGrid, default_channels
+from observatoire.records import Origin, PreRejected
 
 
 @dataclass
@@ -27,8 +28,12 @@ class CaptionFetch:
     - `items`: provider-shaped records (the API item shape), parsed by the raw_captions asset.
     - `source`: the source's name, stored with every row and every rejected record.
     - `missing`: (channel, reason) for channels the source could not deliver that day.
-    - `pre_rejected`: (position, reason, raw text) of records unreadable before item parsing,
-      such as a line that is not JSON.
+    - `pre_rejected`: records unreadable before item parsing, such as a line that is not JSON,
+      with where they were, the reason and their text as received.
+    - `origins`: where each item came from (parallel to `items`; drop file and line, or API page
+      and index, and the channel asked for), for its quarantine row.
+    - `incomplete`: (channel, reason) for channels whose delivery failed part-way: the chunks
+      received are kept, and the channel-day is recorded as incomplete.
     - `chunks`: chunks a source already holds as typed CAPTION_SCHEMA columns (the demo
       generator builds them column-wise); their chunk ids must not repeat those of `items`.
     """
@@ -36,8 +41,10 @@ class CaptionFetch:
     items: list[object]
     source: str
     missing: list[tuple[str, str]] = field(default_factory=list)
-    pre_rejected: list[tuple[int, str, str]] = field(default_factory=list)
+    pre_rejected: list[PreRejected] = field(default_factory=list)
     chunks: pa.Table | None = None
+    origins: list[Origin] | None = None
+    incomplete: list[tuple[str, str]] = field(default_factory=list)
 
 
 class CaptionSource(ConfigurableResource):

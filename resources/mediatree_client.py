@@ -6,8 +6,10 @@ form fields, token in ``data.access_token``) and serves caption chunks page by p
 
 What the client guarantees, because a day of captions must be complete or fail loudly:
 
-- every page of a range is fetched, and the number of items received is checked against
-  ``total_results``;
+- every page of a range is fetched and the distinct items received must add up to
+  ``total_results`` exactly: a page that repeats items of an earlier page (an API that ignores
+  ``page`` or numbers pages differently), a short page or a count that does not add up fails the
+  range with the channel and the numbers, never a silently shorter day;
 - transient failures (HTTP 429 and 5xx, connection errors, timeouts, a page that is not valid JSON
   or not shaped like a page) are retried with exponential backoff and full jitter, and a
   ``Retry-After`` header is honoured; what still fails after the last attempt raises
@@ -16,9 +18,10 @@ What the client guarantees, because a day of captions must be complete or fail l
   when the API answers 401 or 403;
 - the password and the token never appear in a log line or an error message.
 
-Pages are numbered from ``first_page`` (1 by default): the reference responses announce
-``number_pages: 1`` for a response whose items all came in the first page, so ``number_pages`` is a
-count and pages ``first_page .. first_page + number_pages - 1`` are requested.
+Paging is a setting: ``one-based`` (the default: pages 1, 2, ...), ``zero-based`` (0, 1, ...) or
+``none`` (one request of ``page_size`` items without ``page``, failing when ``total_results`` is
+larger). With the default page size of 1,000, a programme slot or an all-news channel-day (720
+chunks) fits in one page, so paging is rarely exercised; when it is, the checks above hold.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ SUBTITLE_PATH = "/api/v2/subtitle/"
 TOKEN_RENEWAL_MARGIN_SECONDS = 30.0
 """A token is renewed this long before the expiry the API announced, so it cannot lapse mid-call."""
 
+PAGING_MODES = ("one-based", "zero-based", "none")
+
 RESPONSE_EXCERPT_CHARS = 200
 """Characters of an unexpected response body quoted in an error message (after masking)."""
 
@@ -48,7 +53,12 @@ _log = logging.getLogger("observatoire.mediatree")
 
 
 class MediatreeError(Exception):
-    """The provider API could not deliver what was asked."""
+    """The provider API could not deliver what was asked; ``partial`` holds the pages of the
+    range received before the failure (page number, items), which a caller may keep."""
+
+    def __init__(self, message: str = "", partial: list[tuple[int | None, list]] | None = None):
+        super().__init__(message)
+        self.partial: list[tuple[int | None, list]] = partial or []
 
 
 class MediatreeAuthError(MediatreeError):
@@ -64,7 +74,8 @@ class MediatreeUnavailable(MediatreeError):
 
 
 class MediatreeIncomplete(MediatreeError):
-    """Every page was fetched but fewer items arrived than the API announced."""
+    """The pages received do not add up to what the API announced (short, repeated or missing
+    pages)."""
 
 
 class _Transient(Exception):
@@ -105,12 +116,13 @@ class PageRequest:
     channel: str
     start_gte: int
     start_lte: int
-    page: int
+    page: int | None
 
     def describe(self) -> str:
         start = datetime.fromtimestamp(self.start_gte, tz=UTC).isoformat()
         end = datetime.fromtimestamp(self.start_lte, tz=UTC).isoformat()
-        return f"channel {self.channel} page {self.page} ({start} .. {end})"
+        page = "" if self.page is None else f" page {self.page}"
+        return f"channel {self.channel}{page} ({start} .. {end})"
 
 
 class SecretMask:
@@ -161,12 +173,11 @@ class MediatreeClient:
         username: str,
         password: str,
         *,
-        page_size: int = 500,
-        first_page: int = 1,
+        page_size: int = 1000,
+        paging: str = "one-based",
         caption_type: str = "s2t",
         timeouts: Timeouts = Timeouts(),
         retry: RetryPolicy = RetryPolicy(),
-        verify_total: bool = True,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -178,17 +189,18 @@ class MediatreeClient:
             raise ValueError("the provider API user name and password must both be set")
         if not 1 <= page_size <= 1000:
             raise ValueError(f"page_size must be within 1..1000, got {page_size}")
+        if paging not in PAGING_MODES:
+            raise ValueError(f"paging must be one of {', '.join(PAGING_MODES)}, got {paging!r}")
         if retry.max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self._base_url = base_url.rstrip("/")
         self._username = username
         self._password = password
         self._page_size = page_size
-        self._first_page = first_page
+        self._paging = paging
         self._caption_type = caption_type
         self._timeouts = timeouts
         self._retry = retry
-        self._verify_total = verify_total
         self._session = session or requests.Session()
         self._owns_session = session is None
         self._sleep = sleep
@@ -258,32 +270,76 @@ class MediatreeClient:
 
     def fetch_range(self, channel: str, start_gte: int, start_lte: int) -> list[dict[str, Any]]:
         """Every item of one channel whose start lies in [start_gte, start_lte], all pages read."""
-        items: list[dict[str, Any]] = []
-        page = self._first_page
-        last_page = page
+        return [
+            item for _, page in self.fetch_pages(channel, start_gte, start_lte) for item in page
+        ]
+
+    def fetch_pages(
+        self, channel: str, start_gte: int, start_lte: int
+    ) -> list[tuple[int | None, list[Any]]]:
+        """(page number, items) of every page of a range; the items add up to ``total_results``
+        or ``MediatreeIncomplete`` names the channel and the counts. A transient failure that
+        outlasts the retries raises with the pages already received in ``partial``."""
+        low, high = int(start_gte), int(start_lte)
+        if self._paging == "none":
+            body = self._fetch_page(PageRequest(channel, low, high, None))
+            data, total = body["data"], body["total_results"]
+            if len(data) != total:
+                raise MediatreeIncomplete(
+                    f"channel {channel}: one request without paging returned {len(data)} "
+                    f"item(s) but the API announced total_results={total} (page size "
+                    f"{self._page_size}): enable paging or query narrower ranges",
+                    [(None, data)],
+                )
+            return [(None, data)]
+        first = 0 if self._paging == "zero-based" else 1
+        pages: list[tuple[int | None, list[Any]]] = []
+        seen: dict[str, int] = {}
+        received = 0
         total: int | None = None
-        while page <= last_page:
-            where = PageRequest(channel, int(start_gte), int(start_lte), page)
-            body = self._fetch_page(where)
-            items.extend(body["data"])
-            total = body["total_results"]
-            last_page = self._first_page + max(body["number_pages"], 1) - 1
-            page += 1
-        if self._verify_total and total is not None and len(items) < total:
+        page = first
+        try:
+            while True:
+                body = self._fetch_page(PageRequest(channel, low, high, page))
+                data = body["data"]
+                if total is None:
+                    total = body["total_results"]
+                elif body["total_results"] != total:
+                    raise MediatreeIncomplete(
+                        f"channel {channel}: total_results changed from {total} to "
+                        f"{body['total_results']} at page {page}"
+                    )
+                keys = [canonical_item_key(item) for item in data]
+                repeated = [key for key in keys if key in seen]
+                if repeated:
+                    raise MediatreeIncomplete(
+                        f"channel {channel}: page {page} repeats {len(repeated)} of its "
+                        f"{len(data)} item(s) already received on page {seen[repeated[0]]}; "
+                        f"{received} distinct item(s) received of total_results={total} "
+                        f"(page size {self._page_size}, pages numbered from {first}): the API "
+                        "ignores or numbers `page` differently (OBSERVATOIRE_MEDIATREE_PAGING)"
+                    )
+                for key in keys:
+                    seen[key] = page
+                received += len(data)
+                pages.append((page, data))
+                if received >= total or not data:
+                    break
+                page += 1
+        except MediatreeError as error:
+            error.partial = pages
+            raise
+        if received != total:
             raise MediatreeIncomplete(
-                f"channel {channel}: received {len(items)} items in "
-                f"{last_page - self._first_page + 1} page(s) but the API announced "
-                f"total_results={total}"
+                f"channel {channel}: received {received} distinct item(s) in {len(pages)} "
+                f"page(s) but the API announced total_results={total} (page size "
+                f"{self._page_size}, pages numbered from {first})",
+                pages,
             )
         self._log.debug(
-            "channel %s %s..%s: %d items in %d page(s)",
-            channel,
-            start_gte,
-            start_lte,
-            len(items),
-            last_page - self._first_page + 1,
+            "channel %s %s..%s: %d items in %d page(s)", channel, low, high, received, len(pages)
         )
-        return items
+        return pages
 
     def _fetch_page(self, where: PageRequest) -> dict[str, Any]:
         def attempt() -> dict[str, Any]:
@@ -309,8 +365,9 @@ class MediatreeClient:
             "start_lte": where.start_lte,
             "type": self._caption_type,
             "size": self._page_size,
-            "page": where.page,
         }
+        if where.page is not None:
+            body["page"] = where.page
         response = self._post(SUBTITLE_PATH, json=body, what=where.describe())
         if response.status_code in (401, 403):
             raise _TokenRejected(f"HTTP {response.status_code}")

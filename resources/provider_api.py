@@ -8,8 +8,13 @@ item received twice is kept once. Items whose start falls outside the broadcast 
 because of a margin) are left to their own day's run.
 
 A channel whose captions could not be fetched after the client's retries either fails the run with
-the channel named (``on_missing="fail"``, the default) or is listed in ``CaptionFetch.missing``
-with the reason (``on_missing="record"``), which the asset reports in its output and metadata.
+the channel named (``on_missing="fail"``, the default) or, with ``on_missing="record"``, keeps the
+chunks already received and is listed in ``CaptionFetch.incomplete`` (some received) or
+``CaptionFetch.missing`` (none) with the reason, which the lake records per channel-day.
+
+Every item carries its origin (page, index in the page, and the channel asked for): an item of
+another channel than the one asked for is quarantined at parsing ("asked for A, received B"),
+never filed under either.
 
 Credentials: ``username`` and ``password`` may be left empty, in which case they are read from the
 settings (``OBSERVATOIRE_MEDIATREE_USER`` / ``OBSERVATOIRE_MEDIATREE_PASSWORD``) when the run
@@ -27,7 +32,7 @@ from dagster import Failure, MetadataValue, get_dagster_logger
 from pydantic import Field, PrivateAttr
 
 from observatoire.grid import ProgrammeGrid
-from observatoire.records import PARIS, broadcast_day
+from observatoire.records import PARIS, Origin, broadcast_day
 from resources.captions import CaptionFetch, CaptionSource
 from resources.mediatree_client import (
     MediatreeClient,
@@ -80,8 +85,8 @@ class MediatreeCaptionSource(CaptionSource):
     query_by: Literal["slots", "day"] = "slots"
     slot_margin_seconds: int = Field(default=300, ge=CHUNK_SECONDS)
     on_missing: Literal["fail", "record"] = "fail"
-    page_size: int = Field(default=500, ge=1, le=1000)
-    first_page: int = 1
+    page_size: int = Field(default=1000, ge=1, le=1000)
+    paging: Literal["one-based", "zero-based", "none"] = "one-based"
     caption_type: str = "s2t"
     connect_timeout_seconds: float = 10.0
     read_timeout_seconds: float = 120.0
@@ -103,6 +108,8 @@ class MediatreeCaptionSource(CaptionSource):
             base_url=settings.mediatree_url,
             query_by=settings.mediatree_query_by,
             on_missing=settings.mediatree_on_missing,
+            page_size=settings.mediatree_page_size,
+            paging=settings.mediatree_paging,
             programme_grid_csv=settings.programme_grid_csv,
         )
 
@@ -117,44 +124,59 @@ class MediatreeCaptionSource(CaptionSource):
             mask.add(self._credentials()[0])
             seen: set[str] = set()
             items: list[object] = []
+            origins: list[Origin] = []
             missing: list[tuple[str, str]] = []
+            incomplete: list[tuple[str, str]] = []
             dropped_outside_day = 0
             for channel in channels:
                 windows = self.windows(channel, day)
-                try:
-                    received = [
-                        item
-                        for low, high in windows
-                        for item in client.fetch_range(channel, low, high)
-                    ]
-                except MediatreeError as error:
-                    reason = mask(error)
-                    if self.on_missing == "fail":
-                        raise Failure(
-                            description=f"captions of channel {channel} for {day} could not be "
-                            f"fetched from the provider API: {reason}",
-                            metadata={"channel": channel, "day": day.isoformat()},
-                        ) from None
-                    logger.warning(f"channel {channel} on {day} recorded as missing: {reason}")
-                    missing.append((channel, reason))
-                    continue
+                pages: list[tuple[int | None, list]] = []
+                failure: str | None = None
+                for low, high in windows:
+                    try:
+                        pages.extend(client.fetch_pages(channel, low, high))
+                    except MediatreeError as error:
+                        pages.extend(error.partial)
+                        failure = mask(error)
+                        break
+                if failure is not None and self.on_missing == "fail":
+                    raise Failure(
+                        description=f"captions of channel {channel} for {day} could not be "
+                        f"fetched from the provider API: {failure}",
+                        metadata={"channel": channel, "day": day.isoformat()},
+                    )
                 kept = 0
-                for item in received:
-                    if _outside_day(item, day):
-                        dropped_outside_day += 1
-                        continue
-                    key = canonical_item_key(item)
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    items.append(item)
-                    kept += 1
+                for page, data in pages:
+                    for index, item in enumerate(data):
+                        if _outside_day(item, day):
+                            dropped_outside_day += 1
+                            continue
+                        key = canonical_item_key(item)
+                        if key in seen:
+                            continue
+                        seen.add(key)
+                        items.append(item)
+                        origins.append(Origin(page=page, index=index, asked_for=channel))
+                        kept += 1
+                if failure is not None:
+                    logger.warning(
+                        f"channel {channel} on {day} recorded as "
+                        f"{'incomplete' if kept else 'missing'} ({kept} item(s) kept): {failure}"
+                    )
+                    (incomplete if kept else missing).append((channel, failure))
                 logger.info(
                     f"channel {channel} on {day}: {kept} item(s) from {len(windows)} query range(s)"
                 )
         if dropped_outside_day:
             logger.info(f"{dropped_outside_day} item(s) outside {day} left to their own day")
-        return CaptionFetch(items=items, source=self.source_name, missing=missing, pre_rejected=[])
+        return CaptionFetch(
+            items=items,
+            source=self.source_name,
+            missing=missing,
+            pre_rejected=[],
+            origins=origins,
+            incomplete=incomplete,
+        )
 
     def windows(self, channel: str, day: date) -> list[tuple[int, int]]:
         """The inclusive epoch-second ranges queried for one channel and day."""
@@ -175,7 +197,7 @@ class MediatreeCaptionSource(CaptionSource):
             username,
             password,
             page_size=self.page_size,
-            first_page=self.first_page,
+            paging=self.paging,
             caption_type=self.caption_type,
             timeouts=Timeouts(self.connect_timeout_seconds, self.read_timeout_seconds),
             retry=RetryPolicy(
@@ -207,6 +229,7 @@ class MediatreeCaptionSource(CaptionSource):
             "provider_url": MetadataValue.text(SecretMask([self.password])(self.base_url)),
             "query_by": MetadataValue.text(self.query_by),
             "on_missing": MetadataValue.text(self.on_missing),
+            "paging": MetadataValue.text(f"{self.paging}, {self.page_size} items a page"),
         }
 
 

@@ -141,12 +141,18 @@ class Settings:
     """Query the provider per programme-grid slot (`slots`, with a margin) or per channel-day."""
     mediatree_on_missing: str = "fail"
     """A channel-day the provider cannot deliver fails the run (`fail`) or is `record`ed missing."""
+    mediatree_page_size: int = 1000
+    """Items asked per provider request (1..1000); the maximum keeps most queries to one page."""
+    mediatree_paging: str = "one-based"
+    """How the provider numbers pages: `one-based`, `zero-based`, or `none` (one request)."""
     drop_folder_url: str | None = None
     """Drop folder of caption files (source `files`): a local folder or `s3://bucket/prefix`."""
     job_price_vcpu_second: float = DEFAULT_PRICE_PER_VCPU_SECOND
     """Serverless Jobs price, EUR per vCPU-second (default: see `observatoire.job_costs`)."""
     job_price_gb_second: float = DEFAULT_PRICE_PER_GB_SECOND
     """Serverless Jobs price, EUR per GB-second of memory."""
+    drop_naive_timezone: str = "Europe/Paris"
+    """Time zone of Parquet timestamps written without one (wall-clock times of the export)."""
 
     def __post_init__(self) -> None:
         if self.window_seconds <= 0 or 120 % self.window_seconds:
@@ -160,6 +166,11 @@ class Settings:
             )
         if self.caption_source == "mediatree" and not self.mediatree_url:
             raise SettingsError(f"{PREFIX}CAPTION_SOURCE=mediatree needs {PREFIX}MEDIATREE_URL")
+        if not 1 <= self.mediatree_page_size <= 1000:
+            raise SettingsError(
+                f"{PREFIX}MEDIATREE_PAGE_SIZE must be within 1..1000, "
+                f"got {self.mediatree_page_size}"
+            )
         if self.caption_source == "files" and not self.drop_folder_url:
             raise SettingsError(f"{PREFIX}CAPTION_SOURCE=files needs {PREFIX}DROP_FOLDER")
 
@@ -204,11 +215,19 @@ class Settings:
             mediatree_on_missing=_choice(
                 env, "MEDIATREE_ON_MISSING", defaults.mediatree_on_missing, ("fail", "record")
             ),
+            mediatree_page_size=_integer(env, "MEDIATREE_PAGE_SIZE", defaults.mediatree_page_size),
+            mediatree_paging=_choice(
+                env,
+                "MEDIATREE_PAGING",
+                defaults.mediatree_paging,
+                ("one-based", "zero-based", "none"),
+            ),
             drop_folder_url=_optional(env, "DROP_FOLDER"),
             job_price_vcpu_second=_number(
                 env, "JOB_PRICE_VCPU_SECOND", defaults.job_price_vcpu_second
             ),
             job_price_gb_second=_number(env, "JOB_PRICE_GB_SECOND", defaults.job_price_gb_second),
+            drop_naive_timezone=_text(env, "DROP_NAIVE_TIMEZONE", defaults.drop_naive_timezone),
         )
 
     def describe(self) -> dict[str, str]:

@@ -8,11 +8,12 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from observatoire.dictionary import DictionaryError, default_dictionary, load_dictionary_csv
 from observatoire.matcher import ChunkMatch, Matcher, crisis_column, theme_column
-from observatoire.records import parse_items
+from observatoire.record_lines import OversizedLine, decode_line, oversized_reason, record_lines
+from observatoire.records import Origin, parse_items
 from observatoire.text import PROFILES
 from observatoire.themes import CRISES, THEMES
 
@@ -27,7 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Rejected records are reported on stderr; the exit code is 1 if any was rejected."
         ),
     )
-    parser.add_argument("--input", required=True, type=Path, help="JSONL file of chunk records")
+    parser.add_argument(
+        "--input", required=True, help="JSONL file of chunk records, or - for standard input"
+    )
     parser.add_argument(
         "--dictionary", type=Path, help="dictionary CSV (default: the packaged French one)"
     )
@@ -68,26 +71,32 @@ def chunk_output(channel_name: str, match: ChunkMatch) -> dict:
     }
 
 
-def _read_records(path: Path) -> tuple[list[object], list[int], list[tuple[int, str]]]:
-    """Decoded records, the line number of each, and (line, reason) of undecodable lines."""
+def _read_records(stream: BinaryIO, name: str) -> tuple[list[object], list[Origin], list]:
+    """Decoded records, where each came from, and (line, reason) of lines that cannot be read:
+    a bad line (bytes that are not UTF-8, invalid JSON, nesting too deep, a record beyond the
+    size limit) is reported with its number and the following lines are read."""
     items: list[object] = []
-    lines: list[int] = []
+    origins: list[Origin] = []
     bad: list[tuple[int, str]] = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                items.append(json.loads(line))
-            except json.JSONDecodeError as error:
-                bad.append((number, f"invalid JSON ({error.msg})"))
-                continue
-            lines.append(number)
-    return items, lines, bad
+    for number, line in record_lines(stream):
+        origin = Origin(file=name, line=number)
+        if isinstance(line, OversizedLine):
+            bad.append((number, oversized_reason("line", line)))
+            continue
+        _, record, problem = decode_line(line, origin, "")
+        if problem is not None:
+            bad.append((number, problem.split(": ", 1)[1]))
+            continue
+        items.append(record)
+        origins.append(origin)
+    return items, origins, bad
 
 
 def run(
-    args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO | None = None
+    args: argparse.Namespace,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    stdin: BinaryIO | None = None,
 ) -> int:
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
@@ -96,21 +105,25 @@ def run(
             load_dictionary_csv(args.dictionary) if args.dictionary else default_dictionary()
         )
         matcher = Matcher(dictionary, window_seconds=args.window_seconds, profile=args.profile)
-        items, lines, bad = _read_records(args.input)
+        name = "<stdin>" if args.input == "-" else str(args.input)
+        if args.input == "-":
+            items, origins, bad = _read_records(stdin or sys.stdin.buffer, name)
+        else:
+            with Path(args.input).open("rb") as handle:
+                items, origins, bad = _read_records(handle, name)
     except (DictionaryError, ValueError, OSError) as error:
         print(f"observatoire match: {error}", file=stderr)
         return 2
-    parsed = parse_items(items, source=str(args.input))
-    rejected = bad + [
-        (lines[position], reason)
-        for position, reason in zip(
-            parsed.rejected.column("position").to_pylist(),
+    parsed = parse_items(items, source=name, origins=origins)
+    rejected = bad + list(
+        zip(
+            parsed.rejected.column("line").to_pylist(),
             parsed.rejected.column("reason").to_pylist(),
             strict=True,
         )
-    ]
+    )
     for line, reason in sorted(rejected):
-        print(f"{args.input}:{line}: rejected: {reason}", file=stderr)
+        print(f"{name}:{line}: rejected: {reason}", file=stderr)
     table = parsed.table
     names = table.column("channel_name").to_pylist()
     starts = table.column("start").cast("int64").to_pylist()

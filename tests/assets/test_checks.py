@@ -34,6 +34,7 @@ def test_every_daily_stage_is_checked_and_passes_on_demo_data(built):
     assert set(evaluations) == {
         ("raw_captions", "unique_chunk_ids"),
         ("raw_captions", "rejected_record_rate"),
+        ("raw_captions", "plaintext_agrees_with_words"),
         ("theme_segments", "matches_captions_and_evidence"),
         ("time_monitored", "coverage"),
         ("time_monitored", "captions_have_grid"),

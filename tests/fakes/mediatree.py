@@ -6,6 +6,12 @@ failure injection: an expired token, 429 with ``Retry-After``, 5xx, a hang longe
 client's read timeout, a page that is not JSON, a page of the wrong shape, a page holding a broken
 record, and a page silently short of an item.
 Every request is recorded so tests can check what the client actually sent.
+
+``paging`` makes the fake page the way other providers do, so that the client is tested against
+behaviours it did not assume: ``one_based`` (the default), ``zero_based`` (pages numbered from 0),
+``ignore_page`` (every request answers the first page), ``repeat_page`` (page 2 repeats page 1,
+later pages shift by one), ``short_last`` (the last page lacks its final item while
+``total_results`` still counts it). A request without ``page`` gets the first page.
 """
 
 from __future__ import annotations
@@ -70,6 +76,9 @@ class FakeMediatree:
     password: str = "s3cret-Pa55word!"
     token_lifetime_seconds: int = 3600
     max_page_size: int = 1000
+    paging: str = "one_based"
+    served_under: dict[str, str] = field(default_factory=dict)
+    """{channel of the items: channel whose queries return them}: a provider mixing channels."""
     items: list[dict[str, Any]] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     requests: list[RecordedRequest] = field(default_factory=list)
@@ -138,22 +147,32 @@ class FakeMediatree:
                 b'{"total_results": 3, "data": [{',
                 fault,
             )
+        first = 0 if self.paging == "zero_based" else 1
         try:
             start_gte, start_lte = int(body["start_gte"]), int(body["start_lte"])
-            size, page = int(body.get("size", 10)), int(body.get("page", 1))
+            size, page = int(body.get("size", 10)), int(body.get("page", first))
         except (KeyError, TypeError, ValueError):
             return (*_json(400, {"error": "bad parameters"}), fault)
-        if not 1 <= size <= self.max_page_size or page < 1 or body.get("type") != "s2t":
+        if not 1 <= size <= self.max_page_size or page < first or body.get("type") != "s2t":
             return (*_json(400, {"error": "bad parameters"}), fault)
+        index = page - first  # 0 for the first page
+        if self.paging == "ignore_page":
+            index = 0
+        elif self.paging == "repeat_page" and index >= 1:
+            index -= 1
         selected = sorted(
             (
                 item
                 for item in self.items
-                if _channel_name(item) == channel and start_gte <= _start(item) <= start_lte
+                if channel in (_channel_name(item), self.served_under.get(_channel_name(item)))
+                and start_gte <= _start(item) <= start_lte
             ),
             key=_start,
         )
-        page_items = copy.deepcopy(selected[(page - 1) * size : page * size])
+        page_items = copy.deepcopy(selected[index * size : (index + 1) * size])
+        last_index = max(math.ceil(len(selected) / size) - 1, 0)
+        if self.paging == "short_last" and index == last_index and page_items:
+            page_items.pop()
         if fault is not None and fault.kind == "broken_record" and page_items:
             page_items[0].pop("channel", None)
         if fault is not None and fault.kind == "short_page" and page_items:
@@ -305,8 +324,8 @@ def source_for(fake: FakeMediatree, **options: Any) -> MediatreeCaptionSource:
     defaults: dict[str, Any] = dict(
         base_url=fake.base_url,
         page_size=100,
-        connect_timeout_seconds=1.0,
-        read_timeout_seconds=2.0,
+        connect_timeout_seconds=5.0,
+        read_timeout_seconds=10.0,
         max_attempts=3,
         backoff_initial_seconds=0.0,
         backoff_max_seconds=0.0,

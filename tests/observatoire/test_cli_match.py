@@ -127,7 +127,7 @@ def test_cli_prints_one_line_per_chunk_and_reports_rejects(files: tuple[Path, Pa
     rejected = process.stderr.splitlines()
     assert len(rejected) == 2
     assert rejected[0].endswith(":3: rejected: missing field channel")
-    assert ":4: rejected: invalid JSON" in rejected[1]
+    assert ":4: rejected: not valid JSON" in rejected[1]
 
 
 def test_cli_exit_code_is_zero_without_rejects_and_follows_the_options(
@@ -159,3 +159,40 @@ def test_cli_refuses_a_bad_dictionary_or_window(
     assert "unknown theme" in capsys.readouterr().err
     assert main(["match", "--input", str(records), "--window-seconds", "7"]) == 2
     assert "window_seconds" in capsys.readouterr().err
+
+
+def test_cli_reads_standard_input_and_rejects_bad_lines_one_by_one(
+    files: tuple[Path, Path],
+) -> None:
+    """A bad byte, nesting too deep for the decoder and invalid JSON each cost their own line;
+    the good lines after them are matched."""
+    records, dictionary = files
+    good = records.read_bytes().splitlines()[:2]
+    content = b"\n".join(
+        [
+            good[0].replace(b'"TF1"', b'"TF\xff1"'),
+            b"[" * 100_000 + b"]" * 100_000,
+            b'{"oops"',
+            good[1],
+        ]
+    )
+    process = subprocess.run(
+        [
+            *(sys.executable, "-m", "observatoire.cli", "match"),
+            *("--input", "-", "--dictionary", str(dictionary)),
+        ],
+        input=content,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert process.returncode == 1
+    chunks = [json.loads(line) for line in process.stdout.decode().splitlines()]
+    assert [c["channel_name"] for c in chunks] == ["france2"]
+    assert chunks[0]["number_of_keywords"] == 2
+    rejected = process.stderr.decode().splitlines()
+    assert len(rejected) == 3
+    assert rejected[0].startswith("<stdin>:1: rejected: not UTF-8 (byte ")
+    assert rejected[1] == "<stdin>:2: rejected: not valid JSON: nested too deeply"
+    assert rejected[2].startswith("<stdin>:3: rejected: not valid JSON")
+    assert "Traceback" not in process.stderr.decode()

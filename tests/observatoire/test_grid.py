@@ -306,6 +306,8 @@ def test_time_monitored_counts_union_of_chunks_within_slots() -> None:
         "coverage": 6 / 45,
         "chunks_received": 5,
         "chunks_in_scope": 4,
+        "delivery": "complete",
+        "delivery_reason": None,
     }
     assert rows["bfmtv"]["covered_minutes"] == 0 and rows["bfmtv"]["coverage"] == 0
     assert rows["bfmtv"]["grid_minutes"] == 17 * 60

@@ -113,20 +113,23 @@ def test_bad_lines_files_and_misfiled_chunks_are_pre_rejected_with_reasons(tmp_p
     read = DropFolder(str(tmp_path)).read_day(DAY)
 
     assert len(read.items) == 3
-    reasons = [reason for _, reason, _ in read.pre_rejected]
+    reasons = [rejected.reason for rejected in read.pre_rejected]
     assert len(reasons) == 6
-    assert reasons[0].startswith("2024-02-10/a.jsonl record 1: chunk start")
+    assert reasons[0].startswith("2024-02-10/a.jsonl line 2: chunk start")
     assert "falls on broadcast day 2024-02-11" in reasons[0]
     assert reasons[1].startswith("2024-02-10/a.jsonl line 3: not valid JSON")
     assert reasons[2].startswith("2024-02-10/b.json: not valid JSON")
     assert reasons[3].startswith("2024-02-10/c.parquet: unreadable file")
     assert reasons[4].startswith("2024-02-10/d.csv: unsupported file type")
     assert "neither an API response" in reasons[5]
-    positions = [position for position, _, _ in read.pre_rejected]
-    assert positions[:2] == [1, 2]
-    raw_texts = [raw for _, _, raw in read.pre_rejected]
+    origins = [rejected.origin for rejected in read.pre_rejected]
+    assert [(o.file, o.line) for o in origins[:2]] == [
+        ("2024-02-10/a.jsonl", 2),
+        ("2024-02-10/a.jsonl", 3),
+    ]
+    raw_texts = [rejected.record for rejected in read.pre_rejected]
     assert raw_texts[1] == '{"channel": {"name": "fr'
-    assert json.dumps(next_day, ensure_ascii=False).startswith(raw_texts[0])
+    assert json.loads(raw_texts[0]) == next_day  # whole, re-ingestible
     assert raw_texts[2] == '{"data": ['
 
 
@@ -144,9 +147,8 @@ def test_the_real_provider_response_file_is_read_as_is(tmp_path: Path) -> None:
     assert starts == sorted(i["start"] for i in fixture_items())
 
 
-def test_source_restricts_to_requested_channels_but_keeps_unreadable_channels(
-    tmp_path: Path,
-) -> None:
+def test_source_leaves_channel_selection_to_parsing(tmp_path: Path) -> None:
+    """Records of every channel reach parsing, which files or quarantines them: none vanishes."""
     broken = {**day_items(1, RTL, 3600)[0]}
     del broken["channel"]
     write_jsonl(tmp_path / "2024-02-10" / "all.jsonl", day_items(2, FRANCE2) + day_items(2, RTL))
@@ -157,8 +159,15 @@ def test_source_restricts_to_requested_channels_but_keeps_unreadable_channels(
     assert fetch.source == "files"
     assert fetch.missing == []
     names = [i.get("channel", {}).get("name") for i in fetch.items]
-    assert names == ["rtl", "rtl", None]
-    assert len(fetch.pre_rejected) == 1
+    assert names == ["france2", "france2", "rtl", "rtl", None]
+    assert [(o.file, o.line) for o in fetch.origins] == [
+        ("2024-02-10/all.jsonl", 1),
+        ("2024-02-10/all.jsonl", 2),
+        ("2024-02-10/all.jsonl", 3),
+        ("2024-02-10/all.jsonl", 4),
+        ("2024-02-10/broken.jsonl", 1),
+    ]
+    assert [r.origin.line for r in fetch.pre_rejected] == [2]
 
 
 def test_drop_folder_on_object_storage(s3_bucket, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -183,7 +192,7 @@ def test_drop_folder_on_object_storage(s3_bucket, monkeypatch: pytest.MonkeyPatc
     fetch = source.fetch_day(DAY, ["france2", "rtl"])
 
     assert sorted(i["channel"]["name"] for i in fetch.items) == ["france2"] * 3 + ["rtl"]
-    assert [reason for _, reason, _ in fetch.pre_rejected] == [
+    assert [rejected.reason for rejected in fetch.pre_rejected] == [
         "2024-02-10/france2.jsonl line 4: not valid JSON: Expecting value: line 1 column 1 (char 0)"
     ]
     files = source.folder().files_by_day()[DAY]

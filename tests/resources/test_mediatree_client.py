@@ -46,7 +46,8 @@ def make_client(fake: FakeMediatree, sleeps: Sleeps | None = None, **options) ->
         "retry",
         RetryPolicy(max_attempts=4, backoff_initial_seconds=0.5, backoff_max_seconds=8.0),
     )
-    options.setdefault("timeouts", Timeouts(connect_seconds=1.0, read_seconds=2.0))
+    # Margins that hold on a loaded machine: a normal answer takes milliseconds, never seconds.
+    options.setdefault("timeouts", Timeouts(connect_seconds=5.0, read_seconds=10.0))
     return MediatreeClient(
         fake.base_url,
         fake.username,
@@ -182,16 +183,16 @@ def test_persistent_server_error_gives_up_after_max_attempts(fake: FakeMediatree
 
 
 def test_a_hang_longer_than_the_read_timeout_is_retried(fake: FakeMediatree) -> None:
-    fake.inject("hang", hang_seconds=3.0, channel="tf1")
-    timeouts = Timeouts(connect_seconds=1.0, read_seconds=0.2)
+    fake.inject("hang", hang_seconds=60.0, channel="tf1")
+    timeouts = Timeouts(connect_seconds=5.0, read_seconds=3.0)
     with make_client(fake, timeouts=timeouts) as client:
         items = client.fetch_range("tf1", BASE, BASE + 3600)
     assert len(items) == 3
 
 
 def test_a_persistent_hang_fails_naming_the_timeout(fake: FakeMediatree) -> None:
-    fake.inject("hang", hang_seconds=3.0, times=None)
-    timeouts = Timeouts(connect_seconds=1.0, read_seconds=0.1)
+    fake.inject("hang", hang_seconds=60.0, times=None)
+    timeouts = Timeouts(connect_seconds=5.0, read_seconds=3.0)
     policy = RetryPolicy(max_attempts=2, backoff_initial_seconds=0.0)
     client = make_client(fake, timeouts=timeouts, retry=policy)
     with client, pytest.raises(MediatreeUnavailable, match="timed out"):
@@ -239,7 +240,7 @@ def test_connection_refused_is_retried_then_fails() -> None:
         "user",
         "password-xyz",
         retry=RetryPolicy(max_attempts=3, backoff_initial_seconds=0.1),
-        timeouts=Timeouts(connect_seconds=0.5, read_seconds=0.5),
+        timeouts=Timeouts(connect_seconds=3.0, read_seconds=3.0),
         sleep=sleeps,
     )
     with pytest.raises(MediatreeUnavailable, match="connection failed"):

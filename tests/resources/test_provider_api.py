@@ -106,9 +106,9 @@ def test_unfetchable_channel_fails_the_run_by_default(fake: FakeMediatree) -> No
 
 
 def test_unfetchable_channel_can_be_recorded_as_missing(fake: FakeMediatree) -> None:
-    fake.inject("hang", channel="tf1", times=None, hang_seconds=2.0)
+    fake.inject("hang", channel="tf1", times=None, hang_seconds=60.0)
     fetch = source(
-        fake, query_by="day", on_missing="record", read_timeout_seconds=0.1, max_attempts=2
+        fake, query_by="day", on_missing="record", read_timeout_seconds=3.0, max_attempts=2
     ).fetch_day(DAY, ["france2", "tf1"])
 
     assert [channel for channel, _ in fetch.missing] == ["tf1"]

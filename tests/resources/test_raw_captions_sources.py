@@ -12,13 +12,20 @@ from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute
 import pytest
 from dagster import DagsterInstance, materialize
 
 from assets.captions import build_caption_assets
 from assets.partitions import daily_partitions
 from observatoire.demo import demo_items
-from observatoire.grid import ProgrammeGrid, channels_table, default_channels
+from observatoire.grid import (
+    ProgrammeGrid,
+    channels_table,
+    default_channels,
+    deliveries_of,
+    time_monitored,
+)
 from observatoire.lake import Lake
 from resources.caption_files import FileCaptionSource
 from resources.lake import LakeResource
@@ -141,3 +148,64 @@ def test_a_missing_channel_can_be_recorded_in_the_output_metadata(
     )
     missing = materialization.metadata["missing_channels"].value
     assert "tf1" in missing and "not valid JSON" in missing
+
+
+def test_missing_and_incomplete_channel_days_are_recorded_in_the_lake(
+    fake: FakeMediatree, tmp_path: Path
+) -> None:
+    fake.inject("malformed", channel="tf1", times=None)
+    fake.inject("status", status=503, channel="france2", page=2, times=None)
+    lake = lake_with_channels(tmp_path / "lake")
+    source = source_for(
+        fake,
+        username=fake.username,
+        password=fake.password,
+        on_missing="record",
+        query_by="day",
+        page_size=20,
+    )
+    assert run(lake, source).success
+
+    stored = lake.read_day("raw_captions", DAY, ["chunk_id", "channel_name", "start"])
+    kept = stored.filter(pa.compute.equal(stored["channel_name"], "france2")).num_rows
+    assert kept == 20  # the first page, received before page 2 kept failing
+    deliveries = deliveries_of(stored)
+    assert deliveries["tf1"][0] == "missing" and "not valid JSON" in deliveries["tf1"][1]
+    assert deliveries["france2"][0] == "incomplete" and "HTTP 503" in deliveries["france2"][1]
+    monitored = time_monitored(
+        ProgrammeGrid.default(), stored, DAY, list(CHANNELS), deliveries
+    ).to_pylist()
+    by_channel = {row["channel_name"]: row for row in monitored}
+    assert by_channel["tf1"]["delivery"] == "missing"
+    assert by_channel["france2"]["delivery"] == "incomplete"
+    assert by_channel["france2"]["chunks_received"] == 20
+    assert by_channel["france-inter"]["delivery"] == "complete"
+    assert by_channel["france-inter"]["delivery_reason"] is None
+
+
+def test_a_restricted_run_merges_into_a_day_ingested_before_the_new_columns(
+    fake: FakeMediatree, tmp_path: Path
+) -> None:
+    lake = lake_with_channels(tmp_path / "lake")
+    source = source_for(fake, username=fake.username, password=fake.password, query_by="day")
+    assert run(lake, source).success
+    full = lake.read_day("raw_captions", DAY)
+    rejected = lake.read_day("raw_captions_rejected", DAY)
+    # The day as an earlier version wrote it: no quality or origin columns.
+    lake.write_day(
+        "raw_captions", DAY, full.drop_columns(["timing", "plaintext_agrees", "received_plaintext"])
+    )
+    lake.write_day("raw_captions_rejected", DAY, rejected.drop_columns(["file", "line", "page"]))
+
+    result = materialize(
+        [ASSETS],
+        resources={"lake": LakeResource(url=lake.url), "captions": source},
+        partition_key=DAY.isoformat(),
+        run_config={"ops": {"ingest_captions": {"config": {"channels": ["tf1"]}}}},
+    )
+
+    assert result.success
+    merged = lake.read_day("raw_captions", DAY)
+    assert merged.num_rows == full.num_rows
+    assert merged.schema.names == full.schema.names
+    assert set(merged["timing"].to_pylist()) <= {"words", "none"}
