@@ -61,7 +61,8 @@ def build_caption_assets(partitions: PartitionsDefinition) -> AssetsDefinition:
     ):
         store = lake.lake()
         channels, restricted = run_channels(store, config)
-        summary, rejected_summary = RunSummary(), RunSummary()
+        summary = RunSummary(context, "raw_captions")
+        rejected_summary = RunSummary(context, "raw_captions_rejected")
         missing: list[str] = []
         last = rejected = None
         for day in run_days(context):
@@ -85,11 +86,12 @@ def build_caption_assets(partitions: PartitionsDefinition) -> AssetsDefinition:
             summary.add(
                 day,
                 table["channel_name"].unique().to_pylist(),
+                table=table,
                 chunks=table.num_rows,
                 duplicates=parsed.duplicates,
                 rejected=rejected.num_rows,
             )
-            rejected_summary.add(day, rejected=rejected.num_rows)
+            rejected_summary.add(day, table=rejected, rejected=rejected.num_rows)
             context.log.info(
                 f"{day}: {table.num_rows} chunks, {parsed.duplicates} duplicates, "
                 f"{rejected.num_rows} rejected"

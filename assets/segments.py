@@ -82,8 +82,10 @@ def build_segment_assets(
         )
         dictionary_version = dictionary.version  # a content hash: computed once per run
         matcher = Matcher(dictionary, window_seconds=method.window_seconds, profile=method.profile)
-        segments_summary, keywords_summary = RunSummary(), RunSummary()
+        segments_summary = RunSummary(context, "theme_segments")
+        keywords_summary = RunSummary(context, "theme_keywords")
         segments = keywords = None
+        day_versions = {"dictionary_version": MetadataValue.text(dictionary_version)}
         for day in run_days(context):
             captions = only_channels(
                 store.read_day("raw_captions", day, CAPTION_COLUMNS), restricted
@@ -102,6 +104,8 @@ def build_segment_assets(
             segments_summary.add(
                 day,
                 segments["channel_name"].unique().to_pylist(),
+                table=segments,
+                figures=day_versions,
                 segments=segments.num_rows,
                 in_scope=int(pc.sum(segments["in_scope"]).as_py() or 0),
                 with_keywords=int(
@@ -111,6 +115,8 @@ def build_segment_assets(
             keywords_summary.add(
                 day,
                 keywords["channel_name"].unique().to_pylist(),
+                table=keywords,
+                figures=day_versions,
                 occurrences=keywords.num_rows,
                 counted=int(pc.sum(keywords["counted"]).as_py() or 0),
             )
