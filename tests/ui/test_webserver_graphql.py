@@ -411,5 +411,18 @@ def test_an_edited_dictionary_shows_the_days_out_of_date_without_a_reload(dagste
     for asset in ("theme_segments", "theme_keywords", "channel_indicators"):
         node = _partition_stale(dagster, asset, day)
         assert node["staleStatus"] == "STALE", (asset, node)
-        causes = {tuple(c["dependency"]["path"]) for c in node["staleCauses"] if c["dependency"]}
-        assert ("keyword_dictionary",) in causes, (asset, node["staleCauses"])
+        causes = {(tuple(c["key"]["path"]), c["reason"]) for c in node["staleCauses"]}
+        assert (("keyword_dictionary",), "has a new data version") in causes, (asset, causes)
+
+
+def test_a_misspelt_channel_is_refused_at_launch(dagster, materialised):
+    ops = ("ingest_captions", "match_themes", "time_monitored", "channel_indicators")
+    params = {
+        "selector": dagster.job_selector("daily_stages"),
+        "runConfigData": {"ops": {op: {"config": {"channels": ["itele", "tf11"]}} for op in ops}},
+        "executionMetadata": {"tags": [{"key": "dagster/partition", "value": "2024-03-15"}]},
+    }
+    result = dagster.graphql(LAUNCH_RUN, params=params)["launchRun"]
+    assert result["__typename"] == "RunConfigValidationInvalid", result
+    messages = " ".join(error["message"] for error in result["errors"])
+    assert "tf11" in messages and "ChannelName" in messages
