@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from dagster import DagsterInvalidConfigError, DagsterInstance
+from dagster import DagsterInstance, DagsterInvalidConfigError
 
 from definitions import build_definitions
 from resources.settings import Settings
