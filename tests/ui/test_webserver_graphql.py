@@ -426,3 +426,22 @@ def test_a_misspelt_channel_is_refused_at_launch(dagster, materialised):
     assert result["__typename"] == "RunConfigValidationInvalid", result
     messages = " ".join(error["message"] for error in result["errors"])
     assert "tf11" in messages and "ChannelName" in messages
+
+
+def test_observing_edited_dictionary_files_marks_keyword_dictionary_unsynced(dagster, materialised):
+    stop_phrases = dagster.root / "stop_phrases_fr.txt"
+    with stop_phrases.open("a", encoding="utf-8") as handle:
+        handle.write("restez avec nous pour la suite du journal\n")
+    # what "Observe sources" launches: the job with only the observable source selected
+    selector = {
+        **dagster.job_selector("reference_data"),
+        "assetSelection": [{"path": ["dictionary_files"]}],
+    }
+    result = dagster.graphql(
+        LAUNCH_RUN,
+        params={"selector": selector, "runConfigData": {}, "executionMetadata": {"tags": []}},
+    )["launchRun"]
+    assert result["__typename"] == "LaunchRunSuccess", result
+    assert dagster.wait_run(result["run"]["runId"]) == "SUCCESS"
+    nodes = dagster.graphql(ASSET_STALE, assetKeys=[{"path": ["keyword_dictionary"]}])
+    assert nodes["assetNodes"][0]["staleStatus"] == "STALE"
