@@ -31,5 +31,5 @@ def test_a_latin1_dictionary_refuses_to_load(tmp_path):
         "keyword,theme,high_risk,category,language\n"
         "sécheresse,changement_climatique_consequences,false,water,fr\n".encode("latin-1")
     )
-    with pytest.raises(ReferenceDataError, match=r"line 2, column 3: not UTF-8 \(byte 0xe9\)"):
+    with pytest.raises(ReferenceDataError, match=r"line 2, column 2: not UTF-8 \(byte 0xe9\)"):
         build_definitions(Settings(lake_url=str(tmp_path / "lake"), dictionary_csv=str(broken)))
