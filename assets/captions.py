@@ -61,8 +61,10 @@ def build_caption_assets(partitions: PartitionsDefinition) -> AssetsDefinition:
     ):
         store = lake.lake()
         channels, restricted = run_channels(store, config)
-        summary = RunSummary(context, "raw_captions")
-        rejected_summary = RunSummary(context, "raw_captions_rejected")
+        summary = RunSummary(context, "raw_captions", ["channel_name", "start", "plaintext"])
+        rejected_summary = RunSummary(
+            context, "raw_captions_rejected", ["day", "position", "reason", "record"]
+        )
         missing: list[str] = []
         last = rejected = None
         for day in run_days(context):

@@ -162,10 +162,18 @@ class RunSummary:
     """
 
     def __init__(
-        self, context: AssetExecutionContext | None = None, asset_key: str | None = None
+        self,
+        context: AssetExecutionContext | None = None,
+        asset_key: str | None = None,
+        preview_columns: Sequence[str] = (),
+        preview_first: str | None = None,
     ) -> None:
+        """`preview_columns`: the day's first rows shown as its preview (those with the largest
+        `preview_first` first, when given)."""
         self.context = context
         self.asset_key = asset_key
+        self.preview_columns = list(preview_columns)
+        self.preview_first = preview_first
         self.days: list[dict] = []
         self.channels: set[str] = set()
 
@@ -190,6 +198,11 @@ class RunSummary:
         }
         if table is not None:
             metadata.update(table_shape(table))
+            if self.preview_columns:
+                shown = table
+                if self.preview_first and self.preview_first in table.column_names:
+                    shown = table.sort_by([(self.preview_first, "descending")])
+                metadata["preview"] = preview(shown, self.preview_columns)
         metadata.update(figures or {})
         self.context.add_asset_metadata(
             metadata, asset_key=self.asset_key, partition_key=day.isoformat()

@@ -47,7 +47,11 @@ def build_monitoring_asset(partitions: PartitionsDefinition) -> AssetsDefinition
         grid = grid_from_table(
             store.read_table("programme_grid"), channels_from_table(store.read_table("channels"))
         )
-        summary = RunSummary(context, "time_monitored")
+        summary = RunSummary(
+            context,
+            "time_monitored",
+            ["channel_name", "grid_minutes", "covered_minutes", "coverage"],
+        )
         table = None
         for day in run_days(context):
             captions = only_channels(

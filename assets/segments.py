@@ -82,8 +82,17 @@ def build_segment_assets(
         )
         dictionary_version = dictionary.version  # a content hash: computed once per run
         matcher = Matcher(dictionary, window_seconds=method.window_seconds, profile=method.profile)
-        segments_summary = RunSummary(context, "theme_segments")
-        keywords_summary = RunSummary(context, "theme_keywords")
+        segments_summary = RunSummary(
+            context,
+            "theme_segments",
+            ["channel_name", "start", "programme_name", "number_of_keywords", "timing"],
+            preview_first="number_of_keywords",
+        )
+        keywords_summary = RunSummary(
+            context,
+            "theme_keywords",
+            ["channel_name", "keyword", "theme", "second", "counted", "excerpt"],
+        )
         segments = keywords = None
         day_versions = {"dictionary_version": MetadataValue.text(dictionary_version)}
         for day in run_days(context):
