@@ -372,6 +372,13 @@ def test_each_day_has_its_own_share_in_the_ui(dagster, materialised):
         assert table["schema"]["columns"][0]["name"] == "channel_name"
     backfilled = {shares[day] for day in materialised["backfill_days"]}
     assert len(backfilled) == 3, shares  # three days of one run, three different shares
+    # the asset page lists the day's figures (its Table/Plots switch draws them per partition)
+    page = f"{dagster.url}/assets/channel_indicators"
+    dom = dump_dom(page, virtual_time_budget_ms=30_000)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "channel_indicators_overview.html").write_text(dom, encoding="utf-8")
+    assert "share_all_channels" in dom and "shares_per_channel" in dom
+    screenshot(page, ARTIFACTS / "channel_indicators_overview.png", 1400, 1400, 30_000)
 
 
 def test_check_status_per_day_in_the_ui(dagster, materialised):
