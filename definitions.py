@@ -71,7 +71,7 @@ def build_definitions(settings: Settings) -> Definitions:
         jobs=[reference_job(), daily, rematch_job(partitions)],
         schedules=[nightly_schedule(daily)],
         sensors=[
-            build_run_failure_alert_sensor(settings.alert_webhook_url),
+            build_run_failure_alert_sensor(settings.alert_webhook_url, settings.ui_url),
             build_drop_folder_sensor(
                 partitions,
                 target=daily,

@@ -68,7 +68,10 @@ def build_caption_assets(partitions: PartitionsDefinition) -> AssetsDefinition:
         store = lake.lake()
         channels, restricted = run_channels(store, config)
         names = channel_names_from_table(store.read_table("channels"))
-        summary, rejected_summary = RunSummary(), RunSummary()
+        summary = RunSummary(context, "raw_captions", ["channel_name", "start", "plaintext"])
+        rejected_summary = RunSummary(
+            context, "raw_captions_rejected", ["day", "position", "reason", "record"]
+        )
         missing: list[str] = []
         last = rejected = None
         for day in run_days(context):
@@ -106,12 +109,13 @@ def build_caption_assets(partitions: PartitionsDefinition) -> AssetsDefinition:
             summary.add(
                 day,
                 table["channel_name"].unique().to_pylist(),
+                table=table,
                 chunks=table.num_rows,
                 duplicates=parsed.duplicates,
                 rejected=rejected.num_rows,
                 timing_repaired=parsed.repaired,
             )
-            rejected_summary.add(day, rejected=rejected.num_rows)
+            rejected_summary.add(day, table=rejected, rejected=rejected.num_rows)
             context.log.info(
                 f"{day}: {table.num_rows} chunks, {parsed.duplicates} duplicates, "
                 f"{rejected.num_rows} rejected, {parsed.repaired} with repaired word timing"

@@ -1,22 +1,34 @@
-"""Asset checks on every daily stage, run for the same days as the materialisation they check.
+"""Asset checks on every daily stage, one result per day checked.
 
-The rules live in `observatoire.data_quality`; here they read the checked days from the lake and
-report to the UI. The matching stage's check is blocking: when `theme_segments` disagrees with
-its input or its own evidence, `channel_indicators` is not materialised in that run.
+The rules live in `observatoire.data_quality`; here they read each checked day from the lake and
+report to the UI. A run covers a range of days, and a check result returned from it would belong
+to no day (Dagster attaches an `AssetCheckResult` to a partition only in a single-partition
+run), so each check yields one `AssetCheckEvaluation` per day with `partition` set: every day
+has its own status in the asset's partition view, and a failing day is found there.
+
+The matching stage's check is blocking: when `theme_segments` disagrees with its input or its own
+evidence on any day, `channel_indicators` is not materialised in that run.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 
 import pyarrow as pa
 from dagster import (
+    AssetCheckEvaluation,
     AssetCheckExecutionContext,
-    AssetCheckResult,
     AssetChecksDefinition,
     AssetCheckSeverity,
+    AssetKey,
+    AssetRecordsFilter,
+    DagsterInstance,
     MetadataValue,
+    Output,
     PartitionsDefinition,
     asset_check,
+)
+from dagster._core.definitions.asset_checks.asset_check_evaluation import (
+    AssetCheckEvaluationTargetMaterializationData,
 )
 
 from assets.metadata import markdown_table
@@ -29,73 +41,102 @@ from resources.method import MethodResource
 
 SEGMENT_CHECK_COLUMNS = ["chunk_id", "window_seconds", "number_of_windows", "number_of_keywords"]
 
-
-def _read(
-    lake: Lake, table: str, days: list[date], columns: list[str] | None = None
-) -> tuple[pa.Table | None, list[date]]:
-    """The days present (concatenated, only `columns` when given) and the days missing.
-
-    A check reads only the columns its rule looks at: a month of raw_captions with its word
-    lists would take gigabytes, its chunk ids a few megabytes.
-    """
-    present = [d for d in days if lake.has_day(table, d)]
-    missing = [d for d in days if d not in present]
-    if not present:
-        return None, missing
-    return lake.read_days(table, present, columns), missing
+CheckEvents = Iterator[AssetCheckEvaluation | Output]
 
 
-def _result(
-    outcome: QualityOutcome,
-    severity: AssetCheckSeverity,
-    days: list[date],
-    missing: list[date] = (),  # type: ignore[assignment]
-) -> AssetCheckResult:
-    metadata: dict[str, MetadataValue] = {
-        "days_checked": MetadataValue.int(len(days) - len(missing)),
-        "summary": MetadataValue.text(outcome.summary),
-    }
-    for name, value in outcome.numbers.items():
-        metadata[name] = (
-            MetadataValue.float(float(value))
-            if isinstance(value, float)
-            else MetadataValue.int(int(value))
-        )
-    if outcome.offending:
-        columns = list(outcome.offending[0])
-        metadata["offending_rows"] = MetadataValue.md(markdown_table(outcome.offending, columns))
-    if missing:
-        metadata["days_missing_from_lake"] = MetadataValue.text(
-            ", ".join(d.isoformat() for d in missing)
-        )
-    return AssetCheckResult(
-        passed=outcome.passed and not missing,
-        severity=severity,
-        description=outcome.summary
-        + (f" ({len(missing)} days missing from the lake)" if missing else ""),
-        metadata=metadata,
+class DayVerdict:
+    """What a rule found on one day, before it becomes that day's check evaluation."""
+
+    def __init__(self, outcome: QualityOutcome, missing: bool = False) -> None:
+        self.outcome = outcome
+        self.missing = missing
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome.passed and not self.missing
+
+    def metadata(self) -> dict[str, MetadataValue]:
+        metadata: dict[str, MetadataValue] = {
+            "summary": MetadataValue.text(self.outcome.summary),
+        }
+        for name, value in self.outcome.numbers.items():
+            metadata[name] = (
+                MetadataValue.float(float(value))
+                if isinstance(value, float)
+                else MetadataValue.int(int(value))
+            )
+        if self.outcome.offending:
+            columns = list(self.outcome.offending[0])
+            metadata["offending_rows"] = MetadataValue.md(
+                markdown_table(self.outcome.offending, columns)
+            )
+        return metadata
+
+
+def _missing(table: str, day: date) -> DayVerdict:
+    return DayVerdict(QualityOutcome(False, f"{table} has no file for {day}"), missing=True)
+
+
+def _target(
+    instance: DagsterInstance, asset_key: AssetKey, day: str
+) -> AssetCheckEvaluationTargetMaterializationData | None:
+    """The day's latest materialisation, which the UI shows the evaluation against."""
+    records = instance.fetch_materializations(
+        AssetRecordsFilter(asset_key=asset_key, asset_partitions=[day]), limit=1
+    ).records
+    if not records:
+        return None
+    record = records[0]
+    return AssetCheckEvaluationTargetMaterializationData(
+        run_id=record.event_log_entry.run_id,
+        storage_id=record.storage_id,
+        timestamp=record.timestamp,
     )
 
 
-def _missing_everything(table: str, days: list[date], severity: AssetCheckSeverity):
-    outcome = QualityOutcome(False, f"{table} has none of the {len(days)} checked days")
-    return _result(outcome, severity, days, days)
-
-
-def _check_days(
+def per_day(
     context: AssetCheckExecutionContext,
+    severity: AssetCheckSeverity,
+    verdict: Callable[[date], DayVerdict],
+) -> CheckEvents:
+    """One evaluation per day of the run, then the check's (empty) output."""
+    spec = context.check_specs[0]
+    failed: list[str] = []
+    for day in run_days(context):  # type: ignore[arg-type]
+        found = verdict(day)
+        key = day.isoformat()
+        if not found.passed:
+            failed.append(key)
+        yield AssetCheckEvaluation(
+            asset_key=spec.asset_key,
+            check_name=spec.name,
+            passed=found.passed,
+            metadata=found.metadata(),
+            target_materialization_data=_target(context.instance, spec.asset_key, key),
+            severity=severity,
+            description=found.outcome.summary,
+            blocking=spec.blocking,
+            partition=key,
+        )
+    if failed:
+        context.log.warning(f"{spec.name} failed on {len(failed)} day(s): {', '.join(failed)}")
+    yield Output(None)
+
+
+def _rule_per_day(
     lake: Lake,
     table: str,
     rule: Callable[[pa.Table], QualityOutcome],
-    severity: AssetCheckSeverity,
     columns: list[str] | None = None,
-) -> AssetCheckResult:
-    """A rule over one table's checked days; days missing from the lake fail the check."""
-    days = run_days(context)
-    checked, missing = _read(lake, table, days, columns)
-    if checked is None:
-        return _missing_everything(table, days, severity)
-    return _result(rule(checked), severity, days, missing)
+) -> Callable[[date], DayVerdict]:
+    """A rule over one table's day; a day missing from the lake fails."""
+
+    def verdict(day: date) -> DayVerdict:
+        if not lake.has_day(table, day):
+            return _missing(table, day)
+        return DayVerdict(rule(lake.read_day(table, day, columns)))
+
+    return verdict
 
 
 def build_asset_checks(
@@ -108,7 +149,7 @@ def build_asset_checks(
 
     def daily_check(
         asset: str, name: str, description: str, *, blocking: bool = False
-    ) -> Callable[[Callable[..., AssetCheckResult]], AssetChecksDefinition]:
+    ) -> Callable[[Callable[..., CheckEvents]], AssetChecksDefinition]:
         return asset_check(
             asset=asset,
             name=name,
@@ -124,14 +165,13 @@ def build_asset_checks(
     )
     def raw_captions_unique_chunk_ids(
         context: AssetCheckExecutionContext, lake: LakeResource
-    ) -> AssetCheckResult:
-        return _check_days(
+    ) -> CheckEvents:
+        yield from per_day(
             context,
-            lake.lake(),
-            "raw_captions",
-            data_quality.duplicate_chunk_ids,
             AssetCheckSeverity.ERROR,
-            ["chunk_id"],
+            _rule_per_day(
+                lake.lake(), "raw_captions", data_quality.duplicate_chunk_ids, ["chunk_id"]
+            ),
         )
 
     @daily_check(
@@ -142,16 +182,23 @@ def build_asset_checks(
     )
     def raw_captions_rejected_rate(
         context: AssetCheckExecutionContext, lake: LakeResource
-    ) -> AssetCheckResult:
-        days = run_days(context)
+    ) -> CheckEvents:
         store = lake.lake()
-        captions, missing = _read(store, "raw_captions", days, ["chunk_id"])
-        if captions is None:
-            return _missing_everything("raw_captions", days, AssetCheckSeverity.WARN)
-        rejected, _ = _read(store, "raw_captions_rejected", days)
-        rejected = rejected if rejected is not None else pa.table({"reason": pa.array([], "str")})
-        outcome = data_quality.rejected_rate(captions.num_rows, rejected, max_rejected_rate)
-        return _result(outcome, AssetCheckSeverity.WARN, days, missing)
+
+        def verdict(day: date) -> DayVerdict:
+            if not store.has_day("raw_captions", day):
+                return _missing("raw_captions", day)
+            captions = store.read_day("raw_captions", day, ["chunk_id"])
+            rejected = (
+                store.read_day("raw_captions_rejected", day)
+                if store.has_day("raw_captions_rejected", day)
+                else pa.table({"reason": pa.array([], "str")})
+            )
+            return DayVerdict(
+                data_quality.rejected_rate(captions.num_rows, rejected, max_rejected_rate)
+            )
+
+        yield from per_day(context, AssetCheckSeverity.WARN, verdict)
 
     @daily_check(
         "raw_captions",
@@ -161,14 +208,16 @@ def build_asset_checks(
     )
     def raw_captions_plaintext_agrees(
         context: AssetCheckExecutionContext, lake: LakeResource
-    ) -> AssetCheckResult:
-        return _check_days(
+    ) -> CheckEvents:
+        yield from per_day(
             context,
-            lake.lake(),
-            "raw_captions",
-            data_quality.plaintext_disagrees,
             AssetCheckSeverity.WARN,
-            ["chunk_id", "channel_name", "start", "plaintext_agrees"],
+            _rule_per_day(
+                lake.lake(),
+                "raw_captions",
+                data_quality.plaintext_disagrees,
+                ["chunk_id", "channel_name", "start", "plaintext_agrees"],
+            ),
         )
 
     @daily_check(
@@ -180,19 +229,22 @@ def build_asset_checks(
     )
     def theme_segments_consistent(
         context: AssetCheckExecutionContext, lake: LakeResource, method: MethodResource
-    ) -> AssetCheckResult:
-        days = run_days(context)
+    ) -> CheckEvents:
         store = lake.lake()
-        segments, missing = _read(store, "theme_segments", days, SEGMENT_CHECK_COLUMNS)
-        if segments is None:
-            return _missing_everything("theme_segments", days, AssetCheckSeverity.ERROR)
-        present = [d for d in days if d not in missing]
-        captions = store.read_days("raw_captions", present, ["chunk_id"])
-        keywords = store.read_days("theme_keywords", present, ["chunk_id", "counted", "window"])
-        outcome = data_quality.segments_consistent(
-            captions, segments, keywords, method.window_seconds
-        )
-        return _result(outcome, AssetCheckSeverity.ERROR, days, missing)
+
+        def verdict(day: date) -> DayVerdict:
+            if not store.has_day("theme_segments", day):
+                return _missing("theme_segments", day)
+            return DayVerdict(
+                data_quality.segments_consistent(
+                    store.read_day("raw_captions", day, ["chunk_id"]),
+                    store.read_day("theme_segments", day, SEGMENT_CHECK_COLUMNS),
+                    store.read_day("theme_keywords", day, ["chunk_id", "counted", "window"]),
+                    method.window_seconds,
+                )
+            )
+
+        yield from per_day(context, AssetCheckSeverity.ERROR, verdict)
 
     @daily_check(
         "time_monitored",
@@ -202,13 +254,15 @@ def build_asset_checks(
     )
     def time_monitored_coverage(
         context: AssetCheckExecutionContext, lake: LakeResource
-    ) -> AssetCheckResult:
-        return _check_days(
+    ) -> CheckEvents:
+        yield from per_day(
             context,
-            lake.lake(),
-            "time_monitored",
-            lambda monitored: data_quality.low_coverage(monitored, min_coverage),
             AssetCheckSeverity.WARN,
+            _rule_per_day(
+                lake.lake(),
+                "time_monitored",
+                lambda monitored: data_quality.low_coverage(monitored, min_coverage),
+            ),
         )
 
     @daily_check(
@@ -219,13 +273,11 @@ def build_asset_checks(
     )
     def time_monitored_captions_have_grid(
         context: AssetCheckExecutionContext, lake: LakeResource
-    ) -> AssetCheckResult:
-        return _check_days(
+    ) -> CheckEvents:
+        yield from per_day(
             context,
-            lake.lake(),
-            "time_monitored",
-            data_quality.captions_without_grid,
             AssetCheckSeverity.ERROR,
+            _rule_per_day(lake.lake(), "time_monitored", data_quality.captions_without_grid),
         )
 
     @daily_check(
@@ -235,13 +287,11 @@ def build_asset_checks(
     )
     def channel_indicators_shares(
         context: AssetCheckExecutionContext, lake: LakeResource
-    ) -> AssetCheckResult:
-        return _check_days(
+    ) -> CheckEvents:
+        yield from per_day(
             context,
-            lake.lake(),
-            "channel_indicators",
-            data_quality.shares_out_of_range,
             AssetCheckSeverity.ERROR,
+            _rule_per_day(lake.lake(), "channel_indicators", data_quality.shares_out_of_range),
         )
 
     @daily_check(
@@ -252,15 +302,16 @@ def build_asset_checks(
     )
     def channel_indicators_current_dictionary(
         context: AssetCheckExecutionContext, lake: LakeResource, method: MethodResource
-    ) -> AssetCheckResult:
-        return _check_days(
+    ) -> CheckEvents:
+        current = method.dictionary().version
+        yield from per_day(
             context,
-            lake.lake(),
-            "channel_indicators",
-            lambda indicators: data_quality.dictionary_version_current(
-                indicators, method.dictionary().version
-            ),
             AssetCheckSeverity.WARN,
+            _rule_per_day(
+                lake.lake(),
+                "channel_indicators",
+                lambda indicators: data_quality.dictionary_version_current(indicators, current),
+            ),
         )
 
     return [

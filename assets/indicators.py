@@ -11,7 +11,7 @@ from dagster import (
     asset,
 )
 
-from assets.metadata import RunSummary
+from assets.metadata import RunSummary, indicator_figures
 from assets.partitions import (
     BACKFILL_POLICY,
     DailyRunConfig,
@@ -51,7 +51,7 @@ def build_indicator_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
     ) -> MaterializeResult:
         store = lake.lake()
         _, restricted = run_channels(store, config)
-        summary = RunSummary()
+        summary = RunSummary(context, "channel_indicators")
         written = []
         versions: set[str] = set()
         for day in run_days(context):
@@ -65,7 +65,13 @@ def build_indicator_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
             )
             versions.add(version)
             written.append(table)
-            summary.add(day, table["channel_name"].unique().to_pylist(), rows=table.num_rows)
+            summary.add(
+                day,
+                table["channel_name"].unique().to_pylist(),
+                table=table,
+                figures=indicator_figures(table),
+                rows=table.num_rows,
+            )
         shares = channel_summary(pa.concat_tables(written))
         _refresh_warehouse(context, warehouse)
         return MaterializeResult(

@@ -9,7 +9,7 @@ from dagster import (
     asset,
 )
 
-from assets.metadata import RunSummary, preview
+from assets.metadata import RunSummary, coverage_figures, preview
 from assets.partitions import (
     BACKFILL_POLICY,
     DailyRunConfig,
@@ -49,7 +49,11 @@ def build_monitoring_asset(partitions: PartitionsDefinition) -> AssetsDefinition
         grid = grid_from_table(
             store.read_table("programme_grid"), channels_from_table(store.read_table("channels"))
         )
-        summary = RunSummary()
+        summary = RunSummary(
+            context,
+            "time_monitored",
+            ["channel_name", "grid_minutes", "covered_minutes", "coverage"],
+        )
         table = None
         for day in run_days(context):
             stored = store.read_day("raw_captions", day, CAPTION_COLUMNS)
@@ -64,6 +68,8 @@ def build_monitoring_asset(partitions: PartitionsDefinition) -> AssetsDefinition
             summary.add(
                 day,
                 table["channel_name"].unique().to_pylist(),
+                table=table,
+                figures=coverage_figures(table),
                 rows=table.num_rows,
                 channels_with_gaps=int(gaps),
                 channels_not_delivered=int(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date, datetime, timedelta
+from enum import Enum
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
@@ -17,6 +18,7 @@ from dagster import (
 )
 from pydantic import Field
 
+from observatoire.grid import default_channels
 from observatoire.lake import Lake, LakeMissingError
 from observatoire.partial_days import replace_channels
 from observatoire.reference import channels_from_table
@@ -38,13 +40,23 @@ def daily_partitions(start: str) -> DailyPartitionsDefinition:
     return DailyPartitionsDefinition(start_date=start, timezone=TIMEZONE)
 
 
+ChannelName = Enum(  # type: ignore[misc]
+    "ChannelName", {channel.name: channel.name for channel in default_channels()}, type=str
+)
+"""The monitored channels as a config enum, so a misspelt channel is refused when the run is
+launched (the UI's launchpad underlines it) rather than after the first steps have run."""
+
+
 class DailyRunConfig(Config):
     """Run configuration of the daily stages."""
 
-    channels: list[str] = Field(
+    channels: list[ChannelName] = Field(  # type: ignore[valid-type]
         default=[],
         description="Only these channels (empty: every channel). Other channels' rows are kept.",
     )
+
+    def channel_names(self) -> list[str]:
+        return [getattr(channel, "value", channel) for channel in self.channels]
 
 
 def run_days(context: AssetExecutionContext) -> list[date]:
@@ -66,15 +78,16 @@ def run_channels(lake: Lake, config: DailyRunConfig) -> tuple[list[str], list[st
             "(keyword_dictionary, channels, programme_grid: job reference_data)"
         ) from error
     known = [channel.name for channel in channels_from_table(stored)]
-    if not config.channels:
+    wanted = config.channel_names()
+    if not wanted:
         return known, None
-    unknown = sorted(set(config.channels) - set(known))
+    unknown = sorted(set(wanted) - set(known))
     if unknown:
         raise Failure(
             description=f"unknown channel(s) {', '.join(unknown)} in run config; "
             f"known channels: {', '.join(known)}"
         )
-    chosen = sorted(set(config.channels))
+    chosen = sorted(set(wanted))
     return chosen, chosen
 
 

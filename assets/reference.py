@@ -1,14 +1,29 @@
 """Reference assets: keyword dictionary, channels and programme grid, written to the lake.
 
-Each is versioned by a hash of its content, used both as the asset's code version (a changed
-dictionary file shows the asset as changed in the UI) and as its data version (once re-materialised,
-every downstream partition shows as stale until it is re-matched, which is a backfill).
+Each is versioned by a hash of its content, stored as its data version: once re-materialised with
+new content, every downstream day shows as out of date (per partition, in the UI's partition
+view) until it is re-matched. The hash is not a code version: a code version is fixed when the
+code location loads, so an edited file would show the freshly materialised asset as "Unsynced"
+until someone reloads the definitions.
+
+The dictionary files themselves are an observable source asset, `dictionary_files`, whose data
+version is the same content hash: observing it after an edit marks `keyword_dictionary` out of
+date before anything is re-materialised.
 """
 
 import pyarrow as pa
-from dagster import AssetsDefinition, DataVersion, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetsDefinition,
+    DataVersion,
+    MaterializeResult,
+    MetadataValue,
+    SourceAsset,
+    asset,
+    observable_source_asset,
+)
 
-from assets.metadata import PREVIEW_ROWS, preview
+from assets.metadata import PREVIEW_ROWS, preview, table_shape
+from observatoire.dictionary import DictionaryError
 from observatoire.reference import (
     channels_reference_table,
     channels_version,
@@ -21,19 +36,21 @@ from resources.method import MethodResource
 GROUP = "reference"
 
 
-def _versions(method: MethodResource) -> dict[str, str | None]:
-    """Content versions at load time; None when a file is unreadable (the run then says why)."""
-    versions: dict[str, str | None] = {}
-    for name, compute in (
-        ("keyword_dictionary", lambda: method.dictionary().version),
-        ("channels", lambda: channels_version(method.channels())),
-        ("programme_grid", lambda: method.grid().version),
-    ):
-        try:
-            versions[name] = compute()
-        except (OSError, ValueError):
-            versions[name] = None
-    return versions
+class ReferenceDataError(ValueError):
+    """A reference file that cannot be used; raised while the code location loads."""
+
+
+def check_reference_files(method: MethodResource) -> None:
+    """Load the dictionary and grid once, so a broken file stops the code location from loading
+    (the UI shows this message on the location) instead of failing a run later."""
+    try:
+        method.dictionary()
+    except DictionaryError as error:
+        raise ReferenceDataError(f"keyword dictionary refused: {error}") from None
+    try:
+        method.grid()
+    except (OSError, ValueError) as error:
+        raise ReferenceDataError(f"programme grid refused: {error}") from None
 
 
 def _stored(
@@ -53,16 +70,25 @@ def _stored(
             **metadata,
             "path": MetadataValue.path(path),
             "preview": preview(table, preview_columns, rows=preview_rows),
+            **table_shape(table),
         },
     )
 
 
-def build_reference_assets(method: MethodResource) -> list[AssetsDefinition]:
-    versions = _versions(method)
+def build_reference_assets(method: MethodResource) -> list[AssetsDefinition | SourceAsset]:
+    check_reference_files(method)
+
+    @observable_source_asset(
+        group_name=GROUP,
+        description="The dictionary CSV and stop-phrase files the method reads; observing them "
+        "records their content hash, and a new hash marks keyword_dictionary out of date.",
+    )
+    def dictionary_files(method: MethodResource) -> DataVersion:
+        return DataVersion(method.dictionary().version)
 
     @asset(
         group_name=GROUP,
-        code_version=versions["keyword_dictionary"],
+        deps=[dictionary_files],
         kinds={"parquet"},
         description="Keywords with theme, crisis, causal link and high-risk flag, plus stop "
         "phrases; its version is a hash of the content.",
@@ -92,7 +118,6 @@ def build_reference_assets(method: MethodResource) -> list[AssetsDefinition]:
 
     @asset(
         group_name=GROUP,
-        code_version=versions["channels"],
         kinds={"parquet"},
         description="The monitored TV and radio channels (name, title, radio, all-news).",
     )
@@ -116,7 +141,6 @@ def build_reference_assets(method: MethodResource) -> list[AssetsDefinition]:
 
     @asset(
         group_name=GROUP,
-        code_version=versions["programme_grid"],
         kinds={"parquet"},
         description="When each channel broadcasts the news in scope (Europe/Paris wall-clock).",
     )
@@ -137,4 +161,4 @@ def build_reference_assets(method: MethodResource) -> list[AssetsDefinition]:
             preview_rows=10,
         )
 
-    return [keyword_dictionary, channels, programme_grid]
+    return [dictionary_files, keyword_dictionary, channels, programme_grid]

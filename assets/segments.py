@@ -84,8 +84,19 @@ def build_segment_assets(
         )
         dictionary_version = dictionary.version  # a content hash: computed once per run
         matcher = Matcher(dictionary, window_seconds=method.window_seconds, profile=method.profile)
-        segments_summary, keywords_summary = RunSummary(), RunSummary()
+        segments_summary = RunSummary(
+            context,
+            "theme_segments",
+            ["channel_name", "start", "programme_name", "number_of_keywords", "timing"],
+            preview_first="number_of_keywords",
+        )
+        keywords_summary = RunSummary(
+            context,
+            "theme_keywords",
+            ["channel_name", "keyword", "theme", "second", "counted", "excerpt"],
+        )
         segments = keywords = None
+        day_versions = {"dictionary_version": MetadataValue.text(dictionary_version)}
         for day in run_days(context):
             captions = only_channels(_captions(store, day), restricted)
             result = matcher.match_table(captions)
@@ -102,6 +113,8 @@ def build_segment_assets(
             segments_summary.add(
                 day,
                 segments["channel_name"].unique().to_pylist(),
+                table=segments,
+                figures=day_versions,
                 segments=segments.num_rows,
                 in_scope=int(pc.sum(segments["in_scope"]).as_py() or 0),
                 with_keywords=int(
@@ -111,6 +124,8 @@ def build_segment_assets(
             keywords_summary.add(
                 day,
                 keywords["channel_name"].unique().to_pylist(),
+                table=keywords,
+                figures=day_versions,
                 occurrences=keywords.num_rows,
                 counted=int(pc.sum(keywords["counted"]).as_py() or 0),
             )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
 # Each module defines `register(subparsers)` adding its subcommand with `set_defaults(run=...)`,
 # where `run(args) -> int` returns the process exit code.
-COMMAND_MODULES = ("match", "indicators", "explain")
+COMMAND_MODULES = ("match", "indicators", "explain", "dictionary_diff")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,7 +27,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.run(args))
+    try:
+        code = int(args.run(args))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`observatoire indicators | head`): that is not an error of ours.
+        # Point stdout at /dev/null so the interpreter's final flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # what a shell reports for a tool stopped by SIGPIPE, as `cat` would be
+    return code
 
 
 if __name__ == "__main__":

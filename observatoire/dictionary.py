@@ -7,21 +7,42 @@ phrase changes the version and marks every downstream figure as produced by anot
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
 import io
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import pyarrow as pa
 
+from observatoire.text import normalize
 from observatoire.themes import THEMES, causal_link_of, crisis_of
 
 CSV_HEADER = ("keyword", "theme", "high_risk", "category", "language")
-_TRUE = {"true", "1", "yes", "vrai"}
-_FALSE = {"false", "0", "no", "faux", ""}
+CATEGORIES = (
+    "agriculture",
+    "building",
+    "economy",
+    "energy",
+    "forest",
+    "general",
+    "health",
+    "industry",
+    "mining",
+    "ocean",
+    "soil",
+    "tourism",
+    "transport",
+    "urban",
+    "waste",
+    "water",
+)
+"""The sectors an entry may name (METHODOLOGY §2); a typo would split a sector in two."""
+MAX_KEYWORD_CHARS = 200
+"""The longest shipped keyword has under 80 characters; anything far longer is a pasting error."""
 
 DICTIONARY_SCHEMA = pa.schema(
     [
@@ -136,47 +157,117 @@ class KeywordDictionary:
         return out.getvalue()
 
 
-def _parse_bool(value: str, line: int, source: str) -> bool:
+def _parse_bool(value: str, where: str) -> bool:
     lowered = value.strip().lower()
-    if lowered in _TRUE:
+    if lowered == "true":
         return True
-    if lowered in _FALSE:
+    if lowered == "false":
         return False
-    raise DictionaryError(f"{source}: line {line}: high_risk must be true or false, got {value!r}")
+    if not lowered:
+        raise DictionaryError(f"{where}: empty; write true or false")
+    raise DictionaryError(f"{where}: must be true or false, got {value!r}")
+
+
+def _category(value: str, where: str) -> str:
+    category = value.strip()
+    if category in CATEGORIES:
+        return category
+    close = difflib.get_close_matches(category, CATEGORIES, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise DictionaryError(
+        f"{where}: unknown category {category!r}{hint}; known: {', '.join(CATEGORIES)}"
+    )
+
+
+def _keyword(value: str, where: str) -> str:
+    keyword = canonical_keyword(value)
+    if not keyword:
+        raise DictionaryError(f"{where}: empty keyword")
+    if len(keyword) > MAX_KEYWORD_CHARS:
+        raise DictionaryError(
+            f"{where}: keyword of {len(keyword)} characters (at most {MAX_KEYWORD_CHARS}): "
+            f"{keyword[:40]!r}…"
+        )
+    if not normalize(keyword):
+        raise DictionaryError(
+            f"{where}: keyword {keyword!r} normalises to nothing (no letter or digit), so it "
+            "could never match"
+        )
+    return keyword
+
+
+def _rows(text: str, source: str) -> Iterator[tuple[int, list[str]]]:
+    """(line, fields) of every CSV row; a field too large for the reader is a DictionaryError."""
+    reader = csv.reader(io.StringIO(text))
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise DictionaryError(
+                f"{source}: line {reader.line_num}: unreadable CSV ({error}); keywords are "
+                f"at most {MAX_KEYWORD_CHARS} characters"
+            ) from None
+        yield reader.line_num, row
 
 
 def parse_dictionary_csv(text: str, source: str = "<csv>") -> list[KeywordEntry]:
-    """Parse the CSV format `keyword,theme,high_risk,category,language`; errors name the line."""
-    reader = csv.reader(io.StringIO(text))
+    """Parse the CSV format `keyword,theme,high_risk,category,language`, strictly.
+
+    Every mistake is refused with the file, line and column named, because a silently misread
+    row changes published figures: an empty `high_risk` read as false, a misspelt category, a
+    keyword of punctuation that never matches.
+    """
+    rows = _rows(text, source)
     try:
-        header = next(reader)
+        _, header = next(rows)
     except StopIteration:
         raise DictionaryError(
             f"{source}: empty file, expected header {','.join(CSV_HEADER)}"
         ) from None
     header = [h.strip().lstrip("\ufeff") for h in header]
-    if tuple(header[: len(CSV_HEADER)]) != CSV_HEADER:
+    if tuple(header) != CSV_HEADER:
+        extra = [h for h in header if h not in CSV_HEADER]
+        missing = [h for h in CSV_HEADER if h not in header]
+        detail = "; ".join(
+            part
+            for part in (
+                f"unexpected column(s) {', '.join(extra)}" if extra else "",
+                f"missing column(s) {', '.join(missing)}" if missing else "",
+            )
+            if part
+        )
         raise DictionaryError(
             f"{source}: line 1: header must be {','.join(CSV_HEADER)}, got {','.join(header)}"
+            + (f" ({detail})" if detail else "")
         )
     entries: list[KeywordEntry] = []
     first_line: dict[tuple[str, str], int] = {}
-    for row in reader:
-        line = reader.line_num
+    for line, row in rows:
         if not row or all(not cell.strip() for cell in row):
             continue
-        if len(row) < len(CSV_HEADER):
-            raise DictionaryError(
-                f"{source}: line {line}: expected {len(CSV_HEADER)} fields, got {len(row)}"
+
+        def where(column: int, line: int = line) -> str:
+            return f"{source}: line {line}, column {column} ({CSV_HEADER[column - 1]})"
+
+        if len(row) != len(CSV_HEADER):
+            extra = (
+                f"; extra field {row[len(CSV_HEADER)][:40]!r} in column {len(CSV_HEADER) + 1}"
+                if len(row) > len(CSV_HEADER)
+                else ""
             )
-        keyword, theme, high_risk, category, language = (cell.strip() for cell in row[:5])
-        if not canonical_keyword(keyword):
-            raise DictionaryError(f"{source}: line {line}: empty keyword")
+            raise DictionaryError(
+                f"{source}: line {line}: expected {len(CSV_HEADER)} fields "
+                f"({','.join(CSV_HEADER)}), got {len(row)}{extra}"
+            )
+        keyword_cell, theme, high_risk, category, language = (cell.strip() for cell in row)
+        keyword = _keyword(keyword_cell, where(1))
         if theme not in THEMES:
             raise DictionaryError(
-                f"{source}: line {line}: unknown theme {theme!r} (known: {', '.join(THEMES)})"
+                f"{where(2)}: unknown theme {theme!r} (known: {', '.join(THEMES)})"
             )
-        key = (canonical_keyword(keyword), theme)
+        key = (keyword, theme)
         if key in first_line:
             raise DictionaryError(
                 f"{source}: line {line}: duplicate of line {first_line[key]} "
@@ -185,16 +276,33 @@ def parse_dictionary_csv(text: str, source: str = "<csv>") -> list[KeywordEntry]
         first_line[key] = line
         entries.append(
             KeywordEntry(
-                keyword=canonical_keyword(keyword),
+                keyword=keyword,
                 theme=theme,
-                high_risk=_parse_bool(high_risk, line, source),
-                category=category,
+                high_risk=_parse_bool(high_risk, where(3)),
+                category=_category(category, where(4)),
                 language=language or "fr",
             )
         )
     if not entries:
         raise DictionaryError(f"{source}: no entries")
     return entries
+
+
+def read_utf8(path: Path, what: str) -> str:
+    """A text file that must be UTF-8; a stray byte is named by line and column."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DictionaryError(f"{path}: cannot read {what}: {exc}") from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        raise DictionaryError(
+            f"{path}: line {line}, column {column}: not UTF-8 (byte 0x{data[error.start]:02x}); "
+            f"save the {what} as UTF-8"
+        ) from None
 
 
 def parse_stop_phrases(lines: Iterable[str]) -> tuple[str, ...]:
@@ -213,15 +321,11 @@ def load_dictionary_csv(
 ) -> KeywordDictionary:
     """Load a dictionary CSV (and optionally a stop-phrase file or list)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DictionaryError(f"{path}: cannot read dictionary: {exc}") from exc
-    entries = parse_dictionary_csv(text, source=str(path))
+    entries = parse_dictionary_csv(read_utf8(path, "dictionary"), source=str(path))
     if stop_phrases is None:
         phrases: tuple[str, ...] = ()
     elif isinstance(stop_phrases, str | Path):
-        phrases = parse_stop_phrases(Path(stop_phrases).read_text(encoding="utf-8").splitlines())
+        phrases = parse_stop_phrases(read_utf8(Path(stop_phrases), "stop phrases").splitlines())
     else:
         phrases = parse_stop_phrases(stop_phrases)
     return KeywordDictionary(entries=tuple(entries), stop_phrases=phrases)

@@ -255,6 +255,7 @@ def format_evidence(evidence: ChannelDayEvidence) -> str:
         f" (windows of {w_s} s"
         + (f", dictionary {evidence.dictionary_version}" if evidence.dictionary_version else "")
         + ")",
+        "Times are Europe/Paris local time (CET in winter, CEST in summer).",
         "",
     ]
     if not evidence.windows:
@@ -263,7 +264,7 @@ def format_evidence(evidence: ChannelDayEvidence) -> str:
     for w in evidence.windows:
         local = w.window_start.astimezone(PARIS)
         lines.append(
-            f"{local:%H:%M:%S}  chunk {w.chunk_id}  window {w.window}"
+            f"{local:%H:%M:%S %Z}  chunk {w.chunk_id}  window {w.window}"
             f" ({w.window * w_s}-{(w.window + 1) * w_s} s)  [{', '.join(w.crises)}]"
         )
         for hit in w.hits:

@@ -131,6 +131,8 @@ class Settings:
     """Object storage secret key (falls back to `SCW_SECRET_KEY`); never logged."""
     alert_webhook_url: str | None = field(default=None, repr=False)
     """Webhook receiving a JSON alert for every failed run (its URL often holds a token)."""
+    ui_url: str = "http://localhost:3000"
+    """Address of the Dagster UI, for the run links in alerts."""
     mediatree_url: str | None = None
     """Caption provider API root (source `mediatree`), e.g. `https://keywords.mediatree.fr`."""
     mediatree_user: str | None = field(default=None, repr=False)
@@ -206,6 +208,7 @@ class Settings:
             s3_access_key=_optional(env, "S3_ACCESS_KEY") or _scaleway(env, "ACCESS_KEY"),
             s3_secret_key=_optional(env, "S3_SECRET_KEY") or _scaleway(env, "SECRET_KEY"),
             alert_webhook_url=_optional(env, "ALERT_WEBHOOK_URL"),
+            ui_url=_text(env, "UI_URL", defaults.ui_url),
             mediatree_url=_optional(env, "MEDIATREE_URL"),
             mediatree_user=_optional(env, "MEDIATREE_USER"),
             mediatree_password=_optional(env, "MEDIATREE_PASSWORD"),

@@ -17,16 +17,26 @@ PARTITION_TAG = "dagster/partition"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 BACKFILL_TAG = "dagster/backfill"
+DEFAULT_UI_URL = "http://localhost:3000"
 
 
-def _root_message(error) -> str:
-    """The innermost cause (the user's exception), not Dagster's wrapper around it."""
-    while getattr(error, "cause", None) is not None:
+def _user_message(error) -> str:
+    """The message of the exception our code raised: below Dagster's wrappers (which only say
+    which step failed), and above the causes it wraps, so the alert reads "object storage
+    unreachable at … (bucket …)" rather than the raw OSError underneath."""
+    while getattr(error, "cause", None) is not None and error.cls_name.startswith("Dagster"):
         error = error.cause
     return error.message.strip().splitlines()[0]
 
 
-def failure_alert(context: dg.RunFailureSensorContext) -> dict[str, object]:
+def run_url(ui_url: str, run_id: str) -> str:
+    """The run's page in the Dagster UI."""
+    return f"{ui_url.rstrip('/')}/runs/{run_id}"
+
+
+def failure_alert(
+    context: dg.RunFailureSensorContext, ui_url: str = DEFAULT_UI_URL
+) -> dict[str, object]:
     """The alert for a failed run: what failed, on which days, the first error, and failed steps."""
     run = context.dagster_run
     tags = run.tags or {}
@@ -42,18 +52,20 @@ def failure_alert(context: dg.RunFailureSensorContext) -> dict[str, object]:
             failed_steps.append(
                 {
                     "step": event.step_key,
-                    "error": _root_message(step_error) if step_error else event.message,
+                    "error": _user_message(step_error) if step_error else event.message,
                 }
             )
     except Exception:  # the run storage may be unreachable; the alert still goes out
         _log.exception("could not read the step failures of run %s", run.run_id)
     first_error = failed_steps[0]["error"] if failed_steps else error
     what = f"job {run.job_name}" + (f" for {days}" if days else "")
-    text = f"Observatoire: run {run.run_id[:8]} failed ({what}): {first_error}"
+    link = run_url(ui_url, run.run_id)
+    text = f"Observatoire: run {run.run_id[:8]} failed ({what}): {first_error} — {link}"
     return {
         "event": "run_failure",
         "text": text,
         "run_id": run.run_id,
+        "run_url": link,
         "job_name": run.job_name,
         "partition": days,
         "backfill_id": tags.get(BACKFILL_TAG),
@@ -62,8 +74,10 @@ def failure_alert(context: dg.RunFailureSensorContext) -> dict[str, object]:
     }
 
 
-def build_run_failure_alert_sensor(webhook_url: str | None = None) -> dg.SensorDefinition:
-    """The sensor watching every job of the code location; `webhook_url` comes from Settings."""
+def build_run_failure_alert_sensor(
+    webhook_url: str | None = None, ui_url: str = DEFAULT_UI_URL
+) -> dg.SensorDefinition:
+    """The sensor watching every job of the code location; both URLs come from Settings."""
     webhook = AlertWebhook(webhook_url) if webhook_url else None
 
     @dg.run_failure_sensor(
@@ -77,7 +91,7 @@ def build_run_failure_alert_sensor(webhook_url: str | None = None) -> dg.SensorD
         minimum_interval_seconds=30,
     )
     def run_failure_alert(context: dg.RunFailureSensorContext) -> None:
-        alert = failure_alert(context)
+        alert = failure_alert(context, ui_url)
         context.log.error(str(alert["text"]))
         _log.error("%s", alert["text"])
         if webhook is None:

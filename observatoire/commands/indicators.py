@@ -8,6 +8,7 @@ from datetime import date
 
 import pyarrow as pa
 
+from observatoire.commands.indicator_output import add_sort_argument, legend, sort_summary
 from observatoire.commands.lake_option import add_lake_argument, open_lake
 from observatoire.indicator_table import channel_summary, format_text
 from observatoire.lake import LakeError
@@ -29,6 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--days", type=int, help="the last N days present (default 7)")
     parser.add_argument("--start", type=date.fromisoformat, help="first day, YYYY-MM-DD")
     parser.add_argument("--end", type=date.fromisoformat, help="last day, YYYY-MM-DD")
+    add_sort_argument(parser)
     parser.set_defaults(run=run)
 
 
@@ -62,7 +64,9 @@ def run(args: argparse.Namespace, out=None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     print(_heading(table, days), file=out)
-    print(format_text(channel_summary(table)), file=out)
+    summary = sort_summary(channel_summary(table), getattr(args, "sort", "share"))
+    print(format_text(summary), file=out)
+    print("\nColumns:\n" + legend(summary), file=out)
     return 0
 
 

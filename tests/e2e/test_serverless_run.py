@@ -340,12 +340,13 @@ def test_failing_run_fails_the_job_with_its_exit_code(
         "daily_stages",
         tier="small",
         partition=DAY,
-        run_config={"ops": {"ingest_captions": {"config": {"channels": ["no-such-channel"]}}}},
+        # valid config (a misspelt channel would be refused at launch), refused by the matcher
+        run_config={"resources": {"method": {"config": {"window_seconds": 7}}}},
     )
     finished = deployment.wait_for(run.run_id, {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE})
 
     assert finished.status == DagsterRunStatus.FAILURE
-    assert "no-such-channel" in deployment.messages(run.run_id)
+    assert "positive divisor of 120, got 7" in deployment.messages(run.run_id)
     job_run = deployment.fake.wait_for(run.tags[JOB_RUN_ID_TAG], {"succeeded", "failed"})
     assert job_run["state"] == "failed"
     assert job_run["reason"] == "exited_with_error"

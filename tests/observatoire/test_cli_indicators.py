@@ -59,3 +59,30 @@ def test_days_and_range_are_exclusive(lake):
     code, _, err = run("--lake", lake.url, "--days", "2", "--start", "2024-03-01")
     assert code == 2
     assert "either --days or --start/--end" in err
+
+
+def _channel_order(out: str) -> list[str]:
+    table = out.split("\nColumns:")[0].splitlines()
+    return [line.split()[0] for line in table[3:] if line and not line.startswith("-")]
+
+
+def test_channels_sort_by_share_by_default_the_total_last(lake):
+    code, out, _ = run("--lake", lake.url, "--days", "3")
+    assert code == 0
+    assert _channel_order(out) == ["tf1", "france2", "all"]
+    share = {
+        line.split()[0]: float(line.split()[6])  # channel, days, covered, coverage %, env, share
+        for line in out.splitlines()
+        if line.startswith(("tf1 ", "france2 "))
+    }
+    assert share["tf1"] > share["france2"]
+    code, out, _ = run("--lake", lake.url, "--days", "3", "--sort", "channel")
+    assert _channel_order(out) == ["france2", "tf1", "all"]
+
+
+def test_every_column_has_a_legend(lake):
+    code, out, _ = run("--lake", lake.url, "--days", "3")
+    assert code == 0
+    legend = out.split("\nColumns:\n")[1]
+    assert "share no hrfp  share without windows counted only through a high-risk" in legend
+    assert "env min" in legend and "coverage" in legend

@@ -25,10 +25,10 @@ CHUNK_FIELDS = {
     "keywords",
 }
 DICTIONARY_CSV = """keyword,theme,high_risk,category,language
-climat,changement_climatique_constat,true,climat,fr
-réchauffement climatique,changement_climatique_constat,false,climat,fr
-forêt,biodiversite_concepts_generaux,false,forets,fr
-forêt,ressources,false,forets,fr
+climat,changement_climatique_constat,true,general,fr
+réchauffement climatique,changement_climatique_constat,false,general,fr
+forêt,biodiversite_concepts_generaux,false,forest,fr
+forêt,ressources,false,forest,fr
 """
 
 

@@ -116,6 +116,95 @@ def test_a_wrong_header_or_an_empty_file_is_refused(tmp_path: Path) -> None:
         load_dictionary_csv(tmp_path / "missing.csv")
 
 
+@pytest.mark.parametrize(
+    ("bad_row", "message"),
+    [
+        (
+            "sécheresse,changement_climatique_consequences,,water,fr",
+            "line 7, column 3 (high_risk): empty; write true or false",
+        ),
+        (
+            "sécheresse,changement_climatique_consequences,oui,water,fr",
+            "line 7, column 3 (high_risk): must be true or false, got 'oui'",
+        ),
+        (
+            "sécheresse,changement_climatique_consequences,false,genral,fr",
+            "line 7, column 4 (category): unknown category 'genral' (did you mean 'general'?)",
+        ),
+        (
+            "[,changement_climatique_constat,false,general,fr",
+            "line 7, column 1 (keyword): keyword '[' normalises to nothing",
+        ),
+        (
+            "...,changement_climatique_constat,false,general,fr",
+            "line 7, column 1 (keyword): keyword '...' normalises to nothing",
+        ),
+        (
+            "x" * 300 + ",changement_climatique_constat,false,general,fr",
+            "line 7, column 1 (keyword): keyword of 300 characters (at most 200)",
+        ),
+        (
+            "sécheresse,changement_climatique_consequences,false,water,fr,extra",
+            "line 7: expected 5 fields (keyword,theme,high_risk,category,language), got 6; "
+            "extra field 'extra' in column 6",
+        ),
+        (
+            "sécheresse,climat_general,false,water,fr",
+            "line 7, column 2 (theme): unknown theme 'climat_general'",
+        ),
+    ],
+)
+def test_each_mistake_names_file_line_and_column(
+    tmp_path: Path, bad_row: str, message: str
+) -> None:
+    path = write_csv(tmp_path, [*GOOD_ROWS, bad_row])
+    with pytest.raises(DictionaryError) as error:
+        load_dictionary_csv(path)
+    assert str(error.value).startswith(f"{path}: ")
+    assert message in str(error.value)
+
+
+def test_an_extra_or_missing_column_in_the_header_is_named(tmp_path: Path) -> None:
+    extra = tmp_path / "extra.csv"
+    extra.write_text(HEADER + ",comment\n" + GOOD_ROWS[0] + ",note\n", encoding="utf-8")
+    with pytest.raises(DictionaryError, match=r"line 1: .*unexpected column\(s\) comment"):
+        load_dictionary_csv(extra)
+    missing = tmp_path / "missing.csv"
+    missing.write_text("keyword,theme,high_risk,category\nclimat,ressources,false,general\n")
+    with pytest.raises(DictionaryError, match=r"line 1: .*missing column\(s\) language"):
+        load_dictionary_csv(missing)
+
+
+@pytest.mark.parametrize("size", [128 * 1024, 256 * 1024])
+def test_a_keyword_of_128_kilobytes_or_more_is_an_error_not_a_crash(
+    tmp_path: Path, size: int
+) -> None:
+    # beyond 131072 characters the csv module itself refuses the field
+    path = write_csv(tmp_path, [*GOOD_ROWS, "é" * size + ",ressources,false,water,fr"])
+    with pytest.raises(DictionaryError) as error:
+        load_dictionary_csv(path)
+    assert str(error.value).startswith(f"{path}: line 7")
+    assert "at most 200" in str(error.value)
+
+
+def test_a_latin1_file_is_refused_with_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("\n".join([HEADER, *GOOD_ROWS]).encode("latin-1"))
+    with pytest.raises(DictionaryError) as error:
+        load_dictionary_csv(path)
+    # "réchauffement" on line 2: the é is its second character
+    assert str(error.value) == (
+        f"{path}: line 2, column 2: not UTF-8 (byte 0xe9); save the dictionary as UTF-8"
+    )
+
+
+def test_a_latin1_stop_phrase_file_is_refused(tmp_path: Path) -> None:
+    phrases = tmp_path / "stop.txt"
+    phrases.write_bytes("la météo\n".encode("latin-1"))
+    with pytest.raises(DictionaryError, match="line 1, column 5: not UTF-8"):
+        load_dictionary_csv(write_csv(tmp_path, GOOD_ROWS), stop_phrases=phrases)
+
+
 def test_stop_phrases_load_from_a_file_without_comments_or_blanks(tmp_path: Path) -> None:
     phrases = tmp_path / "stop.txt"
     phrases.write_text(

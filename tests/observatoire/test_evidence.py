@@ -83,7 +83,8 @@ def test_text_shows_windows_excerpts_and_arithmetic():
     text = format_evidence(evidence)
     assert "Evidence for france2 on 2024-03-12" in text
     assert "dictionary abc123def456" in text
-    assert "12:00:00  chunk" in text  # window start in Paris time
+    assert "12:00:00 CET  chunk" in text  # window start in Paris time, zone named
+    assert "Times are Europe/Paris local time" in text
     assert "+  26.0 s  biodiversité" in text
     assert "« mot mot mot mot la biodiversité recule" in text
     assert "pétrole (high risk, promoted)" in text

@@ -11,7 +11,7 @@ import pytest
 
 from resources.alert_webhook import AlertDeliveryError, AlertWebhook
 from resources.settings import Settings
-from sensors.alerts import build_run_failure_alert_sensor
+from sensors.alerts import build_run_failure_alert_sensor, failure_alert
 
 DAILY = dg.DailyPartitionsDefinition(start_date="2024-01-01", timezone="Europe/Paris")
 
@@ -19,6 +19,16 @@ DAILY = dg.DailyPartitionsDefinition(start_date="2024-01-01", timezone="Europe/P
 @dg.asset(partitions_def=DAILY)
 def fragile_stage(context: dg.AssetExecutionContext) -> None:
     raise RuntimeError(f"the caption source returned nothing for {context.partition_key}")
+
+
+@dg.asset(partitions_def=DAILY)
+def storage_stage(context: dg.AssetExecutionContext) -> None:
+    try:
+        raise ConnectionRefusedError(111, "Connection refused")
+    except OSError as error:
+        raise RuntimeError(
+            "object storage unreachable at http://127.0.0.1:9 (bucket lake)"
+        ) from error
 
 
 class Receiver:
@@ -143,3 +153,29 @@ def test_unreachable_webhook_gives_up_with_a_clear_error(receiver_factory):
     with pytest.raises(AlertDeliveryError, match="failed after 2 attempts") as error:
         webhook.send({"text": "x"})
     assert "secret-token" not in str(error.value)
+
+
+def test_the_alert_names_the_message_our_code_raised_and_links_the_run():
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize(
+        [storage_stage], partition_key="2024-03-13", instance=instance, raise_on_error=False
+    )
+    assert not result.success
+    sent: list[dict] = []
+    settings = Settings.from_env({"OBSERVATOIRE_UI_URL": "https://dagster.example.org/"})
+    context = dg.build_run_status_sensor_context(
+        sensor_name="run_failure_alert",
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+        dagster_event=result.get_run_failure_event(),
+    ).for_run_failure()
+    sent.append(failure_alert(context, settings.ui_url))
+    alert = sent[0]
+    step_error = alert["failed_steps"][0]["error"]
+    assert step_error == (
+        "RuntimeError: object storage unreachable at http://127.0.0.1:9 (bucket lake)"
+    )
+    assert "Connection refused" not in alert["text"]
+    link = f"https://dagster.example.org/runs/{result.dagster_run.run_id}"
+    assert alert["run_url"] == link
+    assert alert["text"].endswith(link)

@@ -8,6 +8,7 @@ Chromium loads the asset graph page and the assets must be on it.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -15,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -81,6 +83,63 @@ query($id: String!) {
   }
 }
 """
+# The queries the UI itself sends (taken from the webapp bundle): the stale status of one
+# partition in the asset's partition view, of the asset in the graph, and the check statuses
+# per partition.
+PARTITION_STALE = """
+query AssetPartitionStaleQuery($assetKey: AssetKeyInput!, $partitionKey: String!) {
+  assetNodeOrError(assetKey: $assetKey) {
+    ... on AssetNode {
+      id
+      staleStatus(partition: $partitionKey)
+      staleCauses(partition: $partitionKey) {
+        key { path } reason category dependency { path }
+      }
+    }
+  }
+}
+"""
+ASSET_STALE = """
+query AssetStaleStatusQuery($assetKeys: [AssetKeyInput!]!) {
+  assetNodes(assetKeys: $assetKeys) { id assetKey { path } staleStatus }
+}
+"""
+CHECK_PARTITIONS = """
+query AssetCheckPartitionHealthQuery($assetKey: AssetKeyInput!, $checkName: String!) {
+  assetNodeOrError(assetKey: $assetKey) {
+    ... on AssetNode {
+      assetCheckOrError(checkName: $checkName) {
+        ... on AssetCheck {
+          partitionStatuses {
+            ... on AssetCheckTimePartitionStatuses {
+              ranges { startKey endKey status }
+            }
+            ... on AssetCheckDefaultPartitionStatuses {
+              succeededPartitions failedPartitions
+            }
+          }
+        }
+      }
+    }
+  }
+}
+"""
+PARTITION_METADATA = """
+query($path: [String!]!) {
+  assetOrError(assetKey: {path: $path}) {
+    ... on Asset {
+      assetMaterializations(limit: 50) {
+        partition
+        metadataEntries {
+          label
+          ... on FloatMetadataEntry { floatValue }
+          ... on TableMetadataEntry { table { schema { columns { name } } } }
+        }
+      }
+    }
+  }
+}
+"""
 MATERIALISATIONS = """
 query($path: [String!]!) {
   assetOrError(assetKey: {path: $path}) {
@@ -103,6 +162,7 @@ class Dagster:
     location: str
     repository: str
     logs: Path
+    root: Path
 
     def graphql(self, query: str, **variables: object) -> dict:
         response = requests.post(
@@ -159,8 +219,13 @@ def dagster(tmp_path_factory) -> Iterator[Dagster]:
     root = tmp_path_factory.mktemp("webserver")
     home = root / "dagster_home"
     home.mkdir()
+    packaged = ROOT / "observatoire" / "data"
+    for name in ("dictionary_fr.csv", "stop_phrases_fr.txt"):
+        shutil.copy(packaged / name, root / name)
     env = {
         **os.environ,
+        "OBSERVATOIRE_DICTIONARY_CSV": str(root / "dictionary_fr.csv"),
+        "OBSERVATOIRE_STOP_PHRASES": str(root / "stop_phrases_fr.txt"),
         "DAGSTER_HOME": str(home),
         "OBSERVATOIRE_LAKE_URL": str(root / "lake"),
         "OBSERVATOIRE_WAREHOUSE_PATH": str(root / "warehouse.duckdb"),
@@ -210,7 +275,7 @@ def dagster(tmp_path_factory) -> Iterator[Dagster]:
             for process in processes:
                 assert process.poll() is None, (logs / "webserver.log").read_text()[-3000:]
             try:
-                probe = Dagster(url, "", "", logs)
+                probe = Dagster(url, "", "", logs, root)
                 entries = probe.graphql(WORKSPACE)["workspaceOrError"]["locationEntries"]
             except (requests.ConnectionError, requests.HTTPError):
                 entries = []
@@ -222,7 +287,7 @@ def dagster(tmp_path_factory) -> Iterator[Dagster]:
                     location, repository = loaded["name"], loaded["repositories"][0]["name"]
             time.sleep(1)
         assert location, f"the code location did not load in {STARTUP_SECONDS}s"
-        yield Dagster(url, location, repository, logs)
+        yield Dagster(url, location, repository, logs, root)
     finally:
         for process in processes:
             _stop(process)
@@ -295,3 +360,95 @@ def test_asset_graph_page_shows_the_assets(dagster, materialised):
     assert "open_data" in dom and "report" in dom
     shot = screenshot(page, ARTIFACTS / "asset_graph.png", 1400, 900, 30_000)
     assert png_size(shot) == (1400, 900)
+
+
+def test_each_day_has_its_own_share_in_the_ui(dagster, materialised):
+    asset = dagster.graphql(PARTITION_METADATA, path=["channel_indicators"])["assetOrError"]
+    shares = {}
+    for materialisation in asset["assetMaterializations"]:
+        entries = {e["label"]: e for e in materialisation["metadataEntries"]}
+        shares[materialisation["partition"]] = entries["share_all_channels"]["floatValue"]
+        table = entries["shares_per_channel"]["table"]
+        assert table["schema"]["columns"][0]["name"] == "channel_name"
+    backfilled = {shares[day] for day in materialised["backfill_days"]}
+    assert len(backfilled) == 3, shares  # three days of one run, three different shares
+    # the asset page lists the day's figures (its Table/Plots switch draws them per partition)
+    page = f"{dagster.url}/assets/channel_indicators"
+    dom = dump_dom(page, virtual_time_budget_ms=30_000)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "channel_indicators_overview.html").write_text(dom, encoding="utf-8")
+    assert "share_all_channels" in dom and "shares_per_channel" in dom
+    screenshot(page, ARTIFACTS / "channel_indicators_overview.png", 1400, 1400, 30_000)
+
+
+def test_check_status_per_day_in_the_ui(dagster, materialised):
+    statuses = dagster.graphql(
+        CHECK_PARTITIONS, assetKey={"path": ["channel_indicators"]}, checkName="shares_within_0_1"
+    )["assetNodeOrError"]["assetCheckOrError"]["partitionStatuses"]
+    succeeded = set()
+    for status in statuses["ranges"]:
+        first, last = date.fromisoformat(status["startKey"]), date.fromisoformat(status["endKey"])
+        days = {(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)}
+        assert status["status"] == "SUCCEEDED", statuses
+        succeeded |= days
+    # 2024-03-11 alone, then the backfill's three days: every checked day has its status
+    assert succeeded == {"2024-03-11", *materialised["backfill_days"]}, statuses
+
+
+NEW_KEYWORD = "brume de chaleur estivale"
+
+
+def _partition_stale(dagster: Dagster, asset: str, day: str) -> dict:
+    return dagster.graphql(PARTITION_STALE, assetKey={"path": [asset]}, partitionKey=day)[
+        "assetNodeOrError"
+    ]
+
+
+def test_an_edited_dictionary_shows_the_days_out_of_date_without_a_reload(dagster, materialised):
+    day = materialised["backfill_days"][0]
+    for asset in ("theme_segments", "channel_indicators"):
+        assert _partition_stale(dagster, asset, day)["staleStatus"] == "FRESH"
+    dictionary = dagster.root / "dictionary_fr.csv"
+    with dictionary.open("a", encoding="utf-8") as handle:
+        handle.write(f"{NEW_KEYWORD},changement_climatique_consequences,false,general,fr\n")
+    # the edit is materialised from the UI, the code location is not reloaded
+    assert dagster.wait_run(dagster.launch("reference_data")) == "SUCCESS"
+    nodes = dagster.graphql(ASSET_STALE, assetKeys=[{"path": ["keyword_dictionary"]}])
+    assert nodes["assetNodes"][0]["staleStatus"] == "FRESH"  # not "Unsynced" once materialised
+    for asset in ("theme_segments", "theme_keywords", "channel_indicators"):
+        node = _partition_stale(dagster, asset, day)
+        assert node["staleStatus"] == "STALE", (asset, node)
+        causes = {(tuple(c["key"]["path"]), c["reason"]) for c in node["staleCauses"]}
+        assert (("keyword_dictionary",), "has a new data version") in causes, (asset, causes)
+
+
+def test_a_misspelt_channel_is_refused_at_launch(dagster, materialised):
+    ops = ("ingest_captions", "match_themes", "time_monitored", "channel_indicators")
+    params = {
+        "selector": dagster.job_selector("daily_stages"),
+        "runConfigData": {"ops": {op: {"config": {"channels": ["itele", "tf11"]}} for op in ops}},
+        "executionMetadata": {"tags": [{"key": "dagster/partition", "value": "2024-03-15"}]},
+    }
+    result = dagster.graphql(LAUNCH_RUN, params=params)["launchRun"]
+    assert result["__typename"] == "RunConfigValidationInvalid", result
+    messages = " ".join(error["message"] for error in result["errors"])
+    assert "tf11" in messages and "ChannelName" in messages
+
+
+def test_observing_edited_dictionary_files_marks_keyword_dictionary_unsynced(dagster, materialised):
+    stop_phrases = dagster.root / "stop_phrases_fr.txt"
+    with stop_phrases.open("a", encoding="utf-8") as handle:
+        handle.write("restez avec nous pour la suite du journal\n")
+    # what "Observe sources" launches: the job with only the observable source selected
+    selector = {
+        **dagster.job_selector("reference_data"),
+        "assetSelection": [{"path": ["dictionary_files"]}],
+    }
+    result = dagster.graphql(
+        LAUNCH_RUN,
+        params={"selector": selector, "runConfigData": {}, "executionMetadata": {"tags": []}},
+    )["launchRun"]
+    assert result["__typename"] == "LaunchRunSuccess", result
+    assert dagster.wait_run(result["run"]["runId"]) == "SUCCESS"
+    nodes = dagster.graphql(ASSET_STALE, assetKeys=[{"path": ["keyword_dictionary"]}])
+    assert nodes["assetNodes"][0]["staleStatus"] == "STALE"
