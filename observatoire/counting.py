@@ -108,3 +108,121 @@ def count_windows(
         held[chunk[counted], labels[counted], window[counted]] = True
         counts[:, offset : offset + size] = held.sum(axis=2)
     return counted, counts
+
+
+# Why an occurrence counts or not (the evidence's `reason` column), by code.
+REASONS: Final[tuple[str, ...]] = (
+    "direct",
+    "direct weather event, framed by a climate or trend cue",
+    "promoted: direct occurrence of its crisis in its window, same story",
+    "promoted: direct occurrence of its crisis in an adjacent window, same story",
+    "not promoted: no direct occurrence of its crisis in or next to its window",
+    "not promoted: a story boundary separates it from the direct occurrence",
+    "not counted: weather event without climate or trend framing in its story",
+    "promoted: direct occurrence of its crisis in or next to its window (ome-2024 list order)",
+)
+DIRECT, FRAMED, SAME_WINDOW, ADJACENT, NO_ANCHOR, STORY_BOUNDARY, UNFRAMED, LIST_ORDER = range(8)
+# Key space of (chunk, story, window): stories per chunk and windows (plus margins) per chunk.
+_STORIES: Final = 1 << 12
+_WINDOW_SLOTS: Final = 1 << 8
+
+
+def story_keys(chunk: np.ndarray, story: np.ndarray, crisis: np.ndarray, window: np.ndarray):
+    """One integer per (chunk, story, crisis, window); adjacent windows differ by one."""
+    key = chunk.astype(np.int64) * _STORIES + story
+    return (key * len(CRISES) + crisis) * _WINDOW_SLOTS + window + 2
+
+
+def promote_in_stories(
+    chunk: np.ndarray,
+    window: np.ndarray,
+    crisis: np.ndarray,
+    high_risk: np.ndarray,
+    story: np.ndarray,
+    eligible: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which occurrences count, and why (codes of REASONS), with story-aware promotion.
+
+    A direct eligible occurrence counts. A high-risk one counts when a counted occurrence of its
+    crisis is in its window or an adjacent one *of the same story* (`story`: story number
+    within the chunk); repeated to a fixed point, so the result does not depend on order.
+    `eligible` is False for weather events without framing: they neither count nor promote.
+    """
+    counted = eligible & ~high_risk
+    reason = np.where(counted, DIRECT, NO_ANCHOR).astype(np.int8)
+    reason[~eligible] = UNFRAMED
+    candidates = eligible & high_risk
+    if not candidates.any():
+        return counted, reason
+    key = story_keys(chunk, story, crisis, window)
+    while True:
+        anchors = np.unique(key[counted])
+        same = np.isin(key, anchors)
+        near = same | np.isin(key - 1, anchors) | np.isin(key + 1, anchors)
+        new = candidates & ~counted & near
+        if not new.any():
+            break
+        reason[new] = np.where(same[new], SAME_WINDOW, ADJACENT)
+        counted |= new
+    # Without stories, would an anchor have been near? Then the boundary is why it was not.
+    blind = story_keys(chunk, np.zeros_like(story), crisis, window)
+    anchors = np.unique(blind[counted])
+    near = np.isin(blind, anchors) | np.isin(blind - 1, anchors) | np.isin(blind + 1, anchors)
+    reason[candidates & ~counted & near] = STORY_BOUNDARY
+    return counted, reason
+
+
+def promote_in_list_order(
+    chunk: np.ndarray, window: np.ndarray, crisis: np.ndarray, high_risk: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """ome-2024 promotion, reproduced for parity: one pass over the occurrences in list order;
+    a high-risk occurrence counts when a direct occurrence, or one promoted earlier in the
+    list, of its crisis is in its window or an adjacent one. No stories, no framing."""
+    counted = ~high_risk
+    reason = np.where(counted, DIRECT, NO_ANCHOR).astype(np.int8)
+    if not high_risk.any():
+        return counted, reason
+    anchors = set(
+        zip(chunk[counted].tolist(), crisis[counted].tolist(), window[counted].tolist(), strict=True)
+    )
+    for i in np.flatnonzero(high_risk).tolist():
+        c, k, w = int(chunk[i]), int(crisis[i]), int(window[i])
+        if (c, k, w) in anchors or (c, k, w - 1) in anchors or (c, k, w + 1) in anchors:
+            counted[i] = True
+            reason[i] = LIST_ORDER
+            anchors.add((c, k, w))
+    return counted, reason
+
+
+def window_counters(
+    chunk: np.ndarray,
+    window: np.ndarray,
+    crisis: np.ndarray,
+    high_risk: np.ndarray,
+    causal_link: np.ndarray,
+    theme: np.ndarray,
+    counted: np.ndarray,
+    direct: np.ndarray,
+    number_of_chunks: int,
+    windows_per_chunk: int,
+) -> np.ndarray:
+    """Counters of every chunk (as `count_windows`) from occurrences already decided: `counted`
+    and `direct` (a direct occurrence that counts) per occurrence; `window` from 0."""
+    shape = (number_of_chunks, len(CRISES), windows_per_chunk)
+    counted_windows = np.zeros(shape, dtype=bool)
+    direct_windows = np.zeros(shape, dtype=bool)
+    counted_windows[chunk[counted], crisis[counted], window[counted]] = True
+    direct_windows[chunk[direct], crisis[direct], window[direct]] = True
+    counts = np.zeros((number_of_chunks, COUNTER_WIDTH), dtype=np.int32)
+    counts[:, 0] = counted_windows.any(axis=1).sum(axis=1)
+    counts[:, 1] = direct_windows.any(axis=1).sum(axis=1)
+    counts[:, 2:_LINK_OFFSET:2] = counted_windows.sum(axis=2)
+    counts[:, 3:_LINK_OFFSET:2] = direct_windows.sum(axis=2)
+    for offset, labels, size in (
+        (_LINK_OFFSET, causal_link, len(CAUSAL_LINKS)),
+        (_THEME_OFFSET, theme, len(THEMES)),
+    ):
+        held = np.zeros((number_of_chunks, size, windows_per_chunk), dtype=bool)
+        held[chunk[counted], labels[counted], window[counted]] = True
+        counts[:, offset : offset + size] = held.sum(axis=2)
+    return counts
