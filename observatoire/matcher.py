@@ -628,8 +628,9 @@ class Matcher:
         story: np.ndarray,
         starts_ms: np.ndarray,
     ) -> np.ndarray:
-        """Whether each occurrence may count: False for a weather event whose story holds no
-        climate or trend cue within one window of it (LABELLING rule 1)."""
+        """Whether each occurrence may count: False for a weather event whose window holds no
+        climate or trend cue of its own story (LABELLING rule 1: the window links the event
+        to climate change or frames it as a trend)."""
         weather = self._sense_weather[sense]
         eligible = np.ones(len(sense), bool)
         if not weather.any():
@@ -660,7 +661,7 @@ class Matcher:
         )  # fmt: skip
         key = story_keys(chunk[weather], story[weather], np.zeros(weather.sum(), np.int64),
                          window[weather])  # fmt: skip
-        framed = np.isin(key, cue_keys) | np.isin(key - 1, cue_keys) | np.isin(key + 1, cue_keys)
+        framed = np.isin(key, cue_keys)
         eligible[weather] = framed
         return eligible
 

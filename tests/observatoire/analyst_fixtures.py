@@ -9,6 +9,7 @@ import pyarrow as pa
 from observatoire import METHODOLOGY_VERSION
 from observatoire.dictionary import KeywordDictionary, KeywordEntry
 from observatoire.indicators import INDICATOR_SCHEMA, MINUTE_COLUMNS, SHARE_COLUMNS
+from observatoire.stories import StoryRules
 from observatoire.matcher import Matcher
 from observatoire.records import parse_items
 
@@ -68,7 +69,7 @@ def sample_items() -> list[dict]:
 def matched() -> tuple[pa.Table, pa.Table, pa.Table]:
     """(captions, segments, keywords) of `sample_items` through the real parser and matcher."""
     parsed = parse_items(sample_items(), source="test")
-    result = Matcher(DICTIONARY, window_seconds=20).match_table(parsed.table)
+    result = Matcher(DICTIONARY, window_seconds=20, story_rules=StoryRules()).match_table(parsed.table)
     return parsed.table, result.segments, result.keywords
 
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from observatoire.counting import count_windows, number_of_windows, promote, window_of
 from observatoire.dictionary import KeywordDictionary, KeywordEntry
+from observatoire.stories import StoryRules
 from observatoire.matcher import (
     _SCAN_BATCH_ROWS,
     COUNTER_COLUMNS,
@@ -128,7 +129,10 @@ def test_partially_overlapping_keywords_are_both_kept() -> None:
 
 
 def test_same_keyword_under_two_themes_gives_one_occurrence_per_theme() -> None:
-    matcher = Matcher(dictionary(("sécheresse", CLIMATE), ("sécheresse", RESOURCES)))
+    # Without weather framing (no story rules): this pins the one-occurrence-per-theme rule.
+    matcher = Matcher(
+        dictionary(("sécheresse", CLIMATE), ("sécheresse", RESOURCES)), story_rules=StoryRules()
+    )
     match = matcher.match_chunk("la sécheresse", START)
     assert [(o.theme, o.crisis) for o in match.occurrences] == [
         (CLIMATE, "climat"),
