@@ -15,6 +15,7 @@ from observatoire.reference import (
     dictionary_table,
     grid_table,
 )
+from observatoire.stories import default_story_rules, method_data_version
 from resources.lake import LakeResource
 from resources.method import MethodResource
 
@@ -25,7 +26,7 @@ def _versions(method: MethodResource) -> dict[str, str | None]:
     """Content versions at load time; None when a file is unreadable (the run then says why)."""
     versions: dict[str, str | None] = {}
     for name, compute in (
-        ("keyword_dictionary", lambda: method.dictionary().version),
+        ("keyword_dictionary", lambda: method_data_version(method.dictionary().version)),
         ("channels", lambda: channels_version(method.channels())),
         ("programme_grid", lambda: method.grid().version),
     ):
@@ -65,19 +66,22 @@ def build_reference_assets(method: MethodResource) -> list[AssetsDefinition]:
         code_version=versions["keyword_dictionary"],
         kinds={"parquet"},
         description="Keywords with theme, crisis, causal link and high-risk flag, plus stop "
-        "phrases; its version is a hash of the content.",
+        "phrases, story boundaries and weather framing; its version is a hash of the content.",
     )
     def keyword_dictionary(lake: LakeResource, method: MethodResource) -> MaterializeResult:
         dictionary = method.dictionary()
         table = dictionary_table(dictionary)
         per_theme = table.group_by("theme").aggregate([("keyword", "count")]).to_pylist()
+        story_rules = default_story_rules()
         return _stored(
             lake,
             "keyword_dictionary",
             table,
-            dictionary.version,
+            method_data_version(dictionary.version, story_rules),
             {
                 "dictionary_version": MetadataValue.text(dictionary.version),
+                "story_rules_version": MetadataValue.text(story_rules.version),
+                "story_boundaries": MetadataValue.int(len(story_rules.boundaries)),
                 "entries": MetadataValue.int(len(dictionary)),
                 "high_risk_entries": MetadataValue.int(
                     sum(e.high_risk for e in dictionary.entries)

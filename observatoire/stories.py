@@ -94,3 +94,11 @@ def default_story_rules() -> StoryRules:
     boundary_text = data.joinpath(BOUNDARY_FILE).read_text(encoding="utf-8")
     events, cues = parse_framing(data.joinpath(FRAMING_FILE).read_text(encoding="utf-8"))
     return StoryRules(tuple(_phrases(boundary_text.splitlines())), tuple(events), tuple(cues))
+
+
+def method_data_version(dictionary_version: str, rules: StoryRules | None = None) -> str:
+    """Version of everything the matcher reads as data: the dictionary and its stop phrases
+    (`dictionary_version`) plus the story boundaries and weather framing."""
+    rules = rules if rules is not None else default_story_rules()
+    digest = hashlib.sha256(f"{dictionary_version}\n{rules.version}\n".encode())
+    return digest.hexdigest()[:12]
