@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from observatoire.dictionary import default_dictionary  # noqa: E402
-from observatoire.matcher import Matcher  # noqa: E402
-from tests.observatoire.labelled.corpus import HALVES, load_chunks  # noqa: E402
+from observatoire.dictionary import default_dictionary
+from observatoire.matcher import Matcher
+from tests.observatoire.labelled.corpus import HALVES, load_chunks
 
 
 def score(matcher: Matcher, chunks: list[dict], show_errors: int = 0) -> dict[str, float]:
@@ -71,7 +71,9 @@ def score(matcher: Matcher, chunks: list[dict], show_errors: int = 0) -> dict[st
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", action="append", help="default and ome-2024 if not given")
-    parser.add_argument("--show-errors", type=int, default=0, help="wrong windows to print (tuning)")
+    parser.add_argument(
+        "--show-errors", type=int, default=0, help="wrong windows to print (tuning)"
+    )
     args = parser.parse_args()
     dictionary = default_dictionary()
     print(

@@ -183,7 +183,9 @@ def promote_in_list_order(
     if not high_risk.any():
         return counted, reason
     anchors = set(
-        zip(chunk[counted].tolist(), crisis[counted].tolist(), window[counted].tolist(), strict=True)
+        zip(
+            chunk[counted].tolist(), crisis[counted].tolist(), window[counted].tolist(), strict=True
+        )
     )
     for i in np.flatnonzero(high_risk).tolist():
         c, k, w = int(chunk[i]), int(crisis[i]), int(window[i])

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 
 from observatoire.counting import count_windows, number_of_windows, promote, window_of
 from observatoire.dictionary import KeywordDictionary, KeywordEntry
-from observatoire.stories import StoryRules
 from observatoire.matcher import (
     _SCAN_BATCH_ROWS,
     COUNTER_COLUMNS,
@@ -27,6 +26,7 @@ from observatoire.matcher import (
     theme_column,
 )
 from observatoire.records import parse_items
+from observatoire.stories import StoryRules
 from observatoire.text import keyword_variants, normalize
 from observatoire.themes import CAUSAL_LINKS, CRISES, THEMES
 

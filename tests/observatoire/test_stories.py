@@ -199,7 +199,9 @@ def test_ome_2024_makes_a_final_s_optional_on_every_word() -> None:
     text = "l' acidification des océan progresse"
     assert Matcher(ocean, profile="ome-2024").match_chunk(text, START).number_of_keywords == 1
     network = dictionary(("réseau", "ressources", False))
-    assert Matcher(network, profile="ome-2024").match_chunk("réseaux", START).number_of_keywords == 0
+    assert (
+        Matcher(network, profile="ome-2024").match_chunk("réseaux", START).number_of_keywords == 0
+    )
 
 
 def test_ome_2024_promotes_in_one_pass_in_list_order() -> None:

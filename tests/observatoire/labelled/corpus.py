@@ -68,7 +68,9 @@ def parse_passages(path: Path) -> list[Passage]:
         mark, _, crises = label.partition(":")
         if mark not in ("e", "s", "t", "n") or not text or (mark in "es") != bool(crises):
             raise ValueError(f"{path}:{number}: malformed clause line {line!r}")
-        clauses.append(Clause(mark, tuple(crises.split(",")) if crises else (), tuple(text.split())))
+        clauses.append(
+            Clause(mark, tuple(crises.split(",")) if crises else (), tuple(text.split()))
+        )
     if clauses:
         passages.append(Passage(ident, kind, tuple(clauses)))
     return passages
@@ -126,9 +128,7 @@ def build_chunk(passages: list[Passage], rng: random.Random, start: int) -> dict
         size[clause] = size.get(clause, 0) + 1
     labels = []
     for index, held in enumerate(per_window):
-        present = [
-            clauses[c] for c, n in held.items() if n >= min(MIN_CLAUSE_WORDS, size[c])
-        ]
+        present = [clauses[c] for c, n in held.items() if n >= min(MIN_CLAUSE_WORDS, size[c])]
         env = [c for c in present if c.label in "es"]
         labels.append(
             {
