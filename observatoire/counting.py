@@ -1,9 +1,10 @@
 """Windows, high-risk promotion and window counters (METHODOLOGY §4), for many chunks at once.
 
 Counters are numbers of windows, never numbers of keywords: ten keywords in one window count 1.
-Window sets are boolean arrays (chunk × crisis × window), so promotion is a handful of array
-operations repeated to a fixed point, and its result cannot depend on the order occurrences are
-listed in. Working on whole tables keeps per-occurrence Python work out of the hot path.
+Promotion is a few array operations over keys of (chunk, story, crisis, window): only direct
+occurrences promote, so the result cannot depend on the order occurrences are listed in. Working
+on whole tables keeps per-occurrence Python work out of the hot path. The `ome-2024` profile
+reproduces the reference's one pass in list order instead (`promote_in_list_order`).
 """
 
 from __future__ import annotations
@@ -47,69 +48,6 @@ def windows_of(t_ms: np.ndarray, start_ms: np.ndarray, window_seconds: int) -> n
     return np.clip(windows, 0, number_of_windows(window_seconds) - 1).astype(np.int32)
 
 
-def promote(direct: np.ndarray, high_risk: np.ndarray) -> np.ndarray:
-    """Windows (boolean, windows on the last axis) where one crisis's occurrences count.
-
-    Direct windows count; a high-risk window counts when it is, or touches, a counted window;
-    repeated to a fixed point, so a chain of adjacent high-risk windows anchored on a direct
-    window counts entirely, and an unanchored chain does not count at all.
-    """
-    counted = direct.copy()
-    if not high_risk.any():
-        return counted
-    while True:
-        near = counted.copy()
-        near[..., 1:] |= counted[..., :-1]
-        near[..., :-1] |= counted[..., 1:]
-        grown = counted | (high_risk & near)
-        if np.array_equal(grown, counted):
-            return counted
-        counted = grown
-
-
-def count_windows(
-    chunk: np.ndarray,
-    window: np.ndarray,
-    crisis: np.ndarray,
-    high_risk: np.ndarray,
-    causal_link: np.ndarray,
-    theme: np.ndarray,
-    number_of_chunks: int,
-    windows_per_chunk: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Whether each occurrence counts, and the counters of every chunk.
-
-    One entry per occurrence in each array: its chunk (row number), window, and the indices of
-    its crisis, causal link and theme (in `themes` order), and whether it is high risk.
-    Returns (counted: bool per occurrence, counts: int32 of shape (chunks, COUNTER_WIDTH)) with
-    counters in the order of `matcher.COUNTER_COLUMNS`: windows with a counted occurrence,
-    windows with a direct one (`_no_hrfp`), then per crisis (counted, direct), per causal link
-    and per theme (counted).
-    """
-    shape = (number_of_chunks, len(CRISES), windows_per_chunk)
-    direct = np.zeros(shape, dtype=bool)
-    risky = np.zeros(shape, dtype=bool)
-    is_direct = ~high_risk
-    direct[chunk[is_direct], crisis[is_direct], window[is_direct]] = True
-    risky[chunk[high_risk], crisis[high_risk], window[high_risk]] = True
-    counted_windows = promote(direct, risky)
-    counted = counted_windows[chunk, crisis, window]
-
-    counts = np.zeros((number_of_chunks, COUNTER_WIDTH), dtype=np.int32)
-    counts[:, 0] = counted_windows.any(axis=1).sum(axis=1)
-    counts[:, 1] = direct.any(axis=1).sum(axis=1)
-    counts[:, 2:_LINK_OFFSET:2] = counted_windows.sum(axis=2)
-    counts[:, 3:_LINK_OFFSET:2] = direct.sum(axis=2)
-    for offset, labels, size in (
-        (_LINK_OFFSET, causal_link, len(CAUSAL_LINKS)),
-        (_THEME_OFFSET, theme, len(THEMES)),
-    ):
-        held = np.zeros((number_of_chunks, size, windows_per_chunk), dtype=bool)
-        held[chunk[counted], labels[counted], window[counted]] = True
-        counts[:, offset : offset + size] = held.sum(axis=2)
-    return counted, counts
-
-
 # Why an occurrence counts or not (the evidence's `reason` column), by code.
 REASONS: Final[tuple[str, ...]] = (
     "direct",
@@ -140,36 +78,62 @@ def promote_in_stories(
     high_risk: np.ndarray,
     story: np.ndarray,
     eligible: np.ndarray,
+    offset_ms: np.ndarray | None = None,
+    reach_ms: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Which occurrences count, and why (codes of REASONS), with story-aware promotion.
 
-    A direct eligible occurrence counts. A high-risk one counts when a counted occurrence of its
+    A direct eligible occurrence counts. A high-risk one counts when a direct occurrence of its
     crisis is in its window or an adjacent one *of the same story* (`story`: story number
-    within the chunk); repeated to a fixed point, so the result does not depend on order.
-    `eligible` is False for weather events without framing: they neither count nor promote.
+    within the chunk). With `reach_ms`, a direct occurrence in an adjacent window promotes only
+    within that many milliseconds (`offset_ms`: time of each occurrence from its chunk start).
+    Only direct occurrences promote, so the result cannot depend on order. `eligible` is False
+    for weather events without framing: they neither count nor promote.
     """
-    counted = eligible & ~high_risk
+    direct = eligible & ~high_risk
+    counted = direct.copy()
     reason = np.where(counted, DIRECT, NO_ANCHOR).astype(np.int8)
     reason[~eligible] = UNFRAMED
     candidates = eligible & high_risk
     if not candidates.any():
         return counted, reason
     key = story_keys(chunk, story, crisis, window)
-    while True:
-        anchors = np.unique(key[counted])
-        same = np.isin(key, anchors)
-        near = same | np.isin(key - 1, anchors) | np.isin(key + 1, anchors)
-        new = candidates & ~counted & near
-        if not new.any():
-            break
-        reason[new] = np.where(same[new], SAME_WINDOW, ADJACENT)
-        counted |= new
+    anchors = np.unique(key[direct])
+    same = candidates & np.isin(key, anchors)
+    adjacent = candidates & ~same & (np.isin(key - 1, anchors) | np.isin(key + 1, anchors))
+    if reach_ms is not None and offset_ms is not None and adjacent.any():
+        adjacent[adjacent] = _within_reach(
+            story_keys(chunk, story, crisis, np.zeros_like(window)), offset_ms, direct, adjacent,
+            reach_ms,
+        )  # fmt: skip
+    counted |= same | adjacent
+    reason[same] = SAME_WINDOW
+    reason[adjacent] = ADJACENT
     # Without stories, would an anchor have been near? Then the boundary is why it was not.
     blind = story_keys(chunk, np.zeros_like(story), crisis, window)
-    anchors = np.unique(blind[counted])
+    anchors = np.unique(blind[direct])
     near = np.isin(blind, anchors) | np.isin(blind - 1, anchors) | np.isin(blind + 1, anchors)
     reason[candidates & ~counted & near] = STORY_BOUNDARY
     return counted, reason
+
+
+_TIME_SLOTS: Final = 1 << 22  # milliseconds of a chunk, with room for words a little outside
+
+
+def _within_reach(
+    group: np.ndarray, offset_ms: np.ndarray, anchor: np.ndarray, asking: np.ndarray, reach: int
+) -> np.ndarray:
+    """For each `asking` occurrence, whether an `anchor` of its group is within `reach` ms."""
+    _, group = np.unique(group, return_inverse=True)  # small numbers: no overflow below
+    position = group.astype(np.int64) * _TIME_SLOTS + np.clip(
+        offset_ms + _TIME_SLOTS // 4, 0, _TIME_SLOTS - 1
+    )
+    anchors = np.sort(position[anchor])
+    wanted = position[asking]
+    first = np.searchsorted(anchors, wanted - reach, side="left")
+    found = first < len(anchors)
+    found[found] = anchors[first[found]] <= wanted[found] + reach
+    return found
 
 
 def promote_in_list_order(

@@ -50,6 +50,11 @@ _EXCERPT_REACH: Final = EXCERPT_TOKENS * 30
 # Chunks scanned as one string; bounds the memory of a batch (about 2 KB of text per chunk).
 _SCAN_BATCH_ROWS: Final = 4096
 _TOTAL_MS: Final = CHUNK_SECONDS * 1000
+# A direct occurrence in an adjacent window promotes a high-risk one said at most this long
+# before or after it: further apart, the two are rarely about the same story.
+PROMOTION_REACH_MS: Final = 20_000
+# A weather event is framed by a cue in its window, or by one of its story said this close.
+FRAMING_REACH_MS: Final = 20_000
 # Key space of (chunk, token) for story boundaries: tokens per chunk.
 _TOKEN_SLOTS: Final = 1 << 24
 
@@ -281,6 +286,7 @@ class Matcher:
         elif story_rules is None:
             story_rules = default_story_rules()
         self.story_rules = story_rules
+        self.reach_ms = PROMOTION_REACH_MS
         self._automaton = self._compile(dictionary)
 
     def _compile(self, dictionary: KeywordDictionary) -> ahocorasick.Automaton:
@@ -585,7 +591,10 @@ class Matcher:
             window = windows_of(span_t_ms[span], starts_ms[chunk], self.window_seconds)
             story = self._stories(spans, chunk, spans.token[span])
             eligible = self._framed(spans, span, sense, chunk, window, story, starts_ms)
-            counted, reason = promote_in_stories(chunk, window, crisis, high_risk, story, eligible)
+            offset_ms = span_t_ms[span] - starts_ms[chunk]
+            counted, reason = promote_in_stories(
+                chunk, window, crisis, high_risk, story, eligible, offset_ms, self.reach_ms
+            )
             direct = counted & ~high_risk
             reason[direct & self._sense_weather[sense]] = FRAMED
             offset = 0
@@ -636,32 +645,25 @@ class Matcher:
         if not weather.any():
             return eligible
         # Cues: cue phrases, keywords listed as cues, direct climate occurrences (not events).
-        cue_marker = spans.form <= -2
-        cue_marker[cue_marker] = self._marker_kind[-2 - spans.form[cue_marker]] == 1
-        cue_marker = np.flatnonzero(cue_marker)
-        marker_chunk = spans.chunk[cue_marker]
-        marker_window = windows_of(
-            spans.t_ms[cue_marker], starts_ms[marker_chunk], self.window_seconds
-        )
-        marker_story = self._stories(spans, marker_chunk, spans.token[cue_marker])
+        marker = spans.form <= -2
+        marker[marker] = self._marker_kind[-2 - spans.form[marker]] == 1
+        marker = np.flatnonzero(marker)
+        marker_chunk = spans.chunk[marker]
         climate = CRISES.index("climat")
         is_cue = ~weather & (
             self._form_cue[spans.form[span]]
             | ((self._sense_crisis[sense] == climate) & ~self._sense_high_risk[sense])
         )
-        zero = np.zeros(len(cue_marker), np.int64)
-        cue_keys = np.unique(
-            np.concatenate(
-                [
-                    story_keys(chunk[is_cue], story[is_cue], np.zeros(is_cue.sum(), np.int64),
-                               window[is_cue]),
-                    story_keys(marker_chunk, marker_story, zero, marker_window),
-                ]
-            )
-        )  # fmt: skip
-        key = story_keys(chunk[weather], story[weather], np.zeros(weather.sum(), np.int64),
-                         window[weather])  # fmt: skip
-        framed = np.isin(key, cue_keys)
+        cue_chunk = np.concatenate([chunk[is_cue], marker_chunk])
+        cue_story = np.concatenate(
+            [story[is_cue], self._stories(spans, marker_chunk, spans.token[marker])]
+        )
+        cue_t_ms = np.concatenate([spans.t_ms[span[is_cue]], spans.t_ms[marker]])
+        cue_window = windows_of(cue_t_ms, starts_ms[cue_chunk], self.window_seconds)
+        no_crisis = np.zeros(len(cue_chunk), np.int64)
+        cue_keys = np.unique(story_keys(cue_chunk, cue_story, no_crisis, cue_window))
+        key = story_keys(chunk, story, np.zeros(len(chunk), np.int64), window)
+        framed = np.isin(key[weather], cue_keys)
         eligible[weather] = framed
         return eligible
 

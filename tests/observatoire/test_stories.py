@@ -9,6 +9,7 @@ import pytest
 
 from observatoire.counting import (
     ADJACENT,
+    DIRECT,
     LIST_ORDER,
     NO_ANCHOR,
     REASONS,
@@ -205,18 +206,23 @@ def test_ome_2024_makes_a_final_s_optional_on_every_word() -> None:
 
 
 def test_ome_2024_promotes_in_one_pass_in_list_order() -> None:
-    # List order: a high-risk occurrence in window 2, then one in window 1; a direct one in 0.
-    chunk = np.array([0, 0, 0])
-    window = np.array([2, 1, 0])
-    crisis = np.array([0, 0, 0])
-    high_risk = np.array([True, True, False])
-    counted, reason = promote_in_list_order(chunk, window, crisis, high_risk)
-    assert counted.tolist() == [False, True, True]
-    assert reason.tolist()[:2] == [NO_ANCHOR, LIST_ORDER]
-    # The default profile reaches a fixed point: both count.
-    story = np.zeros(3, np.int64)
-    counted, _ = promote_in_stories(chunk, window, crisis, high_risk, story, np.ones(3, bool))
+    # A direct occurrence in window 0, high-risk ones in windows 1 and 2 (same crisis).
+    chunk, crisis = np.zeros(3, np.int64), np.zeros(3, np.int64)
+    high_risk = np.array([False, True, True])
+    # Listed 1 then 2: window 1 is promoted by 0, then window 2 by the promoted window 1.
+    counted, reason = promote_in_list_order(chunk, np.array([0, 1, 2]), crisis, high_risk)
     assert counted.tolist() == [True, True, True]
+    assert reason.tolist() == [DIRECT, LIST_ORDER, LIST_ORDER]
+    # Listed 2 then 1: window 2 comes first, when nothing next to it counts yet.
+    counted, reason = promote_in_list_order(chunk, np.array([0, 2, 1]), crisis, high_risk)
+    assert counted.tolist() == [True, False, True]
+    assert reason[1] == NO_ANCHOR
+    # The default profile promotes from direct occurrences only, whatever the order.
+    story, eligible = np.zeros(3, np.int64), np.ones(3, bool)
+    for window in ([0, 1, 2], [0, 2, 1]):
+        window = np.array(window)
+        counted, _ = promote_in_stories(chunk, window, crisis, high_risk, story, eligible)
+        assert counted.tolist() == [True, *(w == 1 for w in window[1:])]
 
 
 def test_ome_2024_ignores_story_boundaries_and_weather_framing() -> None:
@@ -228,3 +234,12 @@ def test_ome_2024_ignores_story_boundaries_and_weather_framing() -> None:
     alert, srt_alert = timed((3, "vigilance canicule demain"))
     parity = Matcher(DICT, profile="ome-2024").match_chunk(alert, START, srt_alert)
     assert parity.number_of_keywords == 1
+
+
+def test_an_adjacent_direct_occurrence_promotes_only_within_reach() -> None:
+    matcher = Matcher(DICT)
+    close, srt_close = timed((5, "le changement climatique"), (24, "l' énergie"))
+    far, srt_far = timed((2, "le changement climatique"), (38, "l' énergie"))
+    assert all(o.counted for o in matcher.match_chunk(close, START, srt_close).occurrences)
+    [energy] = [o for o in matcher.match_chunk(far, START, srt_far).occurrences if o.high_risk]
+    assert not energy.counted and energy.reason == REASONS[NO_ANCHOR]
