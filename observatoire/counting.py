@@ -58,8 +58,19 @@ REASONS: Final[tuple[str, ...]] = (
     "not promoted: a story boundary separates it from the direct occurrence",
     "not counted: weather event without climate or trend framing in its story",
     "promoted: direct occurrence of its crisis in or next to its window (ome-2024 list order)",
+    "not promoted: the direct occurrence in the adjacent window is too far away in time",
 )
-DIRECT, FRAMED, SAME_WINDOW, ADJACENT, NO_ANCHOR, STORY_BOUNDARY, UNFRAMED, LIST_ORDER = range(8)
+(
+    DIRECT,
+    FRAMED,
+    SAME_WINDOW,
+    ADJACENT,
+    NO_ANCHOR,
+    STORY_BOUNDARY,
+    UNFRAMED,
+    LIST_ORDER,
+    OUT_OF_REACH,
+) = range(9)
 # Key space of (chunk, story, window): stories per chunk and windows (plus margins) per chunk.
 _STORIES: Final = 1 << 12
 _WINDOW_SLOTS: Final = 1 << 8
@@ -102,6 +113,7 @@ def promote_in_stories(
     same = candidates & np.isin(key, anchors)
     adjacent = candidates & ~same & (np.isin(key - 1, anchors) | np.isin(key + 1, anchors))
     if reach_ms is not None and offset_ms is not None and adjacent.any():
+        reason[adjacent] = OUT_OF_REACH
         adjacent[adjacent] = _within_reach(
             story_keys(chunk, story, crisis, np.zeros_like(window)), offset_ms, direct, adjacent,
             reach_ms,
@@ -113,7 +125,7 @@ def promote_in_stories(
     blind = story_keys(chunk, np.zeros_like(story), crisis, window)
     anchors = np.unique(blind[direct])
     near = np.isin(blind, anchors) | np.isin(blind - 1, anchors) | np.isin(blind + 1, anchors)
-    reason[candidates & ~counted & near] = STORY_BOUNDARY
+    reason[candidates & ~counted & near & (reason == NO_ANCHOR)] = STORY_BOUNDARY
     return counted, reason
 
 

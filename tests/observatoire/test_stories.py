@@ -12,6 +12,7 @@ from observatoire.counting import (
     DIRECT,
     LIST_ORDER,
     NO_ANCHOR,
+    OUT_OF_REACH,
     REASONS,
     STORY_BOUNDARY,
     UNFRAMED,
@@ -242,4 +243,4 @@ def test_an_adjacent_direct_occurrence_promotes_only_within_reach() -> None:
     far, srt_far = timed((2, "le changement climatique"), (38, "l' énergie"))
     assert all(o.counted for o in matcher.match_chunk(close, START, srt_close).occurrences)
     [energy] = [o for o in matcher.match_chunk(far, START, srt_far).occurrences if o.high_risk]
-    assert not energy.counted and energy.reason == REASONS[NO_ANCHOR]
+    assert not energy.counted and energy.reason == REASONS[OUT_OF_REACH]
