@@ -28,7 +28,10 @@ def score(matcher: Matcher, chunks: list[dict], show_errors: int = 0) -> dict[st
     shown = 0
     for chunk in chunks:
         result = matcher.match_chunk(chunk["plaintext"], chunk["start"], chunk["srt"])
-        predicted = [w.counted for w in result.windows()]
+        # A window -1 (ome-2024, words before the start) is the labels' window 0.
+        predicted = [False] * len(chunk["windows"])
+        for window in result.windows():
+            predicted[max(window.index, 0)] |= window.counted
         for label, guess in zip(chunk["windows"], predicted, strict=True):
             truth = label["environmental"]
             tp += truth and guess

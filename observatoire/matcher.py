@@ -187,9 +187,11 @@ class ChunkMatch:
         return self.counts["number_of_keywords"]
 
     def windows(self) -> list[WindowSummary]:
-        """Every window of the chunk with the crises and themes counted in it."""
-        crises: list[set[str]] = [set() for _ in range(self.number_of_windows)]
-        themes: list[set[str]] = [set() for _ in range(self.number_of_windows)]
+        """Every window of the chunk with the crises and themes counted in it (from window -1
+        when profile `ome-2024` put a word timed before the start there)."""
+        low = min([0, *(occ.window for occ in self.occurrences)])
+        crises: dict[int, set[str]] = {i: set() for i in range(low, self.number_of_windows)}
+        themes: dict[int, set[str]] = {i: set() for i in range(low, self.number_of_windows)}
         for occ in self.occurrences:
             if occ.counted:
                 crises[occ.window].add(occ.crisis)
@@ -201,7 +203,7 @@ class ChunkMatch:
                 crises=tuple(c for c in CRISES if c in crises[i]),
                 themes=tuple(t for t in THEMES if t in themes[i]),
             )
-            for i in range(self.number_of_windows)
+            for i in range(low, self.number_of_windows)
         ]
 
 

@@ -184,6 +184,7 @@ def test_ome_2024_puts_words_timed_before_the_start_in_window_minus_one() -> Non
     [occ] = parity.occurrences  # once per chunk
     assert occ.window == -1 and occ.counted
     assert parity.number_of_keywords == 1
+    assert [w.index for w in parity.windows() if w.counted] == [-1]
     default = Matcher(DICT).match_chunk(text, START, srt)
     assert {o.window for o in default.occurrences} == {0}
 
