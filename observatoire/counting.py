@@ -82,6 +82,15 @@ def story_keys(chunk: np.ndarray, story: np.ndarray, crisis: np.ndarray, window:
     return (key * len(CRISES) + crisis) * _WINDOW_SLOTS + window + 2
 
 
+def is_member(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """Whether each value is in `sorted_keys` (sorted, duplicates allowed): a binary search,
+    cheaper than `np.isin` for the few thousand keys of a batch."""
+    if not len(sorted_keys):
+        return np.zeros(len(values), bool)
+    at = np.minimum(np.searchsorted(sorted_keys, values), len(sorted_keys) - 1)
+    return sorted_keys[at] == values
+
+
 def promote_in_stories(
     chunk: np.ndarray,
     window: np.ndarray,
@@ -105,27 +114,37 @@ def promote_in_stories(
     counted = direct.copy()
     reason = np.where(counted, DIRECT, NO_ANCHOR).astype(np.int8)
     reason[~eligible] = UNFRAMED
-    candidates = eligible & high_risk
-    if not candidates.any():
+    asking = np.flatnonzero(eligible & high_risk)
+    if not len(asking):
         return counted, reason
     key = story_keys(chunk, story, crisis, window)
-    anchors = np.unique(key[direct])
-    same = candidates & np.isin(key, anchors)
-    adjacent = candidates & ~same & (np.isin(key - 1, anchors) | np.isin(key + 1, anchors))
+    anchors = np.sort(key[direct])
+    wanted = key[asking]
+    same = is_member(wanted, anchors)
+    adjacent = ~same & (is_member(wanted - 1, anchors) | is_member(wanted + 1, anchors))
+    reason[asking[same]] = SAME_WINDOW
+    reason[asking[adjacent]] = ADJACENT
     if reach_ms is not None and offset_ms is not None and adjacent.any():
-        reason[adjacent] = OUT_OF_REACH
-        adjacent[adjacent] = _within_reach(
-            story_keys(chunk, story, crisis, np.zeros_like(window)), offset_ms, direct, adjacent,
-            reach_ms,
-        )  # fmt: skip
-    counted |= same | adjacent
-    reason[same] = SAME_WINDOW
-    reason[adjacent] = ADJACENT
+        # Only the direct occurrences and the adjacent candidates take part.
+        close = asking[adjacent]
+        rows = np.concatenate([np.flatnonzero(direct), close])
+        group = story_keys(chunk[rows], story[rows], crisis[rows], np.zeros(len(rows), np.int64))
+        is_anchor = np.zeros(len(rows), bool)
+        is_anchor[: len(rows) - len(close)] = True
+        reached = _within_reach(group, offset_ms[rows], is_anchor, ~is_anchor, reach_ms)
+        reason[close[~reached]] = OUT_OF_REACH
+        adjacent[np.flatnonzero(adjacent)[~reached]] = False
+    promoted = asking[same | adjacent]
+    counted[promoted] = True
     # Without stories, would an anchor have been near? Then the boundary is why it was not.
-    blind = story_keys(chunk, np.zeros_like(story), crisis, window)
-    anchors = np.unique(blind[direct])
-    near = np.isin(blind, anchors) | np.isin(blind - 1, anchors) | np.isin(blind + 1, anchors)
-    reason[candidates & ~counted & near & (reason == NO_ANCHOR)] = STORY_BOUNDARY
+    left = asking[reason[asking] == NO_ANCHOR]
+    if len(left):
+        blind = story_keys(chunk, np.zeros_like(story), crisis, window)
+        anchors = np.sort(blind[direct])
+        wanted = blind[left]
+        near = is_member(wanted, anchors) | is_member(wanted - 1, anchors)
+        near |= is_member(wanted + 1, anchors)
+        reason[left[near]] = STORY_BOUNDARY
     return counted, reason
 
 

@@ -39,6 +39,7 @@ from observatoire.counting import (
     CHUNK_SECONDS,
     FRAMED,
     REASONS,
+    is_member,
     number_of_windows,
     promote_in_list_order,
     promote_in_stories,
@@ -481,6 +482,7 @@ class Matcher:
         kept = np.ones(len(form), bool)
         kept[1:] = last_space[1:] > np.maximum.accumulate(last_space)[:-1]
         first_space, last_space, form = first_space[kept], last_space[kept], form[kept]
+        keyword_spans = len(form)  # keyword spans first, then markers
         if marker.any():
             first_space = np.concatenate([first_space, marks[0]])
             last_space = np.concatenate([last_space, marks[1]])
@@ -491,23 +493,32 @@ class Matcher:
         chunk_space = np.searchsorted(spaces, bases)  # each chunk's first space
         token = first_space - chunk_space[chunk]
         tokens_in_chunk = np.diff(chunk_space) - 1
+        token_count = last_space - first_space
         timed_token = token
         if self._parity:
             timed_token = self._first_word_tokens(texts, chunk, token, form)
         # No word times: tokens spread evenly over the chunk.
         t_ms = starts_ms[chunk] + timed_token * _TOTAL_MS // tokens_in_chunk[chunk]
         if token_times is not None and has_words is not None:
-            self._word_times(texts, chunk, timed_token, t_ms, has_words, token_times, timings)
+            self._word_times(
+                texts, chunk, timed_token, t_ms, has_words, token_times, timings, keyword_spans
+            )
 
         # An excerpt is whole tokens: up to EXCERPT_TOKENS either side, within _EXCERPT_REACH
         # characters of the match (nearly always the case; otherwise cut at the last space
-        # within reach).
-        low = np.maximum(first_space - EXCERPT_TOKENS, chunk_space[chunk])
+        # within reach). Markers need none.
+        first_space, last_space, lead = (
+            first_space[:keyword_spans],
+            last_space[:keyword_spans],
+            lead[:keyword_spans],
+        )
+        chunk_of = chunk[:keyword_spans]
+        low = np.maximum(first_space - EXCERPT_TOKENS, chunk_space[chunk_of])
         beyond = spaces[low] < lead - _EXCERPT_REACH
         if beyond.any():
             low[beyond] = np.searchsorted(spaces, lead[beyond] - _EXCERPT_REACH)
         trail = spaces[last_space]
-        high = np.minimum(last_space + EXCERPT_TOKENS, chunk_space[chunk + 1] - 1)
+        high = np.minimum(last_space + EXCERPT_TOKENS, chunk_space[chunk_of + 1] - 1)
         beyond = spaces[high] > trail + _EXCERPT_REACH
         if beyond.any():
             high[beyond] = np.searchsorted(spaces, trail[beyond] + _EXCERPT_REACH + 1) - 1
@@ -515,7 +526,8 @@ class Matcher:
             haystack[a:b]
             for a, b in zip((spaces[low] + 1).tolist(), spaces[high].tolist(), strict=True)
         ]
-        return _Spans(chunk, form, token, last_space - first_space, t_ms, excerpts, timings)
+        excerpts += [""] * (len(form) - keyword_spans)
+        return _Spans(chunk, form, token, token_count, t_ms, excerpts, timings)
 
     def _first_word_tokens(
         self, texts: Sequence[str], chunk: np.ndarray, token: np.ndarray, form: np.ndarray
@@ -546,13 +558,15 @@ class Matcher:
         has_words: Sequence[bool] | np.ndarray,
         token_times: _TokenTimer,
         timings: list[str],
+        keyword_spans: int,
     ) -> None:
         """Replace the estimated times of spans in chunks whose word list aligns (in place);
-        a chunk with a word list that does not align is marked estimated."""
+        a chunk with a word list that does not align is marked estimated. Only chunks with a
+        keyword (the first `keyword_spans` spans) are timed: markers alone need no time."""
         parts: list[Sequence[int]] = []
         offset = np.full(len(texts), -1, np.int64)
         total = 0
-        for row in np.unique(chunk).tolist():
+        for row in np.unique(chunk[:keyword_spans]).tolist():
             if not has_words[row]:
                 continue
             times = token_times(row, texts[row])
@@ -673,9 +687,9 @@ class Matcher:
         cue_t_ms = np.concatenate([spans.t_ms[span[is_cue]], spans.t_ms[marker]])
         cue_window = windows_of(cue_t_ms, starts_ms[cue_chunk], self.window_seconds)
         no_crisis = np.zeros(len(cue_chunk), np.int64)
-        cue_keys = np.unique(story_keys(cue_chunk, cue_story, no_crisis, cue_window))
+        cue_keys = np.sort(story_keys(cue_chunk, cue_story, no_crisis, cue_window))
         key = story_keys(chunk, story, np.zeros(len(chunk), np.int64), window)
-        framed = np.isin(key[weather], cue_keys)
+        framed = is_member(key[weather], cue_keys)
         eligible[weather] = framed
         return eligible
 
