@@ -60,6 +60,7 @@ _EXCERPT_REACH: Final = EXCERPT_TOKENS * 30
 # Chunks scanned as one string; bounds the memory of a batch (about 2 KB of text per chunk).
 _SCAN_BATCH_ROWS: Final = 4096
 _TOTAL_MS: Final = CHUNK_SECONDS * 1000
+_REASON_TEXTS: Final = pa.array(REASONS, pa.string())
 # A direct occurrence in an adjacent window promotes a high-risk one said at most this long
 # before or after it: further apart, the two are rarely about the same story.
 PROMOTION_REACH_MS: Final = 20_000
@@ -851,7 +852,7 @@ class Matcher:
             "token_index": pa.array(token.astype(np.int32)),
             "excerpt": excerpts,
             "story": pa.array(result.story.astype(np.int32)),
-            "reason": pa.array(np.array(REASONS, dtype=object)[result.reason], pa.string()),
+            "reason": _REASON_TEXTS.take(pa.array(result.reason)),
         }
         return pa.table(
             [_cast(columns[f.name], f.type) for f in KEYWORD_SCHEMA], schema=KEYWORD_SCHEMA
