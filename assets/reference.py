@@ -30,6 +30,7 @@ from observatoire.reference import (
     dictionary_table,
     grid_table,
 )
+from observatoire.stories import default_story_rules, method_data_version
 from resources.lake import LakeResource
 from resources.method import MethodResource
 
@@ -80,30 +81,34 @@ def build_reference_assets(method: MethodResource) -> list[AssetsDefinition | So
 
     @observable_source_asset(
         group_name=GROUP,
-        description="The dictionary CSV and stop-phrase files the method reads; observing them "
-        "records their content hash, and a new hash marks keyword_dictionary out of date.",
+        description="The dictionary CSV, stop-phrase, story-boundary and weather-framing files the "
+        "method reads; observing them records their content hash, and a new hash marks "
+        "keyword_dictionary out of date.",
     )
     def dictionary_files(method: MethodResource) -> DataVersion:
-        return DataVersion(method.dictionary().version)
+        return DataVersion(method_data_version(method.dictionary().version, default_story_rules()))
 
     @asset(
         group_name=GROUP,
         deps=[dictionary_files],
         kinds={"parquet"},
         description="Keywords with theme, crisis, causal link and high-risk flag, plus stop "
-        "phrases; its version is a hash of the content.",
+        "phrases, story boundaries and weather framing; its version is a hash of the content.",
     )
     def keyword_dictionary(lake: LakeResource, method: MethodResource) -> MaterializeResult:
         dictionary = method.dictionary()
         table = dictionary_table(dictionary)
         per_theme = table.group_by("theme").aggregate([("keyword", "count")]).to_pylist()
+        story_rules = default_story_rules()
         return _stored(
             lake,
             "keyword_dictionary",
             table,
-            dictionary.version,
+            method_data_version(dictionary.version, story_rules),
             {
                 "dictionary_version": MetadataValue.text(dictionary.version),
+                "story_rules_version": MetadataValue.text(story_rules.version),
+                "story_boundaries": MetadataValue.int(len(story_rules.boundaries)),
                 "entries": MetadataValue.int(len(dictionary)),
                 "high_risk_entries": MetadataValue.int(
                     sum(e.high_risk for e in dictionary.entries)

@@ -1,9 +1,10 @@
 """Windows, high-risk promotion and window counters (METHODOLOGY §4), for many chunks at once.
 
 Counters are numbers of windows, never numbers of keywords: ten keywords in one window count 1.
-Window sets are boolean arrays (chunk × crisis × window), so promotion is a handful of array
-operations repeated to a fixed point, and its result cannot depend on the order occurrences are
-listed in. Working on whole tables keeps per-occurrence Python work out of the hot path.
+Promotion is a few array operations over keys of (chunk, story, crisis, window): only direct
+occurrences promote, so the result cannot depend on the order occurrences are listed in. Working
+on whole tables keeps per-occurrence Python work out of the hot path. The `ome-2024` profile
+reproduces the reference's one pass in list order instead (`promote_in_list_order`).
 """
 
 from __future__ import annotations
@@ -47,59 +48,173 @@ def windows_of(t_ms: np.ndarray, start_ms: np.ndarray, window_seconds: int) -> n
     return np.clip(windows, 0, number_of_windows(window_seconds) - 1).astype(np.int32)
 
 
-def promote(direct: np.ndarray, high_risk: np.ndarray) -> np.ndarray:
-    """Windows (boolean, windows on the last axis) where one crisis's occurrences count.
+# Why an occurrence counts or not (the evidence's `reason` column), by code.
+REASONS: Final[tuple[str, ...]] = (
+    "direct",
+    "direct weather event, framed by a climate or trend cue",
+    "promoted: direct occurrence of its crisis in its window, same story",
+    "promoted: direct occurrence of its crisis in an adjacent window, same story",
+    "not promoted: no direct occurrence of its crisis in or next to its window",
+    "not promoted: a story boundary separates it from the direct occurrence",
+    "not counted: weather event without climate or trend framing in its story",
+    "promoted: direct occurrence of its crisis in or next to its window (ome-2024 list order)",
+    "not promoted: the direct occurrence in the adjacent window is too far away in time",
+)
+(
+    DIRECT,
+    FRAMED,
+    SAME_WINDOW,
+    ADJACENT,
+    NO_ANCHOR,
+    STORY_BOUNDARY,
+    UNFRAMED,
+    LIST_ORDER,
+    OUT_OF_REACH,
+) = range(9)
+# Key space of (chunk, story, window): stories per chunk and windows (plus margins) per chunk.
+_STORIES: Final = 1 << 12
+_WINDOW_SLOTS: Final = 1 << 8
 
-    Direct windows count; a high-risk window counts when it is, or touches, a counted window;
-    repeated to a fixed point, so a chain of adjacent high-risk windows anchored on a direct
-    window counts entirely, and an unanchored chain does not count at all.
+
+def story_keys(chunk: np.ndarray, story: np.ndarray, crisis: np.ndarray, window: np.ndarray):
+    """One integer per (chunk, story, crisis, window); adjacent windows differ by one."""
+    key = chunk.astype(np.int64) * _STORIES + story
+    return (key * len(CRISES) + crisis) * _WINDOW_SLOTS + window + 2
+
+
+def is_member(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """Whether each value is in `sorted_keys` (sorted, duplicates allowed): a binary search,
+    cheaper than `np.isin` for the few thousand keys of a batch."""
+    if not len(sorted_keys):
+        return np.zeros(len(values), bool)
+    at = np.minimum(np.searchsorted(sorted_keys, values), len(sorted_keys) - 1)
+    return sorted_keys[at] == values
+
+
+def promote_in_stories(
+    chunk: np.ndarray,
+    window: np.ndarray,
+    crisis: np.ndarray,
+    high_risk: np.ndarray,
+    story: np.ndarray,
+    eligible: np.ndarray,
+    offset_ms: np.ndarray | None = None,
+    reach_ms: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which occurrences count, and why (codes of REASONS), with story-aware promotion.
+
+    A direct eligible occurrence counts. A high-risk one counts when a direct occurrence of its
+    crisis is in its window or an adjacent one *of the same story* (`story`: story number
+    within the chunk). With `reach_ms`, a direct occurrence in an adjacent window promotes only
+    within that many milliseconds (`offset_ms`: time of each occurrence from its chunk start).
+    Only direct occurrences promote, so the result cannot depend on order. `eligible` is False
+    for weather events without framing: they neither count nor promote.
     """
+    direct = eligible & ~high_risk
     counted = direct.copy()
+    reason = np.where(counted, DIRECT, NO_ANCHOR).astype(np.int8)
+    reason[~eligible] = UNFRAMED
+    asking = np.flatnonzero(eligible & high_risk)
+    if not len(asking):
+        return counted, reason
+    key = story_keys(chunk, story, crisis, window)
+    anchors = np.sort(key[direct])
+    wanted = key[asking]
+    same = is_member(wanted, anchors)
+    adjacent = ~same & (is_member(wanted - 1, anchors) | is_member(wanted + 1, anchors))
+    reason[asking[same]] = SAME_WINDOW
+    reason[asking[adjacent]] = ADJACENT
+    if reach_ms is not None and offset_ms is not None and adjacent.any():
+        # Only the direct occurrences and the adjacent candidates take part.
+        close = asking[adjacent]
+        rows = np.concatenate([np.flatnonzero(direct), close])
+        group = story_keys(chunk[rows], story[rows], crisis[rows], np.zeros(len(rows), np.int64))
+        is_anchor = np.zeros(len(rows), bool)
+        is_anchor[: len(rows) - len(close)] = True
+        reached = _within_reach(group, offset_ms[rows], is_anchor, ~is_anchor, reach_ms)
+        reason[close[~reached]] = OUT_OF_REACH
+        adjacent[np.flatnonzero(adjacent)[~reached]] = False
+    promoted = asking[same | adjacent]
+    counted[promoted] = True
+    # Without stories, would an anchor have been near? Then the boundary is why it was not.
+    left = asking[reason[asking] == NO_ANCHOR]
+    if len(left):
+        blind = story_keys(chunk, np.zeros_like(story), crisis, window)
+        anchors = np.sort(blind[direct])
+        wanted = blind[left]
+        near = is_member(wanted, anchors) | is_member(wanted - 1, anchors)
+        near |= is_member(wanted + 1, anchors)
+        reason[left[near]] = STORY_BOUNDARY
+    return counted, reason
+
+
+_TIME_SLOTS: Final = 1 << 22  # milliseconds of a chunk, with room for words a little outside
+
+
+def _within_reach(
+    group: np.ndarray, offset_ms: np.ndarray, anchor: np.ndarray, asking: np.ndarray, reach: int
+) -> np.ndarray:
+    """For each `asking` occurrence, whether an `anchor` of its group is within `reach` ms."""
+    _, group = np.unique(group, return_inverse=True)  # small numbers: no overflow below
+    position = group.astype(np.int64) * _TIME_SLOTS + np.clip(
+        offset_ms + _TIME_SLOTS // 4, 0, _TIME_SLOTS - 1
+    )
+    anchors = np.sort(position[anchor])
+    wanted = position[asking]
+    first = np.searchsorted(anchors, wanted - reach, side="left")
+    found = first < len(anchors)
+    found[found] = anchors[first[found]] <= wanted[found] + reach
+    return found
+
+
+def promote_in_list_order(
+    chunk: np.ndarray, window: np.ndarray, crisis: np.ndarray, high_risk: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """ome-2024 promotion, reproduced for parity: one pass over the occurrences in list order;
+    a high-risk occurrence counts when a direct occurrence, or one promoted earlier in the
+    list, of its crisis is in its window or an adjacent one. No stories, no framing."""
+    counted = ~high_risk
+    reason = np.where(counted, DIRECT, NO_ANCHOR).astype(np.int8)
     if not high_risk.any():
-        return counted
-    while True:
-        near = counted.copy()
-        near[..., 1:] |= counted[..., :-1]
-        near[..., :-1] |= counted[..., 1:]
-        grown = counted | (high_risk & near)
-        if np.array_equal(grown, counted):
-            return counted
-        counted = grown
+        return counted, reason
+    anchors = set(
+        zip(
+            chunk[counted].tolist(), crisis[counted].tolist(), window[counted].tolist(), strict=True
+        )
+    )
+    for i in np.flatnonzero(high_risk).tolist():
+        c, k, w = int(chunk[i]), int(crisis[i]), int(window[i])
+        if (c, k, w) in anchors or (c, k, w - 1) in anchors or (c, k, w + 1) in anchors:
+            counted[i] = True
+            reason[i] = LIST_ORDER
+            anchors.add((c, k, w))
+    return counted, reason
 
 
-def count_windows(
+def window_counters(
     chunk: np.ndarray,
     window: np.ndarray,
     crisis: np.ndarray,
     high_risk: np.ndarray,
     causal_link: np.ndarray,
     theme: np.ndarray,
+    counted: np.ndarray,
+    direct: np.ndarray,
     number_of_chunks: int,
     windows_per_chunk: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Whether each occurrence counts, and the counters of every chunk.
-
-    One entry per occurrence in each array: its chunk (row number), window, and the indices of
-    its crisis, causal link and theme (in `themes` order), and whether it is high risk.
-    Returns (counted: bool per occurrence, counts: int32 of shape (chunks, COUNTER_WIDTH)) with
-    counters in the order of `matcher.COUNTER_COLUMNS`: windows with a counted occurrence,
-    windows with a direct one (`_no_hrfp`), then per crisis (counted, direct), per causal link
-    and per theme (counted).
-    """
+) -> np.ndarray:
+    """Counters of every chunk (as `count_windows`) from occurrences already decided: `counted`
+    and `direct` (a direct occurrence that counts) per occurrence; `window` from 0."""
     shape = (number_of_chunks, len(CRISES), windows_per_chunk)
-    direct = np.zeros(shape, dtype=bool)
-    risky = np.zeros(shape, dtype=bool)
-    is_direct = ~high_risk
-    direct[chunk[is_direct], crisis[is_direct], window[is_direct]] = True
-    risky[chunk[high_risk], crisis[high_risk], window[high_risk]] = True
-    counted_windows = promote(direct, risky)
-    counted = counted_windows[chunk, crisis, window]
-
+    counted_windows = np.zeros(shape, dtype=bool)
+    direct_windows = np.zeros(shape, dtype=bool)
+    counted_windows[chunk[counted], crisis[counted], window[counted]] = True
+    direct_windows[chunk[direct], crisis[direct], window[direct]] = True
     counts = np.zeros((number_of_chunks, COUNTER_WIDTH), dtype=np.int32)
     counts[:, 0] = counted_windows.any(axis=1).sum(axis=1)
-    counts[:, 1] = direct.any(axis=1).sum(axis=1)
+    counts[:, 1] = direct_windows.any(axis=1).sum(axis=1)
     counts[:, 2:_LINK_OFFSET:2] = counted_windows.sum(axis=2)
-    counts[:, 3:_LINK_OFFSET:2] = direct.sum(axis=2)
+    counts[:, 3:_LINK_OFFSET:2] = direct_windows.sum(axis=2)
     for offset, labels, size in (
         (_LINK_OFFSET, causal_link, len(CAUSAL_LINKS)),
         (_THEME_OFFSET, theme, len(THEMES)),
@@ -107,4 +222,4 @@ def count_windows(
         held = np.zeros((number_of_chunks, size, windows_per_chunk), dtype=bool)
         held[chunk[counted], labels[counted], window[counted]] = True
         counts[:, offset : offset + size] = held.sum(axis=2)
-    return counted, counts
+    return counts

@@ -80,6 +80,7 @@ class KeywordHit:
     high_risk: bool
     promoted: bool
     excerpt: str
+    reason: str = ""  # why it counted or not (METHODOLOGY §4), from the evidence table
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +115,8 @@ class ChannelDayEvidence:
     dictionary_version: str | None = None
     recorded_env_minutes: float | None = None
     recorded_share: float | None = None
+    # Occurrences that did not count (high-risk not promoted, unframed weather), with why.
+    not_counted: tuple[tuple[str, KeywordHit], ...] = ()
 
     @property
     def env_minutes(self) -> float:
@@ -176,6 +179,7 @@ def counted_windows(
                 high_risk=bool(r["high_risk"]),
                 promoted=bool(r["promoted"]),
                 excerpt=r.get("excerpt") or "",
+                reason=r.get("reason") or "",
             )
             for r in sorted(rows, key=lambda r: (r["second"], r["keyword"], r["theme"]))
         )
@@ -201,6 +205,15 @@ def channel_day_evidence(
     """
     mine = keywords.filter(pc.equal(keywords["channel_name"], channel_name))
     windows, left_out = counted_windows(mine, window_seconds, in_scope_chunks)
+    not_counted: list[tuple[str, KeywordHit]] = []
+    if mine.num_rows and "reason" in mine.column_names:
+        for r in mine.filter(pc.equal(mine["counted"], False)).to_pylist():
+            hit = KeywordHit(
+                r["keyword"], r["theme"], r["crisis"], float(r["second"]),
+                bool(r["high_risk"]), False, r.get("excerpt") or "", r.get("reason") or "",
+            )  # fmt: skip
+            not_counted.append((r["chunk_id"], hit))
+        not_counted.sort(key=lambda item: (item[0], item[1].second, item[1].keyword))
     indicator = indicator or {}
     env = indicator.get("env_minutes")
     share = indicator.get("share")
@@ -214,6 +227,7 @@ def channel_day_evidence(
         dictionary_version=indicator.get("dictionary_version"),  # type: ignore[arg-type]
         recorded_env_minutes=None if env is None else float(env),  # type: ignore[arg-type]
         recorded_share=None if share is None else float(share),  # type: ignore[arg-type]
+        not_counted=tuple(not_counted),
     )
 
 
@@ -269,9 +283,18 @@ def format_evidence(evidence: ChannelDayEvidence) -> str:
         )
         for hit in w.hits:
             flag = " (high risk, promoted)" if hit.promoted else ""
+            if hit.reason and hit.reason != "direct":
+                flag += f"  — {hit.reason}"
             lines.append(f"    +{hit.second:6.1f} s  {hit.keyword}{flag}  <{hit.theme}>")
             if hit.excerpt:
                 lines.append(f"              « {hit.excerpt} »")
+    if evidence.not_counted:
+        lines.append("Not counted, and why")
+        for chunk_id, hit in evidence.not_counted:
+            lines.append(
+                f"    chunk {chunk_id} +{hit.second:6.1f} s  {hit.keyword}  <{hit.theme}>"
+                f"  — {hit.reason}"
+            )
     n = len(evidence.windows)
     lines += [
         "",

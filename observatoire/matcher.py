@@ -7,6 +7,15 @@ spaces, so no pattern can straddle two chunks); per chunk, Python only normalise
 Stop-phrase masking, removal of occurrences nested in a longer one, token indices, timing,
 excerpts, windows, promotion and counters (`observatoire.counting`) run on arrays.
 
+Story boundaries and weather-framing cues (`observatoire.stories`) are patterns of the same
+automaton. Profile `default`: a high-risk occurrence is promoted only by a direct one of its
+crisis in its window or an adjacent window of the same story, at most `PROMOTION_REACH_MS` away;
+a weather event counts only with a cue of its story in its window. Profile `ome-2024` reproduces
+the 2024 reference for parity (each behaviour marked "reproduced for parity" where it is coded):
+each keyword once per chunk, an optional final `s`/`x` on every word, a keyword timed at the
+first word equal to its first word, words before the start in window -1, promotion in one pass in
+list order, no stories and no framing.
+
 Column names: counters are `number_of_keywords_<name>` for each crisis, causal link and theme,
 except that a theme whose name is also a crisis or causal-link name (the theme `ressources`)
 is written `number_of_keywords_theme_<name>`, so that no column means two things. Use
@@ -26,8 +35,20 @@ import ahocorasick
 import numpy as np
 import pyarrow as pa
 
-from observatoire.counting import CHUNK_SECONDS, count_windows, number_of_windows, windows_of
+from observatoire.counting import (
+    CHUNK_SECONDS,
+    FRAMED,
+    REASONS,
+    is_member,
+    number_of_windows,
+    promote_in_list_order,
+    promote_in_stories,
+    story_keys,
+    window_counters,
+    windows_of,
+)
 from observatoire.dictionary import KeywordDictionary
+from observatoire.stories import StoryRules, default_story_rules
 from observatoire.text import PROFILES, keyword_variants, normalize
 from observatoire.themes import CAUSAL_LINKS, CRISES, THEMES
 from observatoire.word_timing import BatchWordTimes, align_token_times
@@ -39,6 +60,14 @@ _EXCERPT_REACH: Final = EXCERPT_TOKENS * 30
 # Chunks scanned as one string; bounds the memory of a batch (about 2 KB of text per chunk).
 _SCAN_BATCH_ROWS: Final = 4096
 _TOTAL_MS: Final = CHUNK_SECONDS * 1000
+_REASON_TEXTS: Final = pa.array(REASONS, pa.string())
+# A direct occurrence in an adjacent window promotes a high-risk one said at most this long
+# before or after it: further apart, the two are rarely about the same story.
+PROMOTION_REACH_MS: Final = 20_000
+# A weather event is framed by a cue in its window, or by one of its story said this close.
+FRAMING_REACH_MS: Final = 20_000
+# Key space of (chunk, token) for story boundaries: tokens per chunk.
+_TOKEN_SLOTS: Final = 1 << 24
 
 
 def crisis_column(crisis: str, no_hrfp: bool = False) -> str:
@@ -98,6 +127,8 @@ KEYWORD_SCHEMA: Final = pa.schema(
         ("counted", pa.bool_()),
         ("token_index", pa.int32()),
         ("excerpt", pa.string()),
+        ("story", pa.int32()),
+        ("reason", pa.string()),
     ]
 )
 
@@ -119,6 +150,16 @@ class Occurrence(NamedTuple):
     promoted: bool
     counted: bool
     excerpt: str
+    story: int = 0  # story number within the chunk (0 before the first boundary)
+    reason: str = ""  # why it counts or not (`counting.REASONS`)
+
+
+class Boundary(NamedTuple):
+    """A phrase that opens a new story in a chunk, where it was said."""
+
+    phrase: str
+    token_index: int
+    second: float
 
 
 class WindowSummary(NamedTuple):
@@ -141,15 +182,18 @@ class ChunkMatch:
     occurrences: tuple[Occurrence, ...]
     counts: Mapping[str, int]  # COUNTER_COLUMNS -> number of windows
     text: str  # the normalised text, whose tokens `token_index` refers to
+    boundaries: tuple[Boundary, ...] = ()
 
     @property
     def number_of_keywords(self) -> int:
         return self.counts["number_of_keywords"]
 
     def windows(self) -> list[WindowSummary]:
-        """Every window of the chunk with the crises and themes counted in it."""
-        crises: list[set[str]] = [set() for _ in range(self.number_of_windows)]
-        themes: list[set[str]] = [set() for _ in range(self.number_of_windows)]
+        """Every window of the chunk with the crises and themes counted in it (from window -1
+        when profile `ome-2024` put a word timed before the start there)."""
+        low = min([0, *(occ.window for occ in self.occurrences)])
+        crises: dict[int, set[str]] = {i: set() for i in range(low, self.number_of_windows)}
+        themes: dict[int, set[str]] = {i: set() for i in range(low, self.number_of_windows)}
         for occ in self.occurrences:
             if occ.counted:
                 crises[occ.window].add(occ.crisis)
@@ -161,7 +205,7 @@ class ChunkMatch:
                 crises=tuple(c for c in CRISES if c in crises[i]),
                 themes=tuple(t for t in THEMES if t in themes[i]),
             )
-            for i in range(self.number_of_windows)
+            for i in range(low, self.number_of_windows)
         ]
 
 
@@ -210,6 +254,8 @@ class _Occurrences(NamedTuple):
     window: np.ndarray
     counted: np.ndarray
     counts: np.ndarray  # (chunks, COUNTER_WIDTH)
+    story: np.ndarray
+    reason: np.ndarray  # codes of counting.REASONS
 
 
 def _space_positions(text: str) -> np.ndarray:
@@ -232,7 +278,11 @@ class Matcher:
     """
 
     def __init__(
-        self, dictionary: KeywordDictionary, window_seconds: int = 20, profile: str = "default"
+        self,
+        dictionary: KeywordDictionary,
+        window_seconds: int = 20,
+        profile: str = "default",
+        story_rules: StoryRules | None = None,
     ) -> None:
         if profile not in PROFILES:
             raise ValueError(f"unknown profile {profile!r} (known: {', '.join(PROFILES)})")
@@ -240,7 +290,16 @@ class Matcher:
         self.profile = profile
         self.window_seconds = window_seconds
         self.number_of_windows = number_of_windows(window_seconds)
-        self._first_occurrence_only = profile == "ome-2024"
+        # ome-2024 reproduces the 2024 reference for parity: each keyword once per chunk,
+        # timed at the first word equal to its first word, words before the start in a
+        # window -1, promotion in one pass in list order, no stories and no weather framing.
+        self._parity = profile == "ome-2024"
+        if self._parity:
+            story_rules = StoryRules()
+        elif story_rules is None:
+            story_rules = default_story_rules()
+        self.story_rules = story_rules
+        self.reach_ms = PROMOTION_REACH_MS
         self._automaton = self._compile(dictionary)
 
     def _compile(self, dictionary: KeywordDictionary) -> ahocorasick.Automaton:
@@ -277,6 +336,8 @@ class Matcher:
         self._sense_link = np.array([link_index[s.causal_link] for s in senses], np.int64)
         self._sense_theme = np.array([theme_index[s.theme] for s in senses], np.int64)
         self._sense_high_risk = np.array([s.high_risk for s in senses], bool)
+        weather = set(self.story_rules.weather_events)
+        self._sense_weather = np.array([normalize(s.keyword) in weather for s in senses], bool)
         self._number_of_keywords = len(keyword_ids)
 
         # A form belongs to the keyword written that way, if any, then to every keyword whose
@@ -298,6 +359,10 @@ class Matcher:
         offsets = [0]
         form_senses: list[int] = []
         form_keywords: list[int] = []
+        form_first_words: list[tuple[str, ...]] = []
+        form_cue: list[bool] = []
+        cues = set(self.story_rules.framing_cues)
+        bases = list(keyword_ids)
         for form, kids in owners.items():
             if form in stops:
                 continue
@@ -310,6 +375,8 @@ class Matcher:
             for sense, kid in by_theme.values():
                 form_senses.append(sense)
                 form_keywords.append(kid)
+            form_first_words.append((bases[kids[0]].split(" ")[0], form.split(" ")[0]))
+            form_cue.append(form in cues or bases[kids[0]] in cues)
             automaton.add_word(f" {form} ", len(pattern_form))
             pattern_form.append(len(offsets) - 1)
             pattern_width.append(len(form) + 1)
@@ -320,6 +387,27 @@ class Matcher:
             pattern_form.append(-1)
             pattern_width.append(len(phrase) + 1)
             pattern_tokens.append(phrase.count(" ") + 1)
+        # Story boundaries and framing cues: markers (pattern value <= -2), matched in the same
+        # pass; a phrase already written as a keyword form or stop phrase is not added again
+        # (a keyword that is a cue frames through `_form_cue`).
+        marker_kind: list[int] = []  # 0 boundary, 1 cue
+        marker_text: list[str] = []
+        taken = set(owners) | stops
+        for kind, phrases in ((0, self.story_rules.boundaries), (1, cues)):
+            for phrase in sorted(phrases):
+                if phrase in taken:
+                    continue
+                taken.add(phrase)
+                automaton.add_word(f" {phrase} ", len(pattern_form))
+                pattern_form.append(-2 - len(marker_kind))
+                pattern_width.append(len(phrase) + 1)
+                pattern_tokens.append(phrase.count(" ") + 1)
+                marker_kind.append(kind)
+                marker_text.append(phrase)
+        self._marker_kind = np.array(marker_kind, np.int64)
+        self._marker_text = marker_text
+        self._form_first_words = form_first_words
+        self._form_cue = np.array(form_cue, bool)
         automaton.make_automaton()
         self._pattern_form = np.array(pattern_form, np.int64)
         self._pattern_width = np.array(pattern_width, np.int64)
@@ -373,40 +461,65 @@ class Matcher:
         last_space = first_space + self._pattern_tokens[pattern]
         form = self._pattern_form[pattern]
 
-        stop = form < 0
+        stop = form == -1
         if stop.any():
-            keep = ~stop & ~_overlaps_any(first_space, last_space, stop)
+            # Stop phrases mask keywords and cues, never a story boundary.
+            boundary = form <= -2
+            boundary[boundary] = self._marker_kind[-2 - form[boundary]] == 0
+            keep = ~stop & (boundary | ~_overlaps_any(first_space, last_space, stop))
             first_space, last_space, form = first_space[keep], last_space[keep], form[keep]
             if not len(form):
                 return _empty_spans(timings)
 
         # Earliest first, then longest first; one pattern per form, so no two spans are equal
-        # and a span reaching no further than an earlier one lies inside it.
+        # and a span reaching no further than an earlier one lies inside it. Markers (story
+        # boundaries, cues) are set aside: they never hide a keyword nor are hidden by one.
+        marker = form < 0
+        if marker.any():
+            marks = first_space[marker], last_space[marker], form[marker]
+            first_space, last_space, form = first_space[~marker], last_space[~marker], form[~marker]
         order = np.lexsort((-last_space, first_space))
         first_space, last_space, form = first_space[order], last_space[order], form[order]
         kept = np.ones(len(form), bool)
         kept[1:] = last_space[1:] > np.maximum.accumulate(last_space)[:-1]
         first_space, last_space, form = first_space[kept], last_space[kept], form[kept]
+        keyword_spans = len(form)  # keyword spans first, then markers
+        if marker.any():
+            first_space = np.concatenate([first_space, marks[0]])
+            last_space = np.concatenate([last_space, marks[1]])
+            form = np.concatenate([form, marks[2]])
 
         lead = spaces[first_space]
         chunk = np.searchsorted(bases, lead, side="right") - 1
         chunk_space = np.searchsorted(spaces, bases)  # each chunk's first space
         token = first_space - chunk_space[chunk]
         tokens_in_chunk = np.diff(chunk_space) - 1
+        token_count = last_space - first_space
+        timed_token = token
+        if self._parity:
+            timed_token = self._first_word_tokens(texts, chunk, token, form)
         # No word times: tokens spread evenly over the chunk.
-        t_ms = starts_ms[chunk] + token * _TOTAL_MS // tokens_in_chunk[chunk]
+        t_ms = starts_ms[chunk] + timed_token * _TOTAL_MS // tokens_in_chunk[chunk]
         if token_times is not None and has_words is not None:
-            self._word_times(texts, chunk, token, t_ms, has_words, token_times, timings)
+            self._word_times(
+                texts, chunk, timed_token, t_ms, has_words, token_times, timings, keyword_spans
+            )
 
         # An excerpt is whole tokens: up to EXCERPT_TOKENS either side, within _EXCERPT_REACH
         # characters of the match (nearly always the case; otherwise cut at the last space
-        # within reach).
-        low = np.maximum(first_space - EXCERPT_TOKENS, chunk_space[chunk])
+        # within reach). Markers need none.
+        first_space, last_space, lead = (
+            first_space[:keyword_spans],
+            last_space[:keyword_spans],
+            lead[:keyword_spans],
+        )
+        chunk_of = chunk[:keyword_spans]
+        low = np.maximum(first_space - EXCERPT_TOKENS, chunk_space[chunk_of])
         beyond = spaces[low] < lead - _EXCERPT_REACH
         if beyond.any():
             low[beyond] = np.searchsorted(spaces, lead[beyond] - _EXCERPT_REACH)
         trail = spaces[last_space]
-        high = np.minimum(last_space + EXCERPT_TOKENS, chunk_space[chunk + 1] - 1)
+        high = np.minimum(last_space + EXCERPT_TOKENS, chunk_space[chunk_of + 1] - 1)
         beyond = spaces[high] > trail + _EXCERPT_REACH
         if beyond.any():
             high[beyond] = np.searchsorted(spaces, trail[beyond] + _EXCERPT_REACH + 1) - 1
@@ -414,7 +527,28 @@ class Matcher:
             haystack[a:b]
             for a, b in zip((spaces[low] + 1).tolist(), spaces[high].tolist(), strict=True)
         ]
-        return _Spans(chunk, form, token, last_space - first_space, t_ms, excerpts, timings)
+        excerpts += [""] * (len(form) - keyword_spans)
+        return _Spans(chunk, form, token, token_count, t_ms, excerpts, timings)
+
+    def _first_word_tokens(
+        self, texts: Sequence[str], chunk: np.ndarray, token: np.ndarray, form: np.ndarray
+    ) -> np.ndarray:
+        """ome-2024, reproduced for parity: a keyword is timed at the first word of the chunk
+        equal to its first word, wherever it was said (failing that, equal to the first word
+        of the form matched, which is at or before the occurrence)."""
+        timed = token.copy()
+        words: dict[int, list[str]] = {}
+        for i, (row, form_id) in enumerate(zip(chunk.tolist(), form.tolist(), strict=True)):
+            if form_id < 0:
+                continue
+            tokens = words.get(row)
+            if tokens is None:
+                tokens = words[row] = texts[row].split(" ")
+            for word in self._form_first_words[form_id]:
+                if word in tokens:
+                    timed[i] = tokens.index(word)
+                    break
+        return timed
 
     @staticmethod
     def _word_times(
@@ -425,13 +559,15 @@ class Matcher:
         has_words: Sequence[bool] | np.ndarray,
         token_times: _TokenTimer,
         timings: list[str],
+        keyword_spans: int,
     ) -> None:
         """Replace the estimated times of spans in chunks whose word list aligns (in place);
-        a chunk with a word list that does not align is marked estimated."""
+        a chunk with a word list that does not align is marked estimated. Only chunks with a
+        keyword (the first `keyword_spans` spans) are timed: markers alone need no time."""
         parts: list[Sequence[int]] = []
         offset = np.full(len(texts), -1, np.int64)
         total = 0
-        for row in np.unique(chunk).tolist():
+        for row in np.unique(chunk[:keyword_spans]).tolist():
             if not has_words[row]:
                 continue
             times = token_times(row, texts[row])
@@ -447,36 +583,116 @@ class Matcher:
             t_ms[timed] = all_times[offset[chunk[timed]] + token[timed]]
 
     def _occurrences(self, spans: _Spans, starts_ms: np.ndarray) -> _Occurrences:
-        """Spans expanded into one occurrence per theme, with windows, promotion, counters."""
+        """Spans expanded into one occurrence per theme, with windows, stories, promotion,
+        the reason of each decision, and counters."""
         chunks = len(starts_ms)
-        span_chunk, span_form, span_t_ms = spans.chunk, spans.form, spans.t_ms
+        keyword_spans = np.flatnonzero(spans.form >= 0)
+        span_form, span_t_ms = spans.form[keyword_spans], spans.t_ms
         first = self._form_offsets[span_form]
         per_span = self._form_offsets[span_form + 1] - first
-        span = np.repeat(np.arange(len(span_form), dtype=np.int64), per_span)
+        span = np.repeat(keyword_spans, per_span)
         position = np.repeat(first - np.cumsum(per_span) + per_span, per_span)
         position += np.arange(len(span), dtype=np.int64)
         sense = self._form_senses[position]
-        chunk = span_chunk[span]
-        if self._first_occurrence_only:
-            # ome-2024: each (keyword, theme) once per chunk, at its first occurrence.
+        chunk = spans.chunk[span]
+        if self._parity:
+            # ome-2024, reproduced for parity: each (keyword, theme) once per chunk, at its
+            # first occurrence.
             keyword = self._form_keywords[position]
             key = (chunk * self._number_of_keywords + keyword) * len(THEMES)
             key += self._sense_theme[sense]
             _, first_index = np.unique(key, return_index=True)
             keep = np.sort(first_index)
-            span, sense, chunk = span[keep], sense[keep], chunk[keep]
-        window = windows_of(span_t_ms[span], starts_ms[chunk], self.window_seconds)
-        counted, counts = count_windows(
+            span, sense, chunk, position = span[keep], sense[keep], chunk[keep], position[keep]
+        crisis = self._sense_crisis[sense]
+        high_risk = self._sense_high_risk[sense]
+        if self._parity:
+            # Reproduced for parity: a word timed before the chunk start is in window -1.
+            window = (span_t_ms[span] - starts_ms[chunk]) // (self.window_seconds * 1000)
+            window = np.clip(window, -1, self.number_of_windows - 1).astype(np.int32)
+            story = np.zeros(len(span), np.int32)
+            counted, reason = promote_in_list_order(chunk, window, crisis, high_risk)
+            direct = counted & ~high_risk
+            offset = 1
+        else:
+            window = windows_of(span_t_ms[span], starts_ms[chunk], self.window_seconds)
+            story = self._stories(spans, chunk, spans.token[span])
+            eligible = self._framed(spans, span, sense, chunk, window, story, starts_ms)
+            offset_ms = span_t_ms[span] - starts_ms[chunk]
+            counted, reason = promote_in_stories(
+                chunk, window, crisis, high_risk, story, eligible, offset_ms, self.reach_ms
+            )
+            direct = counted & ~high_risk
+            reason[direct & self._sense_weather[sense]] = FRAMED
+            offset = 0
+        counts = window_counters(
             chunk,
-            window,
-            self._sense_crisis[sense],
-            self._sense_high_risk[sense],
+            window + offset,
+            crisis,
+            high_risk,
             self._sense_link[sense],
             self._sense_theme[sense],
+            counted,
+            direct,
             chunks,
-            self.number_of_windows,
+            self.number_of_windows + offset,
         )
-        return _Occurrences(span, sense, chunk, window, counted, counts)
+        return _Occurrences(span, sense, chunk, window, counted, counts, story, reason)
+
+    def _boundary_keys(self, spans: _Spans) -> np.ndarray:
+        """Sorted (chunk, token) keys of the story boundaries of a batch."""
+        marker = spans.form <= -2
+        boundary = np.flatnonzero(marker)[self._marker_kind[-2 - spans.form[marker]] == 0]
+        return np.sort(spans.chunk[boundary] * _TOKEN_SLOTS + spans.token[boundary])
+
+    def _stories(self, spans: _Spans, chunk: np.ndarray, token: np.ndarray) -> np.ndarray:
+        """Story number within its chunk of each (chunk, token): boundaries at or before it."""
+        keys = self._boundary_keys(spans)
+        if not len(keys):
+            return np.zeros(len(chunk), np.int32)
+        at = np.searchsorted(keys, chunk * _TOKEN_SLOTS + token, side="right")
+        before_chunk = np.searchsorted(keys, chunk * _TOKEN_SLOTS, side="left")
+        return (at - before_chunk).astype(np.int32)
+
+    def _framed(
+        self,
+        spans: _Spans,
+        span: np.ndarray,
+        sense: np.ndarray,
+        chunk: np.ndarray,
+        window: np.ndarray,
+        story: np.ndarray,
+        starts_ms: np.ndarray,
+    ) -> np.ndarray:
+        """Whether each occurrence may count: False for a weather event whose window holds no
+        climate or trend cue of its own story (LABELLING rule 1: the window links the event
+        to climate change or frames it as a trend)."""
+        weather = self._sense_weather[sense]
+        eligible = np.ones(len(sense), bool)
+        if not weather.any():
+            return eligible
+        # Cues: cue phrases, keywords listed as cues, direct climate occurrences (not events).
+        marker = spans.form <= -2
+        marker[marker] = self._marker_kind[-2 - spans.form[marker]] == 1
+        marker = np.flatnonzero(marker)
+        marker_chunk = spans.chunk[marker]
+        climate = CRISES.index("climat")
+        is_cue = ~weather & (
+            self._form_cue[spans.form[span]]
+            | ((self._sense_crisis[sense] == climate) & ~self._sense_high_risk[sense])
+        )
+        cue_chunk = np.concatenate([chunk[is_cue], marker_chunk])
+        cue_story = np.concatenate(
+            [story[is_cue], self._stories(spans, marker_chunk, spans.token[marker])]
+        )
+        cue_t_ms = np.concatenate([spans.t_ms[span[is_cue]], spans.t_ms[marker]])
+        cue_window = windows_of(cue_t_ms, starts_ms[cue_chunk], self.window_seconds)
+        no_crisis = np.zeros(len(cue_chunk), np.int64)
+        cue_keys = np.sort(story_keys(cue_chunk, cue_story, no_crisis, cue_window))
+        key = story_keys(chunk, story, np.zeros(len(chunk), np.int64), window)
+        framed = is_member(key[weather], cue_keys)
+        eligible[weather] = framed
+        return eligible
 
     def match_chunk(
         self, plaintext: str, start: int, srt: Sequence[Mapping] | None = None
@@ -501,11 +717,13 @@ class Matcher:
         tokens, token_counts = spans.token.tolist(), spans.token_count.tolist()
         span_t_ms = spans.t_ms.tolist()
         occurrences = []
-        for span, sense_id, window, counted in zip(
+        for span, sense_id, window, counted, story, reason in zip(
             result.span.tolist(),
             result.sense.tolist(),
             result.window.tolist(),
             result.counted.tolist(),
+            result.story.tolist(),
+            result.reason.tolist(),
             strict=True,
         ):
             token, ntok, t_ms = tokens[span], token_counts[span], span_t_ms[span]
@@ -527,8 +745,15 @@ class Matcher:
                     promoted=counted and sense.high_risk,
                     counted=counted,
                     excerpt=excerpt,
+                    story=story,
+                    reason=REASONS[reason],
                 )
             )
+        boundaries = tuple(
+            Boundary(self._marker_text[-2 - form], token, (t_ms - start * 1000) / 1000)
+            for form, token, t_ms in zip(spans.form.tolist(), tokens, span_t_ms, strict=True)
+            if form <= -2 and self._marker_kind[-2 - form] == 0
+        )
         return ChunkMatch(
             start=start,
             timing=spans.timings[0],
@@ -537,6 +762,7 @@ class Matcher:
             occurrences=tuple(occurrences),
             counts=dict(zip(COUNTER_COLUMNS, result.counts[0].tolist(), strict=True)),
             text=text,
+            boundaries=tuple(sorted(boundaries, key=lambda b: b.token_index)),
         )
 
     def match_table(self, captions: pa.Table) -> MatchResult:
@@ -625,6 +851,8 @@ class Matcher:
             "counted": pa.array(result.counted),
             "token_index": pa.array(token.astype(np.int32)),
             "excerpt": excerpts,
+            "story": pa.array(result.story.astype(np.int32)),
+            "reason": _REASON_TEXTS.take(pa.array(result.reason)),
         }
         return pa.table(
             [_cast(columns[f.name], f.type) for f in KEYWORD_SCHEMA], schema=KEYWORD_SCHEMA

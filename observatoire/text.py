@@ -108,24 +108,48 @@ def word_tokens(word: str) -> tuple[str, ...]:
     return tuple(normalized.split(" ")) if normalized else ()
 
 
+# Word endings whose final `s` is not a plural mark (`bois`, `gaz`, `pays`, `maïs`, `virus`):
+# such a word keeps its form when a plural keyword word is made singular.
+_INVARIABLE_ENDINGS: Final = ("ss", "is", "ïs", "us", "os", "ys", "as")
+
+
+def _singular_forms(word: str) -> list[str]:
+    """Singular forms of a plural keyword word (`énergies -> énergie`, `végétaux -> végétal`)."""
+    if len(word) < 4:
+        return []
+    if word.endswith("aux"):
+        return [word[:-3] + "al", word[:-1]]  # végétaux -> végétal; tuyaux -> tuyau
+    if word.endswith(("eux", "oux")):
+        return [word[:-1]]
+    if word.endswith("s") and not word.endswith(_INVARIABLE_ENDINGS):
+        return [word[:-1]]
+    return []
+
+
 def word_forms(word: str, profile: str = "default") -> tuple[str, ...]:
     """The forms one keyword word matches, the word itself first.
 
-    `default`: regular plural (`s`; `x` after `au`/`eu`/`ou`; `-al -> -aux`) and, for a past
-    participle in `é`, its feminine and plural forms. `ome-2024`: an optional trailing `s` only,
-    as the 2024 reference did (so `réseau` does not match `réseaux`).
+    `default`: regular plural (`s`; `x` after `au`/`eu`/`ou`; `-al -> -aux`); for a plural
+    keyword word its singular (`énergies -> énergie`, `végétaux -> végétal`); for a past
+    participle in `é`, its feminine and plural forms. Function words never inflect.
+    `ome-2024` (reproduced for parity): a final `s` or `x` is optional on every word, function
+    words included, and nothing else (`océans <-> océan`, `réseau` misses `réseaux`).
     """
-    if word in FUNCTION_WORDS or len(word) < 2 or not word[-1].isalpha():
+    if len(word) < 2 or not word[-1].isalpha():
         return (word,)
     if profile == "ome-2024":
-        return (word,) if word[-1] in "sxz" else (word, word + "s")
+        if word[-1] in "sx":
+            return (word, word[:-1])
+        return (word, word + "s")
     if profile != "default":
         raise ValueError(f"unknown profile {profile!r} (known: {', '.join(PROFILES)})")
+    if word in FUNCTION_WORDS:
+        return (word,)
     forms = [word]
     if word.endswith("é"):
         forms += [word + "e", word + "s", word + "es"]
     elif word[-1] in "sxz":
-        pass
+        forms += _singular_forms(word)
     elif word.endswith("al"):
         forms += [word[:-2] + "aux", word + "s"]
     elif word.endswith(("au", "eu", "ou")):

@@ -11,6 +11,7 @@ from observatoire.dictionary import KeywordDictionary, KeywordEntry
 from observatoire.indicators import INDICATOR_SCHEMA, MINUTE_COLUMNS, SHARE_COLUMNS
 from observatoire.matcher import Matcher
 from observatoire.records import parse_items
+from observatoire.stories import StoryRules
 
 DAY = date(2024, 3, 12)
 # 12:00 Paris (UTC+1 in March before the DST change) on DAY.
@@ -68,7 +69,9 @@ def sample_items() -> list[dict]:
 def matched() -> tuple[pa.Table, pa.Table, pa.Table]:
     """(captions, segments, keywords) of `sample_items` through the real parser and matcher."""
     parsed = parse_items(sample_items(), source="test")
-    result = Matcher(DICTIONARY, window_seconds=20).match_table(parsed.table)
+    result = Matcher(DICTIONARY, window_seconds=20, story_rules=StoryRules()).match_table(
+        parsed.table
+    )
     return parsed.table, result.segments, result.keywords
 
 

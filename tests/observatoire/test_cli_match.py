@@ -52,8 +52,8 @@ def files(tmp_path: Path) -> tuple[Path, Path]:
     srt = [
         word(2, "le"),
         word(3, "climat"),
-        word(30, "réchauffement"),
-        word(31, "climatique"),
+        word(21, "réchauffement"),
+        word(21.5, "climatique"),
         word(90, "forêts"),
     ]
     lines = [

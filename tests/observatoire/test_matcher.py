@@ -13,7 +13,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from observatoire.counting import count_windows, number_of_windows, promote, window_of
+from observatoire.counting import (
+    number_of_windows,
+    promote_in_stories,
+    window_counters,
+    window_of,
+)
 from observatoire.dictionary import KeywordDictionary, KeywordEntry
 from observatoire.matcher import (
     _SCAN_BATCH_ROWS,
@@ -26,6 +31,7 @@ from observatoire.matcher import (
     theme_column,
 )
 from observatoire.records import parse_items
+from observatoire.stories import StoryRules
 from observatoire.text import keyword_variants, normalize
 from observatoire.themes import CAUSAL_LINKS, CRISES, THEMES
 
@@ -128,7 +134,10 @@ def test_partially_overlapping_keywords_are_both_kept() -> None:
 
 
 def test_same_keyword_under_two_themes_gives_one_occurrence_per_theme() -> None:
-    matcher = Matcher(dictionary(("sécheresse", CLIMATE), ("sécheresse", RESOURCES)))
+    # Without weather framing (no story rules): this pins the one-occurrence-per-theme rule.
+    matcher = Matcher(
+        dictionary(("sécheresse", CLIMATE), ("sécheresse", RESOURCES)), story_rules=StoryRules()
+    )
     match = matcher.match_chunk("la sécheresse", START)
     assert [(o.theme, o.crisis) for o in match.occurrences] == [
         (CLIMATE, "climat"),
@@ -371,8 +380,8 @@ def test_another_crisis_does_not_promote() -> None:
     assert match.counts[crisis_column("biodiversite")] == 1
 
 
-def test_promotion_chain_reaches_a_fixed_point() -> None:
-    # direct in window 5; high risk in 4, 3, 2 (a chain) and in 0 (cut off by window 1)
+def test_promotion_needs_a_direct_occurrence_not_a_chain() -> None:
+    # direct in window 5; high risk in 4 (promoted), 3 and 2 (a chain: not promoted) and 0
     match = promotion_case(
         (1, "carbone"),
         (45, "climat"),
@@ -383,39 +392,38 @@ def test_promotion_chain_reaches_a_fixed_point() -> None:
     )
     assert [(o.window, o.counted) for o in match.occurrences] == [
         (0, False),
-        (2, True),
-        (3, True),
+        (2, False),
+        (3, False),
         (4, True),
         (5, True),
     ]
-    assert match.counts["number_of_keywords"] == 4
+    assert match.counts["number_of_keywords"] == 2
     assert match.counts["number_of_keywords_no_hrfp"] == 1
-    assert match.counts["number_of_keywords_causes"] == 1
-    assert match.counts["number_of_keywords_constat"] == 3
+    assert match.counts["number_of_keywords_causes"] == 0
+    assert match.counts["number_of_keywords_constat"] == 2
 
 
 def reference_promotion(occurrences: list[tuple]) -> set[tuple[int, int, int]]:
-    """(chunk, crisis, window) triples that count: windows connected to a direct one through
-    consecutive windows of the same chunk and crisis that hold an occurrence."""
+    """(chunk, crisis, window) triples that count: windows with a direct occurrence, and windows
+    holding an occurrence next to one of them (same chunk and crisis)."""
     present = {(k, c, w) for k, w, c, *_ in occurrences}
-    counted = {(k, c, w) for k, w, c, high, *_ in occurrences if not high}
-    frontier = list(counted)
-    while frontier:
-        chunk, crisis, window = frontier.pop()
-        for neighbour in ((chunk, crisis, window - 1), (chunk, crisis, window + 1)):
-            if neighbour in present and neighbour not in counted:
-                counted.add(neighbour)
-                frontier.append(neighbour)
-    return counted
+    direct = {(k, c, w) for k, w, c, high, *_ in occurrences if not high}
+    near = {(k, c, w + step) for k, c, w in direct for step in (-1, 1)}
+    return direct | (present & near)
 
 
 def counted_in_order(occurrences: list[tuple], order: list[int], chunks: int = 3):
-    """count_windows over the occurrences listed in `order`: ({index: counted}, counts)."""
+    """Promotion and counters over the occurrences listed in `order`: ({index: counted},
+    counts), in one story per chunk, every occurrence eligible."""
     listed = [occurrences[i] for i in order]
     columns = [np.array([o[k] for o in listed], dtype=np.int64) for k in range(6)]
     chunk, window, crisis, high_risk, link, theme = columns
-    flags, counts = count_windows(
-        chunk, window, crisis, high_risk.astype(bool), link, theme, chunks, 6
+    high_risk = high_risk.astype(bool)
+    story, eligible = np.zeros_like(chunk), np.ones(len(chunk), bool)
+    flags, _ = promote_in_stories(chunk, window, crisis, high_risk, story, eligible)
+    direct = flags & ~high_risk
+    counts = window_counters(
+        chunk, window, crisis, high_risk, link, theme, flags, direct, chunks, 6
     )
     return dict(zip(order, flags.tolist(), strict=True)), counts.tolist()
 
@@ -448,8 +456,8 @@ def test_promotion_does_not_depend_on_order(occurrences: list, random) -> None:
         assert counts[chunk][0] == len(windows)
 
 
-def test_a_promotion_chain_is_identical_under_every_permutation() -> None:
-    # crisis 0: direct in 5, high risk in 4, 3, 1 (1 is cut off); crisis 1: high risk only
+def test_promotion_is_identical_under_every_permutation() -> None:
+    # crisis 0: direct in 5, high risk in 4 (next to it), 3 and 1; crisis 1: high risk only
     occurrences = [
         (0, 5, 0, False, 0, 0),
         (0, 4, 0, True, 1, 1),
@@ -463,19 +471,8 @@ def test_a_promotion_chain_is_identical_under_every_permutation() -> None:
         results.add((tuple(sorted(flags.items())), tuple(counts[0])))
     assert len(results) == 1
     ((flags, counts),) = results
-    assert [flag for _, flag in flags] == [True, True, True, False, False]
-    assert counts[0] == 3
-
-
-def test_promote_on_window_arrays() -> None:
-    def windows(*indices: int) -> np.ndarray:
-        mask = np.zeros(6, dtype=bool)
-        mask[list(indices)] = True
-        return mask
-
-    assert promote(windows(5), windows(1, 3, 4)).tolist() == windows(3, 4, 5).tolist()
-    assert not promote(windows(), windows(0, 1, 2, 3, 4, 5)).any()
-    assert promote(windows(0), windows()).tolist() == windows(0).tolist()
+    assert [flag for _, flag in flags] == [True, True, False, False, False]
+    assert counts[0] == 2
 
 
 # -- tables -----------------------------------------------------------------------------------
@@ -515,8 +512,8 @@ def test_match_table_agrees_with_match_chunk() -> None:
     text, srt = timed(
         (2, "le"),
         (3, "climat"),
-        (30, "réchauffement"),
-        (31, "climatique"),
+        (21, "réchauffement"),
+        (21.5, "climatique"),
         (90, "forêts"),
         (118, "météo"),
         (119, "climat"),
@@ -561,7 +558,7 @@ def test_match_table_agrees_with_match_chunk() -> None:
     tf1 = [k for k in keywords if k["channel_name"] == "tf1"]
     assert [(k["keyword"], k["second"], k["promoted"]) for k in tf1] == [
         ("climat", 3.0, True),
-        ("réchauffement climatique", 30.0, False),
+        ("réchauffement climatique", 21.0, False),
         ("forêt", 90.0, False),
         ("forêt", 90.0, False),
     ]

@@ -1,0 +1,247 @@
+"""Story-aware promotion, weather framing and the ome-2024 parity behaviours (METHODOLOGY §3-4)."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from observatoire.counting import (
+    ADJACENT,
+    DIRECT,
+    LIST_ORDER,
+    NO_ANCHOR,
+    OUT_OF_REACH,
+    REASONS,
+    STORY_BOUNDARY,
+    UNFRAMED,
+    promote_in_list_order,
+    promote_in_stories,
+)
+from observatoire.dictionary import KeywordDictionary, KeywordEntry
+from observatoire.evidence import channel_day_evidence, format_evidence
+from observatoire.matcher import Matcher
+from observatoire.stories import default_story_rules, parse_framing
+from observatoire.text import normalize
+
+START = 1_700_000_000
+CLIMATE = "changement_climatique_constat"
+CAUSES = "changement_climatique_causes"
+CONSEQUENCES = "changement_climatique_consequences"
+
+
+def dictionary(*rows: tuple[str, str, bool]) -> KeywordDictionary:
+    return KeywordDictionary(tuple(KeywordEntry(k, t, high_risk=r) for k, t, r in rows))
+
+
+DICT = dictionary(
+    ("changement climatique", CLIMATE, False),
+    ("énergie", CAUSES, True),
+    ("canicule", CONSEQUENCES, False),
+)
+
+
+def timed(*parts: tuple[float, str]) -> tuple[str, list[dict]]:
+    """Caption text and word list: each part's words from its second on, 0.3 s apart."""
+    srt = []
+    for second, text in parts:
+        for i, word in enumerate(normalize(text).split(" ")):
+            srt.append({"text": word, "cts_in_ms": START * 1000 + int((second + 0.3 * i) * 1000)})
+    return " ".join(w["text"] for w in srt), srt
+
+
+# One phrase per kind of boundary the shipped data knows.
+BOUNDARY_KINDS = {
+    "sport transition": "en sport",
+    "change of subject": "autre actualité",
+    "moving elsewhere": "on part à",
+    "hand-over": "place au",
+    "greeting": "bonsoir à tous",
+    "show opening": "à la une",
+}
+
+
+@pytest.mark.parametrize("phrase", BOUNDARY_KINDS.values(), ids=BOUNDARY_KINDS.keys())
+def test_promotion_stops_at_a_story_boundary_and_crosses_within_a_story(phrase: str) -> None:
+    matcher = Matcher(DICT)
+    # Direct occurrence in window 0, high-risk one in window 1.
+    within, srt_within = timed(
+        (14, "le changement climatique inquiète"), (22, "et toute l' énergie du pays")
+    )
+    across, srt_across = timed(
+        (14, "le changement climatique inquiète"),
+        (19, phrase),
+        (22, "et toute l' énergie du pays"),
+    )
+    kept = matcher.match_chunk(within, START, srt_within)
+    stopped = matcher.match_chunk(across, START, srt_across)
+    [energy] = [o for o in kept.occurrences if o.keyword == "énergie"]
+    assert energy.counted and energy.reason == REASONS[ADJACENT]
+    assert kept.number_of_keywords == 2
+    [energy] = [o for o in stopped.occurrences if o.keyword == "énergie"]
+    assert not energy.counted and energy.reason == REASONS[STORY_BOUNDARY]
+    assert energy.story == 1
+    assert stopped.number_of_keywords == 1
+    assert [b.phrase for b in stopped.boundaries] == [normalize(phrase)]
+
+
+def test_explain_shows_why_a_high_risk_word_was_not_promoted() -> None:
+    import pyarrow as pa
+
+    from observatoire.records import parse_items
+
+    text, srt = timed(
+        (14, "le changement climatique inquiète"), (19, "en sport"), (22, "l' énergie du pays")
+    )
+    item = {
+        "channel": {"name": "tf1", "title": "TF1", "radio": False},
+        "start": START,
+        "plaintext": text,
+        "srt": [dict(w, duration_ms=200) for w in srt],
+    }
+    captions = parse_items([item], source="test").table
+    keywords = Matcher(DICT).match_table(captions).keywords
+    assert "reason" in keywords.column_names
+    day = captions["day"][0].as_py()
+    evidence = channel_day_evidence(pa.Table.from_batches(keywords.to_batches()), "tf1", day,
+                                    covered_minutes=2.0)  # fmt: skip
+    output = format_evidence(evidence)
+    assert "Not counted, and why" in output
+    assert "énergie" in output and REASONS[STORY_BOUNDARY] in output
+
+
+def test_promotion_does_not_depend_on_dictionary_order() -> None:
+    rows = [
+        ("changement climatique", CLIMATE, False),
+        ("énergie", CAUSES, True),
+        ("pétrole", CAUSES, True),
+        ("forêt", "biodiversite_concepts_generaux", False),
+        ("arbres", "biodiversite_concepts_generaux", True),
+    ]
+    text, srt = timed(
+        (5, "le changement climatique et le pétrole"),
+        (25, "l' énergie encore"),
+        (45, "autre actualité des arbres et l' énergie"),
+        (70, "la forêt brûle"),
+        (85, "les arbres tombent"),
+    )
+    results = set()
+    for seed in range(5):
+        shuffled = rows[:]
+        random.Random(seed).shuffle(shuffled)
+        match = Matcher(dictionary(*shuffled)).match_chunk(text, START, srt)
+        results.add(tuple(sorted(match.counts.items())))
+    assert len(results) == 1
+
+
+def test_weather_event_counts_only_with_a_cue_in_its_window() -> None:
+    matcher = Matcher(DICT)
+    alert, srt_alert = timed((3, "vigilance orange pour la canicule demain"))
+    [occ] = matcher.match_chunk(alert, START, srt_alert).occurrences
+    assert not occ.counted and occ.reason == REASONS[UNFRAMED]
+    framed, srt_framed = timed((3, "la canicule de plus en plus fréquente"))
+    [occ] = matcher.match_chunk(framed, START, srt_framed).occurrences
+    assert occ.counted
+    by_climate, srt_climate = timed((3, "la canicule liée au changement climatique"))
+    match = matcher.match_chunk(by_climate, START, srt_climate)
+    assert all(o.counted for o in match.occurrences)
+    # A cue from another story does not frame it.
+    other, srt_other = timed((3, "de plus en plus de buts en sport la canicule"))
+    [occ] = matcher.match_chunk(other, START, srt_other).occurrences
+    assert not occ.counted
+
+
+def test_idioms_are_stop_phrases_in_the_shipped_data() -> None:
+    from observatoire.dictionary import default_dictionary
+
+    matcher = Matcher(default_dictionary())
+    for text in ("le sénat donne son feu vert", "le climat social se tend", "une marée humaine"):
+        assert matcher.match_chunk(text, START).number_of_keywords == 0, text
+
+
+def test_framing_file_needs_sections() -> None:
+    events, cues = parse_framing("[events]\ncanicule\n[cues]\nde plus en plus\n")
+    assert events == ["canicule"] and cues == ["de plus en plus"]
+    with pytest.raises(ValueError, match="before any"):
+        parse_framing("canicule\n")
+    assert default_story_rules().version == default_story_rules().version
+
+
+def test_a_plural_keyword_matches_its_singular_in_both_profiles() -> None:
+    plural = dictionary(("énergies renouvelables", "attenuation_climatique_solutions", False))
+    for profile in ("default", "ome-2024"):
+        match = Matcher(plural, profile=profile).match_chunk("une énergie renouvelable", START)
+        assert match.number_of_keywords == 1, profile
+
+
+# ome-2024: the reference's behaviours, reproduced for parity.
+
+
+def test_ome_2024_puts_words_timed_before_the_start_in_window_minus_one() -> None:
+    text, srt = timed((-1.5, "le changement climatique"), (10, "encore le changement climatique"))
+    parity = Matcher(DICT, profile="ome-2024").match_chunk(text, START, srt)
+    [occ] = parity.occurrences  # once per chunk
+    assert occ.window == -1 and occ.counted
+    assert parity.number_of_keywords == 1
+    assert [w.index for w in parity.windows() if w.counted] == [-1]
+    default = Matcher(DICT).match_chunk(text, START, srt)
+    assert {o.window for o in default.occurrences} == {0}
+
+
+def test_ome_2024_times_a_keyword_at_the_first_word_equal_to_its_first_word() -> None:
+    text, srt = timed((2, "un changement de programme"), (65, "le changement climatique"))
+    [occ] = Matcher(DICT, profile="ome-2024").match_chunk(text, START, srt).occurrences
+    assert occ.window == 0 and occ.second == pytest.approx(2.3)
+    [occ] = Matcher(DICT).match_chunk(text, START, srt).occurrences
+    assert occ.window == 3
+
+
+def test_ome_2024_makes_a_final_s_optional_on_every_word() -> None:
+    ocean = dictionary(("acidification des océans", "biodiversite_consequences", False))
+    text = "l' acidification des océan progresse"
+    assert Matcher(ocean, profile="ome-2024").match_chunk(text, START).number_of_keywords == 1
+    network = dictionary(("réseau", "ressources", False))
+    assert (
+        Matcher(network, profile="ome-2024").match_chunk("réseaux", START).number_of_keywords == 0
+    )
+
+
+def test_ome_2024_promotes_in_one_pass_in_list_order() -> None:
+    # A direct occurrence in window 0, high-risk ones in windows 1 and 2 (same crisis).
+    chunk, crisis = np.zeros(3, np.int64), np.zeros(3, np.int64)
+    high_risk = np.array([False, True, True])
+    # Listed 1 then 2: window 1 is promoted by 0, then window 2 by the promoted window 1.
+    counted, reason = promote_in_list_order(chunk, np.array([0, 1, 2]), crisis, high_risk)
+    assert counted.tolist() == [True, True, True]
+    assert reason.tolist() == [DIRECT, LIST_ORDER, LIST_ORDER]
+    # Listed 2 then 1: window 2 comes first, when nothing next to it counts yet.
+    counted, reason = promote_in_list_order(chunk, np.array([0, 2, 1]), crisis, high_risk)
+    assert counted.tolist() == [True, False, True]
+    assert reason[1] == NO_ANCHOR
+    # The default profile promotes from direct occurrences only, whatever the order.
+    story, eligible = np.zeros(3, np.int64), np.ones(3, bool)
+    for window in ([0, 1, 2], [0, 2, 1]):
+        window = np.array(window)
+        counted, _ = promote_in_stories(chunk, window, crisis, high_risk, story, eligible)
+        assert counted.tolist() == [True, *(w == 1 for w in window[1:])]
+
+
+def test_ome_2024_ignores_story_boundaries_and_weather_framing() -> None:
+    text, srt = timed(
+        (14, "le changement climatique inquiète"), (19, "en sport"), (22, "l' énergie du pays")
+    )
+    parity = Matcher(DICT, profile="ome-2024").match_chunk(text, START, srt)
+    assert all(o.counted for o in parity.occurrences)
+    alert, srt_alert = timed((3, "vigilance canicule demain"))
+    parity = Matcher(DICT, profile="ome-2024").match_chunk(alert, START, srt_alert)
+    assert parity.number_of_keywords == 1
+
+
+def test_an_adjacent_direct_occurrence_promotes_only_within_reach() -> None:
+    matcher = Matcher(DICT)
+    close, srt_close = timed((5, "le changement climatique"), (24, "l' énergie"))
+    far, srt_far = timed((2, "le changement climatique"), (38, "l' énergie"))
+    assert all(o.counted for o in matcher.match_chunk(close, START, srt_close).occurrences)
+    [energy] = [o for o in matcher.match_chunk(far, START, srt_far).occurrences if o.high_risk]
+    assert not energy.counted and energy.reason == REASONS[OUT_OF_REACH]
