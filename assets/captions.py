@@ -18,6 +18,7 @@ from assets.metadata import RunSummary, preview
 from assets.partitions import (
     BACKFILL_POLICY,
     DailyRunConfig,
+    day_writes,
     run_channels,
     run_days,
     stored_day,
@@ -59,42 +60,42 @@ def build_caption_assets(partitions: PartitionsDefinition) -> AssetsDefinition:
         lake: LakeResource,
         captions: CaptionSource,
     ):
-        store = lake.lake()
-        channels, restricted = run_channels(store, config)
-        summary, rejected_summary = RunSummary(), RunSummary()
-        missing: list[str] = []
-        last = rejected = None
-        for day in run_days(context):
-            fetch = captions.fetch_day(day, channels)
-            parsed = captions_of_day(
-                fetch.items,
-                fetch.source,
-                day,
-                chunks=fetch.chunks,
-                pre_rejected=fetch.pre_rejected,
-                channels=channels,
-            )
-            table = write_channels_day(store, "raw_captions", day, parsed.table, restricted)
-            rejected = merge_rejected(
-                stored_day(store, "raw_captions_rejected", day, restricted),
-                parsed.rejected,
-                partial=restricted is not None,
-            )
-            store.write_day("raw_captions_rejected", day, rejected)
-            missing.extend(f"{day} {channel}: {reason}" for channel, reason in fetch.missing)
-            summary.add(
-                day,
-                table["channel_name"].unique().to_pylist(),
-                chunks=table.num_rows,
-                duplicates=parsed.duplicates,
-                rejected=rejected.num_rows,
-            )
-            rejected_summary.add(day, rejected=rejected.num_rows)
-            context.log.info(
-                f"{day}: {table.num_rows} chunks, {parsed.duplicates} duplicates, "
-                f"{rejected.num_rows} rejected"
-            )
-            last = table
+        with day_writes(context, lake) as store:
+            channels, restricted = run_channels(store, config)
+            summary, rejected_summary = RunSummary(), RunSummary()
+            missing: list[str] = []
+            last = rejected = None
+            for day in run_days(context):
+                fetch = captions.fetch_day(day, channels)
+                parsed = captions_of_day(
+                    fetch.items,
+                    fetch.source,
+                    day,
+                    chunks=fetch.chunks,
+                    pre_rejected=fetch.pre_rejected,
+                    channels=channels,
+                )
+                table = write_channels_day(store, "raw_captions", day, parsed.table, restricted)
+                rejected = merge_rejected(
+                    stored_day(store, "raw_captions_rejected", day, restricted),
+                    parsed.rejected,
+                    partial=restricted is not None,
+                )
+                store.write_day("raw_captions_rejected", day, rejected)
+                missing.extend(f"{day} {channel}: {reason}" for channel, reason in fetch.missing)
+                summary.add(
+                    day,
+                    table["channel_name"].unique().to_pylist(),
+                    chunks=table.num_rows,
+                    duplicates=parsed.duplicates,
+                    rejected=rejected.num_rows,
+                )
+                rejected_summary.add(day, rejected=rejected.num_rows)
+                context.log.info(
+                    f"{day}: {table.num_rows} chunks, {parsed.duplicates} duplicates, "
+                    f"{rejected.num_rows} rejected"
+                )
+                last = table
         yield MaterializeResult(
             asset_key="raw_captions",
             metadata={

@@ -15,6 +15,7 @@ from assets.metadata import RunSummary
 from assets.partitions import (
     BACKFILL_POLICY,
     DailyRunConfig,
+    day_writes,
     run_channels,
     run_days,
     write_channels_day,
@@ -49,23 +50,23 @@ def build_indicator_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
         method: MethodResource,
         warehouse: WarehouseResource,
     ) -> MaterializeResult:
-        store = lake.lake()
-        _, restricted = run_channels(store, config)
-        summary = RunSummary()
-        written = []
-        versions: set[str] = set()
-        for day in run_days(context):
-            segments = store.read_day("theme_segments", day)
-            version = table_version(segments) or "unknown"
-            fresh = compute_indicators(
-                segments, store.read_day("time_monitored", day), method.window_seconds, version
-            )
-            table = write_channels_day(
-                store, "channel_indicators", day, only_channels(fresh, restricted), restricted
-            )
-            versions.add(version)
-            written.append(table)
-            summary.add(day, table["channel_name"].unique().to_pylist(), rows=table.num_rows)
+        with day_writes(context, lake) as store:
+            _, restricted = run_channels(store, config)
+            summary = RunSummary()
+            written = []
+            versions: set[str] = set()
+            for day in run_days(context):
+                segments = store.read_day("theme_segments", day)
+                version = table_version(segments) or "unknown"
+                fresh = compute_indicators(
+                    segments, store.read_day("time_monitored", day), method.window_seconds, version
+                )
+                table = write_channels_day(
+                    store, "channel_indicators", day, only_channels(fresh, restricted), restricted
+                )
+                versions.add(version)
+                written.append(table)
+                summary.add(day, table["channel_name"].unique().to_pylist(), rows=table.num_rows)
         shares = channel_summary(pa.concat_tables(written))
         _refresh_warehouse(context, warehouse)
         return MaterializeResult(

@@ -13,6 +13,7 @@ from assets.metadata import RunSummary, preview
 from assets.partitions import (
     BACKFILL_POLICY,
     DailyRunConfig,
+    day_writes,
     run_channels,
     run_days,
     write_channels_day,
@@ -42,26 +43,27 @@ def build_monitoring_asset(partitions: PartitionsDefinition) -> AssetsDefinition
     def time_monitored(
         context: AssetExecutionContext, config: DailyRunConfig, lake: LakeResource
     ) -> MaterializeResult:
-        store = lake.lake()
-        channels, restricted = run_channels(store, config)
-        grid = grid_from_table(
-            store.read_table("programme_grid"), channels_from_table(store.read_table("channels"))
-        )
-        summary = RunSummary()
-        table = None
-        for day in run_days(context):
-            captions = only_channels(
-                store.read_day("raw_captions", day, CAPTION_COLUMNS), restricted
+        with day_writes(context, lake) as store:
+            channels, restricted = run_channels(store, config)
+            grid = grid_from_table(
+                store.read_table("programme_grid"),
+                channels_from_table(store.read_table("channels")),
             )
-            fresh = monitored_minutes(grid, captions, day, channels)
-            table = write_channels_day(store, "time_monitored", day, fresh, restricted)
-            gaps = pc.sum(pc.less(pc.fill_null(table["coverage"], 1.0), 1.0)).as_py() or 0
-            summary.add(
-                day,
-                table["channel_name"].unique().to_pylist(),
-                rows=table.num_rows,
-                channels_with_gaps=int(gaps),
-            )
+            summary = RunSummary()
+            table = None
+            for day in run_days(context):
+                captions = only_channels(
+                    store.read_day("raw_captions", day, CAPTION_COLUMNS), restricted
+                )
+                fresh = monitored_minutes(grid, captions, day, channels)
+                table = write_channels_day(store, "time_monitored", day, fresh, restricted)
+                gaps = pc.sum(pc.less(pc.fill_null(table["coverage"], 1.0), 1.0)).as_py() or 0
+                summary.add(
+                    day,
+                    table["channel_name"].unique().to_pylist(),
+                    rows=table.num_rows,
+                    channels_with_gaps=int(gaps),
+                )
         return MaterializeResult(
             metadata={
                 **summary.metadata("rows", "channels_with_gaps"),

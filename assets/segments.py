@@ -17,7 +17,14 @@ from dagster import (
 )
 
 from assets.metadata import RunSummary, preview
-from assets.partitions import BACKFILL_POLICY, DailyRunConfig, run_channels, run_days, stored_day
+from assets.partitions import (
+    BACKFILL_POLICY,
+    DailyRunConfig,
+    day_writes,
+    run_channels,
+    run_days,
+    stored_day,
+)
 from observatoire import METHODOLOGY_VERSION
 from observatoire.grid import assign_programmes
 from observatoire.matcher import Matcher
@@ -74,46 +81,51 @@ def build_segment_assets(
         lake: LakeResource,
         method: MethodResource,
     ):
-        store = lake.lake()
-        _, restricted = run_channels(store, config)
-        dictionary = dictionary_from_table(store.read_table("keyword_dictionary"))
-        grid = grid_from_table(
-            store.read_table("programme_grid"), channels_from_table(store.read_table("channels"))
-        )
-        dictionary_version = dictionary.version  # a content hash: computed once per run
-        matcher = Matcher(dictionary, window_seconds=method.window_seconds, profile=method.profile)
-        segments_summary, keywords_summary = RunSummary(), RunSummary()
-        segments = keywords = None
-        for day in run_days(context):
-            captions = only_channels(
-                store.read_day("raw_captions", day, CAPTION_COLUMNS), restricted
+        with day_writes(context, lake) as store:
+            _, restricted = run_channels(store, config)
+            dictionary = dictionary_from_table(store.read_table("keyword_dictionary"))
+            grid = grid_from_table(
+                store.read_table("programme_grid"),
+                channels_from_table(store.read_table("channels")),
             )
-            result = matcher.match_table(captions)
-            segments = replace_channels(
-                stored_day(store, "theme_segments", day, restricted),
-                assign_programmes(grid, result.segments),
-                restricted,
+            dictionary_version = dictionary.version  # a content hash: computed once per run
+            matcher = Matcher(
+                dictionary, window_seconds=method.window_seconds, profile=method.profile
             )
-            keywords = replace_channels(
-                stored_day(store, "theme_keywords", day, restricted), result.keywords, restricted
-            )
-            store.write_day("theme_segments", day, _versioned(segments, dictionary_version))
-            store.write_day("theme_keywords", day, _versioned(keywords, dictionary_version))
-            segments_summary.add(
-                day,
-                segments["channel_name"].unique().to_pylist(),
-                segments=segments.num_rows,
-                in_scope=int(pc.sum(segments["in_scope"]).as_py() or 0),
-                with_keywords=int(
-                    pc.sum(pc.greater(segments["number_of_keywords"], 0)).as_py() or 0
-                ),
-            )
-            keywords_summary.add(
-                day,
-                keywords["channel_name"].unique().to_pylist(),
-                occurrences=keywords.num_rows,
-                counted=int(pc.sum(keywords["counted"]).as_py() or 0),
-            )
+            segments_summary, keywords_summary = RunSummary(), RunSummary()
+            segments = keywords = None
+            for day in run_days(context):
+                captions = only_channels(
+                    store.read_day("raw_captions", day, CAPTION_COLUMNS), restricted
+                )
+                result = matcher.match_table(captions)
+                segments = replace_channels(
+                    stored_day(store, "theme_segments", day, restricted),
+                    assign_programmes(grid, result.segments),
+                    restricted,
+                )
+                keywords = replace_channels(
+                    stored_day(store, "theme_keywords", day, restricted),
+                    result.keywords,
+                    restricted,
+                )
+                store.write_day("theme_segments", day, _versioned(segments, dictionary_version))
+                store.write_day("theme_keywords", day, _versioned(keywords, dictionary_version))
+                segments_summary.add(
+                    day,
+                    segments["channel_name"].unique().to_pylist(),
+                    segments=segments.num_rows,
+                    in_scope=int(pc.sum(segments["in_scope"]).as_py() or 0),
+                    with_keywords=int(
+                        pc.sum(pc.greater(segments["number_of_keywords"], 0)).as_py() or 0
+                    ),
+                )
+                keywords_summary.add(
+                    day,
+                    keywords["channel_name"].unique().to_pylist(),
+                    occurrences=keywords.num_rows,
+                    counted=int(pc.sum(keywords["counted"]).as_py() or 0),
+                )
         versions = {
             "dictionary_version": MetadataValue.text(dictionary_version),
             "window_seconds": MetadataValue.int(method.window_seconds),

@@ -17,9 +17,10 @@ from __future__ import annotations
 import io
 import os
 import re
+import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -43,6 +44,9 @@ DAILY_TABLES = (
 )
 
 DAY_FILE = "part-0.parquet"
+LEASE_FOLDER = "_leases"
+TEMPORARY_MAX_AGE_SECONDS = 24 * 3600
+"""A write of one day takes seconds to minutes: a day-old hidden file is a killed write's."""
 REFERENCE_FILE = "data.parquet"
 PARQUET_COMPRESSION = "zstd"
 
@@ -156,6 +160,9 @@ class Lake:
                 region=s3_region,
             )
             self.root = "/".join(p for p in (self.s3.bucket, self.s3.prefix) if p)
+            # Kept apart from S3Location so they never reach a message; conditional writes
+            # (leases) go through boto3, which pyarrow's filesystem does not expose.
+            self._s3_keys = (access_key, secret_key)
             self.filesystem = filesystem or _s3_filesystem(
                 s3_endpoint, s3_region, access_key, secret_key
             )
@@ -196,8 +203,20 @@ class Lake:
         return f"{self.table_path(table)}/{REFERENCE_FILE}"
 
     def day_glob(self, table: str) -> str:
-        """A glob matching every day file of a local table (for DuckDB's read_parquet)."""
-        return f"{self.table_path(table)}/day=*/{DAY_FILE}"
+        """A glob matching every day file of a local table (for DuckDB's read_parquet).
+
+        The lake's own path is escaped, so a folder such as `lake[1]` matches itself only.
+        """
+        return f"{escape_glob(self.table_path(table))}/day=*/{DAY_FILE}"
+
+    def lease_path(self, day: date) -> str:
+        """Where the lease of a broadcast day lives (not a table: ignored by every listing)."""
+        return f"{self.root}/{LEASE_FOLDER}/day={_day_text(day)}.json"
+
+    def staged_path(self, table: str, day: date, owner: str) -> str:
+        """A day file staged by `owner`, hidden beside its destination until published."""
+        safe = re.sub(r"[^A-Za-z0-9_-]", "_", owner)
+        return f"{self.table_path(table)}/day={_day_text(day)}/.{DAY_FILE}.{safe}.staged"
 
     # ---------------------------------------------------------------------- errors
 
@@ -262,6 +281,56 @@ class Lake:
             except FileNotFoundError:
                 pass
         raise LakeMissingError(f"{missing} is not in the lake ({self.describe()})")
+
+    def stage_day(self, table: str, day: date, data: pa.Table, owner: str) -> str:
+        """Write a day file under a hidden staged name, to be published later by `publish`."""
+        path = self.staged_path(table, day, owner)
+        self._write(path, data, f"stage {table} for {_day_text(day)}")
+        return path
+
+    def publish(self, staged: str, table: str, day: date) -> str:
+        """Put a staged day file in place of the published one (a rename, or a server-side copy
+        on object storage, either of which replaces the object whole)."""
+        final = self.day_path(table, day)
+        with self._storage_errors(f"publish {table} for {_day_text(day)}"):
+            if self.is_local:
+                os.replace(staged, final)
+                _sync_folder(Path(final).parent)
+            else:
+                self.filesystem.move(staged, final)
+        return final
+
+    def discard(self, path: str) -> None:
+        """Remove a staged or temporary object if it is there."""
+        with self._storage_errors(f"remove {path}"), suppress(FileNotFoundError):
+            self.filesystem.delete_file(path)
+
+    def sweep_temporary(
+        self, older_than_seconds: float = TEMPORARY_MAX_AGE_SECONDS, folder: str | None = None
+    ) -> list[str]:
+        """Remove hidden temporary and staged files older than any plausible write.
+
+        A killed writer leaves `.part-0.parquet.<id>.tmp` (local) or `.….staged` objects behind;
+        they are invisible to readers, but take space forever unless swept. Only files older than
+        `older_than_seconds` go, so a write in progress elsewhere is never touched.
+        """
+        base = folder or self.root
+        selector = pafs.FileSelector(base, allow_not_found=True, recursive=True)
+        with self._storage_errors("list temporary files"):
+            infos = self.filesystem.get_file_info(selector)
+        cutoff = time.time() - older_than_seconds
+        removed = []
+        for info in infos:
+            name = info.base_name
+            if info.type != pafs.FileType.File or not name.startswith("."):
+                continue
+            if not (name.endswith(".tmp") or name.endswith(".staged")):
+                continue
+            modified = info.mtime.timestamp() if info.mtime is not None else None
+            if modified is not None and modified < cutoff:
+                self.discard(info.path)
+                removed.append(info.path)
+        return removed
 
     # ------------------------------------------------------------------ daily tables
 
@@ -378,6 +447,14 @@ class Lake:
             )
 
 
+_GLOB_SPECIAL = re.compile(r"([\[\]*?{}])")
+
+
+def escape_glob(path: str) -> str:
+    """`path` with glob characters bracketed (`[` → `[[]`): a glob reader matches it as is."""
+    return _GLOB_SPECIAL.sub(r"[\1]", path)
+
+
 def _leaf_columns(field: pa.Field, prefix: str = "") -> Iterator[tuple[str, pa.DataType]]:
     """Parquet column paths (`srt.list.element.text`) and types of a field's leaves."""
     if pa.types.is_struct(field.type):
@@ -452,5 +529,6 @@ __all__ = [
     "LakeMissingError",
     "LakeUnavailableError",
     "S3Location",
+    "escape_glob",
     "lake_tables",
 ]
