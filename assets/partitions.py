@@ -63,9 +63,11 @@ def refuse_outside_range(partitions: PartitionsDefinition, days: Sequence[date])
     outside = [d for d in days if d < first or last is None or d > last]
     if outside:
         bounds = f"{first}..{last}" if last is not None else f"{first}.. (no complete day yet)"
-        asked = f"{min(days)}..{max(days)}" if len(days) > 1 else f"{days[0]}"
+        asked = (
+            f"days {min(days)}..{max(days)} are" if min(days) != max(days) else f"day {days[0]} is"
+        )
         raise Failure(
-            description=f"days {asked} are outside the partition range {bounds} "
+            description=f"{asked} outside the partition range {bounds} "
             f"(the last partition is the last complete broadcast day, {TIMEZONE}); "
             "nothing was written"
         )
@@ -115,7 +117,7 @@ def day_writes(context: AssetExecutionContext, lake: LakeResource) -> Iterator[S
     step's days published together when the block ends without error."""
     store = lake.lake()
     days = run_days(context)
-    leases = DayLeases(store, context.run_id, log=context.log.info)
+    leases = DayLeases(store, context.run.run_id, log=context.log.info)
     with StagedDays(store, leases, days) as staged:
         yield staged
 

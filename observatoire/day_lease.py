@@ -153,19 +153,7 @@ class _S3LeaseObjects(_LeaseObjects):
 def _lease_objects(lake: Lake) -> _LeaseObjects:
     if lake.s3 is None:
         return _LocalLeaseObjects()
-    import boto3  # only object-storage lakes need it
-    from botocore.config import Config
-
-    access_key, secret_key = getattr(lake, "_s3_keys", (None, None))
-    client = boto3.client(
-        "s3",
-        endpoint_url=lake.s3.endpoint,
-        region_name=lake.s3.region or "us-east-1",
-        aws_access_key_id=access_key,
-        aws_secret_access_key=secret_key,
-        config=Config(connect_timeout=5, read_timeout=30, retries={"max_attempts": 3}),
-    )
-    return _S3LeaseObjects(client, lake.s3.bucket)
+    return _S3LeaseObjects(lake.s3_client(), lake.s3.bucket)
 
 
 class DayLeases:

@@ -24,6 +24,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pyarrow as pa
@@ -149,6 +150,8 @@ class Lake:
         url = str(url)
         self.url = url
         self.s3: S3Location | None = None
+        self._s3_keys: tuple[str | None, str | None] = (None, None)
+        self._client: Any = None
         if url.startswith("s3://"):
             parts = urlsplit(url)
             if not parts.netloc:
@@ -223,11 +226,13 @@ class Lake:
     @contextmanager
     def _storage_errors(self, action: str) -> Iterator[None]:
         """Turn low-level I/O errors into LakeErrors naming the storage (never the secrets)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
         try:
             yield
         except LakeError:
             raise
-        except (OSError, pa.ArrowException) as error:
+        except (OSError, pa.ArrowException, BotoCoreError, ClientError) as error:
             if self.s3 is None:
                 raise LakeError(f"lake at {self.root}: could not {action}: {error}") from error
             text = str(error)
@@ -293,17 +298,49 @@ class Lake:
         on object storage, either of which replaces the object whole)."""
         final = self.day_path(table, day)
         with self._storage_errors(f"publish {table} for {_day_text(day)}"):
-            if self.is_local:
+            if self.s3 is None:
                 os.replace(staged, final)
                 _sync_folder(Path(final).parent)
             else:
-                self.filesystem.move(staged, final)
+                # boto3 rather than the pyarrow filesystem, whose delete leaves a folder marker.
+                client, bucket = self.s3_client(), self.s3.bucket
+                source = staged.removeprefix(f"{bucket}/")
+                client.copy_object(
+                    Bucket=bucket,
+                    Key=final.removeprefix(f"{bucket}/"),
+                    CopySource={"Bucket": bucket, "Key": source},
+                )
+                client.delete_object(Bucket=bucket, Key=source)
         return final
+
+    def s3_client(self) -> Any:
+        """A boto3 client for the lake's object storage, for what pyarrow does not expose:
+        conditional writes (day leases) and server-side copies."""
+        if self.s3 is None:
+            raise LakeError(f"lake at {self.root} is not on object storage")
+        if self._client is None:
+            import boto3
+            from botocore.config import Config
+
+            access_key, secret_key = self._s3_keys
+            self._client = boto3.client(
+                "s3",
+                endpoint_url=self.s3.endpoint,
+                region_name=self.s3.region or "us-east-1",
+                aws_access_key_id=access_key,
+                aws_secret_access_key=secret_key,
+                config=Config(connect_timeout=5, read_timeout=60, retries={"max_attempts": 3}),
+            )
+        return self._client
 
     def discard(self, path: str) -> None:
         """Remove a staged or temporary object if it is there."""
         with self._storage_errors(f"remove {path}"), suppress(FileNotFoundError):
-            self.filesystem.delete_file(path)
+            if self.s3 is None:
+                self.filesystem.delete_file(path)
+            else:
+                bucket = self.s3.bucket
+                self.s3_client().delete_object(Bucket=bucket, Key=path.removeprefix(f"{bucket}/"))
 
     def sweep_temporary(
         self, older_than_seconds: float = TEMPORARY_MAX_AGE_SECONDS, folder: str | None = None
