@@ -21,6 +21,7 @@ from assets.partitions import (
     write_channels_day,
 )
 from observatoire import METHODOLOGY_VERSION
+from observatoire.day_states import inputs_metadata
 from observatoire.indicator_table import channel_summary, format_markdown
 from observatoire.indicators import channel_indicators as compute_indicators
 from observatoire.partial_days import only_channels
@@ -62,7 +63,12 @@ def build_indicator_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
                     segments, store.read_day("time_monitored", day), method.window_seconds, version
                 )
                 table = write_channels_day(
-                    store, "channel_indicators", day, only_channels(fresh, restricted), restricted
+                    store,
+                    "channel_indicators",
+                    day,
+                    only_channels(fresh, restricted),
+                    restricted,
+                    inputs_metadata(version, method.window_seconds, method.profile),
                 )
                 versions.add(version)
                 written.append(table)

@@ -166,11 +166,19 @@ def stored_day(lake: Lake, table: str, day: date, restricted: list[str] | None) 
 
 
 def write_channels_day(
-    lake: Lake, table: str, day: date, fresh: pa.Table, restricted: list[str] | None
+    lake: Lake,
+    table: str,
+    day: date,
+    fresh: pa.Table,
+    restricted: list[str] | None,
+    metadata: dict[bytes, bytes] | None = None,
 ) -> pa.Table:
     """Store a day computed for the run's channels and return what was stored: the whole day on
-    a full run, else those channels' rows put in place of theirs in the stored day."""
+    a full run, else those channels' rows put in place of theirs in the stored day. `metadata`
+    (what the day was computed from) replaces the file's schema metadata."""
     stored = replace_channels(stored_day(lake, table, day, restricted), fresh, restricted)
+    if metadata is not None:
+        stored = stored.replace_schema_metadata(metadata)
     lake.write_day(table, day, stored)
     return stored
 

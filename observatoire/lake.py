@@ -390,6 +390,15 @@ class Lake:
             columns=columns,
         )
 
+    def day_metadata(self, table: str, day: date) -> dict[bytes, bytes]:
+        """The schema metadata of a stored day (its Parquet footer only); {} when absent."""
+        with self._storage_errors(f"read the metadata of {table} for {_day_text(day)}"):
+            try:
+                with self.filesystem.open_input_file(self.day_path(table, day)) as source:
+                    return dict(pq.read_schema(source).metadata or {})
+            except FileNotFoundError:
+                return {}
+
     def has_day(self, table: str, day: date) -> bool:
         return self._exists(self.day_path(table, day), f"look up {table} for {_day_text(day)}")
 
