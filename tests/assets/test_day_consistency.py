@@ -18,6 +18,7 @@ from dagster import DagsterInstance
 import observatoire.lake as lake_module
 from assets.partitions import RANGE_END_TAG, RANGE_START_TAG
 from definitions import build_definitions
+from observatoire.cli import main
 from observatoire.lake import DAILY_TABLES, Lake
 from observatoire.matcher import Matcher
 from observatoire.reference import (
@@ -213,3 +214,24 @@ def test_a_rematch_that_fails_half_way_leaves_every_day_old(
         0,
         None,
     )
+
+
+# ------------------------------------------------------------ explain names what it read
+
+
+def test_explain_names_the_dictionary_of_the_files_it_read(graph, capsys) -> None:
+    defs, instance, lake = graph
+    job = defs.resolve_job_def(DAILY_JOB)
+    assert job.execute_in_process(instance=instance, partition_key=DAY.isoformat()).success
+    old = table_version(lake.read_day("theme_keywords", DAY))
+    # Evidence re-made with another dictionary while the indicators stayed behind.
+    keywords = lake.read_day("theme_keywords", DAY)
+    lake.write_day(
+        "theme_keywords", DAY, keywords.replace_schema_metadata({VERSION_KEY: b"0123456789ab"})
+    )
+    code = main(["explain", "--channel", "tf1", "--date", DAY.isoformat(), "--lake", lake.url])
+    out = capsys.readouterr().out
+    heading = out.splitlines()[0]
+    assert "dictionary 0123456789ab" in heading and old not in heading
+    assert f"STALE: the stored indicator was computed with dictionary {old}" in out
+    assert code == 3

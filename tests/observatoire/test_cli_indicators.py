@@ -112,3 +112,16 @@ def test_missing_days_are_shown_as_gaps(lake):
     assert code == 0
     assert "2024-03-06 to 2024-03-10 (3 of 5 days)" in out
     assert "missing days (gaps, not counted): 2024-03-08..2024-03-09 (2 days)" in out
+
+
+def test_indicators_older_than_their_segments_are_refused(lake):
+    segments = pa.table({"channel_name": ["tf1"]}).replace_schema_metadata(
+        {b"observatoire.version": b"newdictionary"}
+    )
+    lake.write_day("theme_segments", DAYS[-1], segments)
+    code, _, err = run("--lake", lake.url, "--days", "3")
+    assert code == 1
+    assert (
+        "2024-03-10: channel_indicators made with dictionary abc123def456 but theme_segments "
+        "now hold dictionary newdictionary" in err
+    )
