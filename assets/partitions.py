@@ -64,7 +64,7 @@ def refuse_outside_range(partitions: PartitionsDefinition, days: Sequence[date])
     if outside:
         bounds = f"{first}..{last}" if last is not None else f"{first}.. (no complete day yet)"
         asked = (
-            f"days {min(days)}..{max(days)} are" if min(days) != max(days) else f"day {days[0]} is"
+            f"days {min(days)}..{max(days)} go" if min(days) != max(days) else f"day {days[0]} is"
         )
         raise Failure(
             description=f"{asked} outside the partition range {bounds} "

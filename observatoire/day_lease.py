@@ -198,7 +198,11 @@ class DayLeases:
         tag = self.objects.swap(path, expected, new)
         if tag is None:
             return False, None
-        self.held[day] = Lease(self.owner, new["expires"], tag)
+        # Read back: a store that ignored the condition would let the last writer win silently.
+        stored = self.objects.read(path)
+        if stored is None or stored[0].get("owner") != self.owner:
+            return False, stored[0] if stored else None
+        self.held[day] = Lease(self.owner, new["expires"], stored[1])
         return True, None
 
     def acquire(self, days: Iterable[date]) -> None:
