@@ -14,6 +14,7 @@ from dagster import (
     AssetExecutionContext,
     BackfillPolicy,
     Config,
+    DagsterInstance,
     DailyPartitionsDefinition,
     Failure,
     PartitionsDefinition,
@@ -117,9 +118,21 @@ def day_writes(context: AssetExecutionContext, lake: LakeResource) -> Iterator[S
     step's days published together when the block ends without error."""
     store = lake.lake()
     days = run_days(context)
-    leases = DayLeases(store, context.run.run_id, log=context.log.info)
+    leases = DayLeases(
+        store,
+        context.run.run_id,
+        log=context.log.info,
+        finished=lambda run_id: _run_ended(context.instance, run_id),
+    )
     with StagedDays(store, leases, days) as staged:
         yield staged
+
+
+def _run_ended(instance: DagsterInstance, run_id: str) -> bool:
+    """Whether a run of this instance has ended: the lease it holds was left behind by a
+    failure. A run unknown here (another instance) is not presumed ended."""
+    run = instance.get_run_by_id(run_id)
+    return run is not None and run.is_finished
 
 
 def _daily_partitions_of(context: AssetExecutionContext) -> PartitionsDefinition:

@@ -20,6 +20,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -169,6 +170,7 @@ class DayLeases:
         poll_seconds: float = POLL_SECONDS,
         log: Callable[[str], None] | None = None,
         clock: Callable[[], float] = time.time,
+        finished: Callable[[str], bool] | None = None,
     ) -> None:
         self.lake = lake
         self.owner = owner
@@ -177,6 +179,8 @@ class DayLeases:
         self.poll_seconds = poll_seconds
         self.log = log or (lambda message: None)
         self.clock = clock
+        self.finished = finished or (lambda owner: False)
+        """Whether a run is known to have ended (its lease was left by a failure, not in use)."""
         self.objects = _lease_objects(lake)
         self.held: dict[date, Lease] = {}
 
@@ -188,8 +192,10 @@ class DayLeases:
         current = self.objects.read(path)
         if current is not None:
             body, tag = current
-            mine = body.get("owner") == self.owner
-            if not mine and float(body.get("expires", 0)) > self.clock():
+            owner = str(body.get("owner"))
+            mine = owner == self.owner
+            live = float(body.get("expires", 0)) > self.clock() and not self.finished(owner)
+            if not mine and live:
                 return False, body
             expected: str | None = tag
         else:
@@ -215,7 +221,7 @@ class DayLeases:
                 if taken:
                     break
                 if time.monotonic() >= deadline:
-                    self.release()
+                    self.release(best_effort=True)
                     who = holder.get("owner", "another run") if holder else "another run"
                     raise DayTakenError(
                         f"day {day} is being written by run {who} (lake {self.lake.describe()}); "
@@ -240,9 +246,15 @@ class DayLeases:
                 )
             self.held[day] = Lease(self.owner, body["expires"], tag)
 
-    def release(self) -> None:
+    def release(self, best_effort: bool = False) -> None:
+        """Give the days back. `best_effort` (after a failure, maybe an outage) never raises: a
+        lease that cannot be deleted expires, or is taken over once its run has ended."""
         for day, lease in list(self.held.items()):
-            self.objects.delete(self.lake.lease_path(day), lease.tag)
+            try:
+                self.objects.delete(self.lake.lease_path(day), lease.tag)
+            except Exception:
+                if not best_effort:
+                    raise
             del self.held[day]
 
 
@@ -279,16 +291,27 @@ class StagedDays:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
+        if kind is not None:
+            self._abandon()
+            return
         try:
-            if kind is None:
-                self.leases.renew()
-                for (table, day), path in sorted(self.staged.items(), key=lambda i: i[0][1]):
-                    self.lake.publish(path, table, day)
-                self.staged = {}
-        finally:
-            for path in self.staged.values():
+            self.leases.renew()
+            for (table, day), path in sorted(self.staged.items(), key=lambda i: i[0][1]):
+                self.lake.publish(path, table, day)
+                del self.staged[(table, day)]
+        except BaseException:
+            self._abandon()
+            raise
+        self.leases.release()
+
+    def _abandon(self) -> None:
+        """After a failure: remove what was staged and give the days back, without hiding the
+        failure behind a second one (the storage may be what failed)."""
+        for path in self.staged.values():
+            with suppress(Exception):  # a hidden leftover at worst, swept once a day old
                 self.lake.discard(path)
-            self.leases.release()
+        self.staged = {}
+        self.leases.release(best_effort=True)
 
 
 __all__ = ["DayLeases", "DayTakenError", "Lease", "StagedDays"]

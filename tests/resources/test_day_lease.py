@@ -121,3 +121,15 @@ def test_a_lake_path_with_glob_characters_gets_working_views(tmp_path: Path) -> 
         assert [d for (d,) in days] == [DAY, OTHER]
         assert connection.sql("SELECT count(*) FROM channels").fetchall() == [(2,)]
     assert lake.dataset("channel_indicators").count_rows() == 2
+
+
+def test_a_lease_left_by_a_run_that_ended_is_taken_over_at_once(lake: Lake) -> None:
+    failed = DayLeases(lake, "run-failed")
+    failed.acquire([DAY])
+    failed.held.clear()  # the run died during an outage: its lease could not be deleted
+    rerun = DayLeases(
+        lake, "run-rerun", wait_seconds=0, finished=lambda owner: owner == "run-failed"
+    )
+    rerun.acquire([DAY])
+    assert list(rerun.held) == [DAY]
+    rerun.release()
