@@ -40,11 +40,11 @@ dev: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml
 
 # Re-match a range of days after a dictionary or stop-phrase change: refresh the reference data,
-# then queue a backfill of the `rematch` job (executed by the daemon of `make dev`).
+# then run the `rematch` job directly (no daemon needed), one run per stretch of up to 31 days,
+# on the instance under $(DAGSTER_HOME), so the runs show in `make dev`.
 rematch: install $(DAGSTER_HOME)/dagster.yaml
 	@test -n "$(START)" -a -n "$(END)" || { echo "usage: make rematch START=YYYY-MM-DD END=YYYY-MM-DD"; exit 1; }
-	$(BIN)/dagster job execute -w workspace.yaml -j reference_data
-	$(BIN)/dagster job backfill -w workspace.yaml -j rematch --from $(START) --to $(END) --noprompt
+	$(BIN)/python -m assets.rematch $(START) $(END)
 
 validate: install
 	$(BIN)/dagster definitions validate -w workspace.yaml

@@ -50,7 +50,7 @@ def caption_source(settings: Settings) -> CaptionSource:
 
 
 def build_definitions(settings: Settings) -> Definitions:
-    partitions = daily_partitions(settings.partitions_start)
+    partitions = daily_partitions(settings.partitions_start, settings.partitions_end)
     method = MethodResource.from_settings(settings)
     lake = LakeResource.from_settings(settings)
     daily = daily_job()

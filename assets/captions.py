@@ -21,6 +21,7 @@ from assets.metadata import RunSummary, preview
 from assets.partitions import (
     BACKFILL_POLICY,
     DailyRunConfig,
+    day_writes,
     run_channels,
     run_days,
     stored_day,
@@ -65,79 +66,87 @@ def build_caption_assets(partitions: PartitionsDefinition) -> AssetsDefinition:
         lake: LakeResource,
         captions: CaptionSource,
     ):
-        store = lake.lake()
-        channels, restricted = run_channels(store, config)
-        names = channel_names_from_table(store.read_table("channels"))
-        summary = RunSummary(context, "raw_captions", ["channel_name", "start", "plaintext"])
-        rejected_summary = RunSummary(
-            context, "raw_captions_rejected", ["day", "position", "reason", "record"]
-        )
-        missing: list[str] = []
-        last = rejected = None
-        for day in run_days(context):
-            if restricted is not None:
-                _conform_stored_day(store, day)
-            fetch = captions.fetch_day(day, channels)
-            parsed = captions_of_day(
-                fetch.items,
-                fetch.source,
-                day,
-                chunks=fetch.chunks,
-                pre_rejected=fetch.pre_rejected,
-                channels=channels,
-                names=names,
-                origins=fetch.origins,
+        with day_writes(context, lake) as store:
+            channels, restricted = run_channels(store, config)
+            names = channel_names_from_table(store.read_table("channels"))
+            summary = RunSummary(context, "raw_captions", ["channel_name", "start", "plaintext"])
+            rejected_summary = RunSummary(
+                context, "raw_captions_rejected", ["day", "position", "reason", "record"]
             )
-            deliveries = {
-                **_kept_deliveries(store, day, restricted),
-                **{channel: ("missing", reason) for channel, reason in fetch.missing},
-                **{channel: ("incomplete", reason) for channel, reason in fetch.incomplete},
-            }
-            table = write_channels_day(
-                store, "raw_captions", day, with_deliveries(parsed.table, deliveries), restricted
+            missing: list[str] = []
+            last = rejected = None
+            for day in run_days(context):
+                if restricted is not None:
+                    _conform_stored_day(store, day)
+                fetch = captions.fetch_day(day, channels)
+                parsed = captions_of_day(
+                    fetch.items,
+                    fetch.source,
+                    day,
+                    chunks=fetch.chunks,
+                    pre_rejected=fetch.pre_rejected,
+                    channels=channels,
+                    names=names,
+                    origins=fetch.origins,
+                )
+                deliveries = {
+                    **_kept_deliveries(store, day, restricted),
+                    **{channel: ("missing", reason) for channel, reason in fetch.missing},
+                    **{channel: ("incomplete", reason) for channel, reason in fetch.incomplete},
+                }
+                table = write_channels_day(
+                    store,
+                    "raw_captions",
+                    day,
+                    with_deliveries(parsed.table, deliveries),
+                    restricted,
+                )
+                rejected = merge_rejected(
+                    stored_day(store, "raw_captions_rejected", day, restricted),
+                    parsed.rejected,
+                    partial=restricted is not None,
+                )
+                store.write_day("raw_captions_rejected", day, rejected)
+                missing.extend(
+                    f"{day} {channel}: {status}: {reason}"
+                    for channel, (status, reason) in deliveries.items()
+                )
+                summary.add(
+                    day,
+                    table["channel_name"].unique().to_pylist(),
+                    table=table,
+                    chunks=table.num_rows,
+                    duplicates=parsed.duplicates,
+                    rejected=rejected.num_rows,
+                    timing_repaired=parsed.repaired,
+                )
+                rejected_summary.add(day, table=rejected, rejected=rejected.num_rows)
+                context.log.info(
+                    f"{day}: {table.num_rows} chunks, {parsed.duplicates} duplicates, "
+                    f"{rejected.num_rows} rejected, {parsed.repaired} with repaired word timing"
+                )
+                last = table
+            yield MaterializeResult(
+                asset_key="raw_captions",
+                metadata={
+                    **summary.metadata("chunks", "duplicates", "rejected", "timing_repaired"),
+                    **captions.describe(),
+                    "missing_channels": MetadataValue.text("; ".join(missing) or "none"),
+                    "restricted_to": MetadataValue.text(
+                        ", ".join(restricted or []) or "all channels"
+                    ),
+                    "preview": preview(last, ["channel_name", "start", "plaintext"]),
+                },
             )
-            rejected = merge_rejected(
-                stored_day(store, "raw_captions_rejected", day, restricted),
-                parsed.rejected,
-                partial=restricted is not None,
+            yield MaterializeResult(
+                asset_key="raw_captions_rejected",
+                metadata={
+                    **rejected_summary.metadata("rejected"),
+                    "preview": preview(
+                        rejected, ["day", "file", "line", "page", "position", "reason"]
+                    ),
+                },
             )
-            store.write_day("raw_captions_rejected", day, rejected)
-            missing.extend(
-                f"{day} {channel}: {status}: {reason}"
-                for channel, (status, reason) in deliveries.items()
-            )
-            summary.add(
-                day,
-                table["channel_name"].unique().to_pylist(),
-                table=table,
-                chunks=table.num_rows,
-                duplicates=parsed.duplicates,
-                rejected=rejected.num_rows,
-                timing_repaired=parsed.repaired,
-            )
-            rejected_summary.add(day, table=rejected, rejected=rejected.num_rows)
-            context.log.info(
-                f"{day}: {table.num_rows} chunks, {parsed.duplicates} duplicates, "
-                f"{rejected.num_rows} rejected, {parsed.repaired} with repaired word timing"
-            )
-            last = table
-        yield MaterializeResult(
-            asset_key="raw_captions",
-            metadata={
-                **summary.metadata("chunks", "duplicates", "rejected", "timing_repaired"),
-                **captions.describe(),
-                "missing_channels": MetadataValue.text("; ".join(missing) or "none"),
-                "restricted_to": MetadataValue.text(", ".join(restricted or []) or "all channels"),
-                "preview": preview(last, ["channel_name", "start", "plaintext"]),
-            },
-        )
-        yield MaterializeResult(
-            asset_key="raw_captions_rejected",
-            metadata={
-                **rejected_summary.metadata("rejected"),
-                "preview": preview(rejected, ["day", "file", "line", "page", "position", "reason"]),
-            },
-        )
 
     return ingest_captions
 

@@ -15,11 +15,13 @@ from assets.metadata import RunSummary, indicator_figures
 from assets.partitions import (
     BACKFILL_POLICY,
     DailyRunConfig,
+    day_writes,
     run_channels,
     run_days,
     write_channels_day,
 )
 from observatoire import METHODOLOGY_VERSION
+from observatoire.day_states import inputs_metadata
 from observatoire.indicator_table import channel_summary, format_markdown
 from observatoire.indicators import channel_indicators as compute_indicators
 from observatoire.partial_days import only_channels
@@ -49,40 +51,45 @@ def build_indicator_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
         method: MethodResource,
         warehouse: WarehouseResource,
     ) -> MaterializeResult:
-        store = lake.lake()
-        _, restricted = run_channels(store, config)
-        summary = RunSummary(context, "channel_indicators")
-        written = []
-        versions: set[str] = set()
-        for day in run_days(context):
-            segments = store.read_day("theme_segments", day)
-            version = table_version(segments) or "unknown"
-            fresh = compute_indicators(
-                segments, store.read_day("time_monitored", day), method.window_seconds, version
+        with day_writes(context, lake) as store:
+            _, restricted = run_channels(store, config)
+            summary = RunSummary(context, "channel_indicators")
+            written = []
+            versions: set[str] = set()
+            for day in run_days(context):
+                segments = store.read_day("theme_segments", day)
+                version = table_version(segments) or "unknown"
+                fresh = compute_indicators(
+                    segments, store.read_day("time_monitored", day), method.window_seconds, version
+                )
+                table = write_channels_day(
+                    store,
+                    "channel_indicators",
+                    day,
+                    only_channels(fresh, restricted),
+                    restricted,
+                    inputs_metadata(version, method.window_seconds, method.profile),
+                )
+                versions.add(version)
+                written.append(table)
+                summary.add(
+                    day,
+                    table["channel_name"].unique().to_pylist(),
+                    table=table,
+                    figures=indicator_figures(table),
+                    rows=table.num_rows,
+                )
+            shares = channel_summary(pa.concat_tables(written))
+            _refresh_warehouse(context, warehouse)
+            return MaterializeResult(
+                metadata={
+                    **summary.metadata("rows"),
+                    "dictionary_version": MetadataValue.text(", ".join(sorted(versions))),
+                    "methodology_version": MetadataValue.text(METHODOLOGY_VERSION),
+                    "share_all_channels": MetadataValue.float(_number(shares["share"].iloc[-1])),
+                    "shares_per_channel": MetadataValue.md(format_markdown(shares)),
+                }
             )
-            table = write_channels_day(
-                store, "channel_indicators", day, only_channels(fresh, restricted), restricted
-            )
-            versions.add(version)
-            written.append(table)
-            summary.add(
-                day,
-                table["channel_name"].unique().to_pylist(),
-                table=table,
-                figures=indicator_figures(table),
-                rows=table.num_rows,
-            )
-        shares = channel_summary(pa.concat_tables(written))
-        _refresh_warehouse(context, warehouse)
-        return MaterializeResult(
-            metadata={
-                **summary.metadata("rows"),
-                "dictionary_version": MetadataValue.text(", ".join(sorted(versions))),
-                "methodology_version": MetadataValue.text(METHODOLOGY_VERSION),
-                "share_all_channels": MetadataValue.float(_number(shares["share"].iloc[-1])),
-                "shares_per_channel": MetadataValue.md(format_markdown(shares)),
-            }
-        )
 
     return channel_indicators
 

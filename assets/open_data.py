@@ -18,7 +18,8 @@ from dagster import (
 )
 from pydantic import Field
 
-from assets.periods import period_days
+from assets.periods import period_days, read_published_period
+from observatoire.day_states import mix_note
 from observatoire.open_data import build_release, write_release
 from resources.lake import LakeResource
 
@@ -29,6 +30,11 @@ class OpenDataConfig(Config):
     folder: str = Field(
         default="",
         description="Local folder receiving the release (empty: open_data/ in the lake).",
+    )
+    allow_mixed_versions: bool = Field(
+        default=False,
+        description="Publish days counted with different dictionaries, windows or profiles "
+        "(the data dictionary then says which days have which).",
     )
 
 
@@ -46,21 +52,23 @@ def build_open_data_asset(monthly: PartitionsDefinition) -> AssetsDefinition:
     ) -> MaterializeResult:
         store = lake.lake()
         days = period_days(context)
-        present = [d for d in days if store.has_day("channel_indicators", d)]
-        if not present:
-            raise ValueError(
-                f"no channel_indicators between {days[0]} and {days[-1]}: materialise the "
-                "daily stages for these days first"
-            )
-        indicators = store.read_days("channel_indicators", present)
+        period = read_published_period(store, days, config.allow_mixed_versions)
+        present = period.present
         channels = store.read_table("channels") if store.has_table("channels") else None
-        release = build_release(indicators, days[0], days[-1], channels=channels)
+        release = build_release(
+            period.indicators,
+            days[0],
+            days[-1],
+            channels=channels,
+            missing_days=period.missing,
+            mixed_versions=mix_note(period),
+        )
         if config.folder:
             folder = str(Path(config.folder).expanduser().resolve())
             written = write_release(release, pafs.LocalFileSystem(), folder)
         else:
             written = write_release(release, store.filesystem, f"{store.root}/open_data")
-        missing = [d.isoformat() for d in days if d not in present]
+        missing = [d.isoformat() for d in period.missing]
         package = release.datapackage
         return MaterializeResult(
             metadata={
@@ -77,6 +85,7 @@ def build_open_data_asset(monthly: PartitionsDefinition) -> AssetsDefinition:
                 "methodology_versions": MetadataValue.text(
                     ", ".join(package["methodology_versions"])
                 ),
+                "mixed_versions": MetadataValue.text(mix_note(period) or "no"),
             }
         )
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from enum import Enum
 from zoneinfo import ZoneInfo
@@ -13,31 +15,65 @@ from dagster import (
     AssetExecutionContext,
     BackfillPolicy,
     Config,
+    DagsterInstance,
     DailyPartitionsDefinition,
     Failure,
+    PartitionsDefinition,
+    TimeWindowPartitionsDefinition,
 )
 from pydantic import Field
 
+from observatoire.day_lease import DayLeases, StagedDays
 from observatoire.grid import default_channels
 from observatoire.lake import Lake, LakeMissingError
 from observatoire.partial_days import replace_channels
 from observatoire.reference import channels_from_table
+from resources.lake import LakeResource
 
 TIMEZONE = "Europe/Paris"
 """Broadcast days are local days: 23- and 25-hour days exist."""
 
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
-"""Dagster's run tags for a run covering a range of partitions."""
+PARTITION_TAG = "dagster/partition"
+"""Dagster's run tags for a run covering a range of partitions, or one partition."""
 
 MAX_DAYS_PER_RUN = 31
 BACKFILL_POLICY = BackfillPolicy.multi_run(max_partitions_per_run=MAX_DAYS_PER_RUN)
 """A backfill of a year is a dozen month-long runs, each writing its days one by one."""
 
 
-def daily_partitions(start: str) -> DailyPartitionsDefinition:
-    """One partition per broadcast day from `start` (YYYY-MM-DD) to yesterday, Paris time."""
-    return DailyPartitionsDefinition(start_date=start, timezone=TIMEZONE)
+def daily_partitions(start: str, end: str | None = None) -> DailyPartitionsDefinition:
+    """One partition per broadcast day from `start` (YYYY-MM-DD) to the last complete broadcast
+    day, Paris time (yesterday), or to `end` (YYYY-MM-DD, included) when configured."""
+    if end is None:
+        return DailyPartitionsDefinition(start_date=start, timezone=TIMEZONE)
+    after_end = (date.fromisoformat(end) + timedelta(days=1)).isoformat()
+    return DailyPartitionsDefinition(start_date=start, end_date=after_end, timezone=TIMEZONE)
+
+
+def partition_range(partitions: PartitionsDefinition) -> tuple[date, date | None]:
+    """(first day, last day) of the daily partitions; last is None before the first is complete."""
+    assert isinstance(partitions, TimeWindowPartitionsDefinition)
+    first = partitions.start.date()
+    last = partitions.get_last_partition_key()
+    return first, None if last is None else partition_day(last)
+
+
+def refuse_outside_range(partitions: PartitionsDefinition, days: Sequence[date]) -> None:
+    """Raise a one-line Failure when any requested day is not a partition, before any write."""
+    first, last = partition_range(partitions)
+    outside = [d for d in days if d < first or last is None or d > last]
+    if outside:
+        bounds = f"{first}..{last}" if last is not None else f"{first}.. (no complete day yet)"
+        asked = (
+            f"days {min(days)}..{max(days)} go" if min(days) != max(days) else f"day {days[0]} is"
+        )
+        raise Failure(
+            description=f"{asked} outside the partition range {bounds} "
+            f"(the last partition is the last complete broadcast day, {TIMEZONE}); "
+            "nothing was written"
+        )
 
 
 ChannelName = Enum(  # type: ignore[misc]
@@ -60,8 +96,65 @@ class DailyRunConfig(Config):
 
 
 def run_days(context: AssetExecutionContext) -> list[date]:
-    """Every broadcast day of the run's partition range, in order."""
-    return sorted(partition_day(key) for key in context.partition_keys)
+    """Every broadcast day of the run's partition range, in order, all inside the partitions.
+
+    The range tags are checked as well as the keys Dagster derived from them: a run launched
+    with tags beyond the last partition (command line, GraphQL) must not write those days, and a
+    range before the first partition must fail with a message rather than an invariant error.
+    """
+    tags = context.run.tags
+    asked: list[date] = []
+    if RANGE_START_TAG in tags and RANGE_END_TAG in tags:
+        first, last = partition_day(tags[RANGE_START_TAG]), partition_day(tags[RANGE_END_TAG])
+        if last < first:
+            raise Failure(description=f"empty partition range {first}..{last} in the run tags")
+        asked = [first, last]
+    elif PARTITION_TAG in tags:
+        asked = [partition_day(tags[PARTITION_TAG])]
+    partitions = _daily_partitions_of(context)
+    if asked:
+        refuse_outside_range(partitions, asked)
+    try:
+        keys = context.partition_keys
+    except Exception as error:  # Dagster's own invariant errors on keys it cannot place
+        raise Failure(description=f"no valid partition for this run: {error}") from error
+    days = sorted(partition_day(key) for key in keys)
+    refuse_outside_range(partitions, days)
+    return days
+
+
+@contextmanager
+def day_writes(context: AssetExecutionContext, lake: LakeResource) -> Iterator[StagedDays]:
+    """The lake for a daily step that writes: its days checked against the partition range,
+    their leases held (waiting for another run on the same day), every write staged and the
+    step's days published together when the block ends without error."""
+    store = lake.lake()
+    days = run_days(context)
+    leases = DayLeases(
+        store,
+        context.run.run_id,
+        log=context.log.info,
+        finished=lambda run_id: _run_ended(context.instance, run_id),
+    )
+    with StagedDays(store, leases, days) as staged:
+        yield staged
+
+
+def _run_ended(instance: DagsterInstance, run_id: str) -> bool:
+    """Whether a run of this instance has ended: the lease it holds was left behind by a
+    failure. A run unknown here (another instance) is not presumed ended."""
+    run = instance.get_run_by_id(run_id)
+    return run is not None and run.is_finished
+
+
+def _daily_partitions_of(context: AssetExecutionContext) -> PartitionsDefinition:
+    definition = getattr(context, "assets_def", None)
+    partitions = definition.partitions_def if definition is not None else None
+    if partitions is None:
+        partitions = context.job_def.partitions_def
+    if partitions is None:
+        raise Failure(description="this step has no daily partitions")
+    return partitions
 
 
 def partition_day(key: str) -> date:
@@ -99,11 +192,19 @@ def stored_day(lake: Lake, table: str, day: date, restricted: list[str] | None) 
 
 
 def write_channels_day(
-    lake: Lake, table: str, day: date, fresh: pa.Table, restricted: list[str] | None
+    lake: Lake,
+    table: str,
+    day: date,
+    fresh: pa.Table,
+    restricted: list[str] | None,
+    metadata: dict[bytes, bytes] | None = None,
 ) -> pa.Table:
     """Store a day computed for the run's channels and return what was stored: the whole day on
-    a full run, else those channels' rows put in place of theirs in the stored day."""
+    a full run, else those channels' rows put in place of theirs in the stored day. `metadata`
+    (what the day was computed from) replaces the file's schema metadata."""
     stored = replace_channels(stored_day(lake, table, day, restricted), fresh, restricted)
+    if metadata is not None:
+        stored = stored.replace_schema_metadata(metadata)
     lake.write_day(table, day, stored)
     return stored
 

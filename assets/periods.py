@@ -7,9 +7,11 @@ published and reviewed before the period ends.
 
 from datetime import date, datetime, timedelta
 
-from dagster import MonthlyPartitionsDefinition, WeeklyPartitionsDefinition
+from dagster import Failure, MonthlyPartitionsDefinition, WeeklyPartitionsDefinition
 
-from assets.partitions import TIMEZONE
+from assets.partitions import TIMEZONE, last_days
+from observatoire.day_states import PeriodStates, VersionMixError, check_period, read_period
+from observatoire.lake import Lake
 
 
 def monthly_partitions(start: str) -> MonthlyPartitionsDefinition:
@@ -35,3 +37,22 @@ def period_days(context) -> list[date]:
     first: datetime = window.start
     last = (window.end - timedelta(hours=1)).date()
     return [first.date() + timedelta(days=i) for i in range((last - first.date()).days + 1)]
+
+
+def read_published_period(lake: Lake, days: list[date], allow_mixed: bool) -> PeriodStates:
+    """The daily indicators of a period up to the last complete day, checked for a version mix
+    (a Failure listing the days of each version unless allowed); missing days are gaps."""
+    complete = [d for d in days if d <= last_days(1)[1]]
+    period = read_period(lake, complete)
+    if not period.present:
+        raise Failure(
+            description=f"no channel_indicators between {days[0]} and {days[-1]}: materialise "
+            "the daily stages for these days first"
+        )
+    try:
+        check_period(period, allow_mixed=allow_mixed)
+    except VersionMixError as error:
+        raise Failure(
+            description=f"{error} (run config allow_mixed_versions: true)".replace("\n", "; ")
+        ) from error
+    return period

@@ -3,14 +3,16 @@
 from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
+    Config,
     MaterializeResult,
     MetadataValue,
     PartitionsDefinition,
     asset,
 )
+from pydantic import Field
 
 from assets.metadata import markdown_table
-from assets.periods import period_days
+from assets.periods import period_days, read_published_period
 from observatoire.report import (
     keyword_counts,
     render_report,
@@ -23,6 +25,14 @@ from resources.lake import LakeResource
 GROUP = "publication"
 
 
+class ReportConfig(Config):
+    allow_mixed_versions: bool = Field(
+        default=False,
+        description="Report days counted with different dictionaries, windows or profiles; "
+        "each change is marked on the time axis.",
+    )
+
+
 def build_report_asset(monthly: PartitionsDefinition) -> AssetsDefinition:
     @asset(
         deps=["channel_indicators", "theme_keywords"],
@@ -32,15 +42,13 @@ def build_report_asset(monthly: PartitionsDefinition) -> AssetsDefinition:
         description="Self-contained HTML report of the month: share over time per crisis and "
         "per channel, ranking of channels, most counted keywords (charts in inline SVG).",
     )
-    def report(context: AssetExecutionContext, lake: LakeResource) -> MaterializeResult:
+    def report(
+        context: AssetExecutionContext, config: ReportConfig, lake: LakeResource
+    ) -> MaterializeResult:
         store = lake.lake()
-        days = [d for d in period_days(context) if store.has_day("channel_indicators", d)]
-        if not days:
-            raise ValueError(
-                f"no channel_indicators in {context.partition_key}: materialise the daily "
-                "stages for this month first"
-            )
-        indicators = store.read_days("channel_indicators", days)
+        period = read_published_period(store, period_days(context), config.allow_mixed_versions)
+        days = period.present
+        changes = period.changes()
         counts = sum_keyword_counts(
             [
                 keyword_counts(store.read_day("theme_keywords", d))
@@ -48,7 +56,12 @@ def build_report_asset(monthly: PartitionsDefinition) -> AssetsDefinition:
                 if store.has_day("theme_keywords", d)
             ]
         )
-        data = report_data(indicators, counts)
+        data = report_data(
+            period.indicators,
+            counts,
+            days=period.days,
+            changes=[(day, state.describe()) for day, state in changes[1:]],
+        )
         path = write_report(
             render_report(data),
             store.filesystem,

@@ -17,7 +17,14 @@ from dagster import (
 )
 
 from assets.metadata import RunSummary, preview
-from assets.partitions import BACKFILL_POLICY, DailyRunConfig, run_channels, run_days, stored_day
+from assets.partitions import (
+    BACKFILL_POLICY,
+    DailyRunConfig,
+    day_writes,
+    run_channels,
+    run_days,
+    stored_day,
+)
 from observatoire import METHODOLOGY_VERSION
 from observatoire.grid import assign_programmes
 from observatoire.intake import with_timing_flags
@@ -76,85 +83,91 @@ def build_segment_assets(
         lake: LakeResource,
         method: MethodResource,
     ):
-        store = lake.lake()
-        _, restricted = run_channels(store, config)
-        dictionary = dictionary_from_table(store.read_table("keyword_dictionary"))
-        grid = grid_from_table(
-            store.read_table("programme_grid"), channels_from_table(store.read_table("channels"))
-        )
-        dictionary_version = dictionary.version  # a content hash: computed once per run
-        matcher = Matcher(dictionary, window_seconds=method.window_seconds, profile=method.profile)
-        segments_summary = RunSummary(
-            context,
-            "theme_segments",
-            ["channel_name", "start", "programme_name", "number_of_keywords", "timing"],
-            preview_first="number_of_keywords",
-        )
-        keywords_summary = RunSummary(
-            context,
-            "theme_keywords",
-            ["channel_name", "keyword", "theme", "second", "counted", "excerpt"],
-        )
-        segments = keywords = None
-        day_versions = {"dictionary_version": MetadataValue.text(dictionary_version)}
-        for day in run_days(context):
-            captions = only_channels(_captions(store, day), restricted)
-            result = matcher.match_table(captions)
-            segments = replace_channels(
-                stored_day(store, "theme_segments", day, restricted),
-                assign_programmes(grid, with_timing_flags(result.segments, captions)),
-                restricted,
+        with day_writes(context, lake) as store:
+            _, restricted = run_channels(store, config)
+            dictionary = dictionary_from_table(store.read_table("keyword_dictionary"))
+            grid = grid_from_table(
+                store.read_table("programme_grid"),
+                channels_from_table(store.read_table("channels")),
             )
-            keywords = replace_channels(
-                stored_day(store, "theme_keywords", day, restricted), result.keywords, restricted
+            dictionary_version = dictionary.version  # a content hash: computed once per run
+            matcher = Matcher(
+                dictionary, window_seconds=method.window_seconds, profile=method.profile
             )
-            store.write_day("theme_segments", day, _versioned(segments, dictionary_version))
-            store.write_day("theme_keywords", day, _versioned(keywords, dictionary_version))
-            segments_summary.add(
-                day,
-                segments["channel_name"].unique().to_pylist(),
-                table=segments,
-                figures=day_versions,
-                segments=segments.num_rows,
-                in_scope=int(pc.sum(segments["in_scope"]).as_py() or 0),
-                with_keywords=int(
-                    pc.sum(pc.greater(segments["number_of_keywords"], 0)).as_py() or 0
-                ),
+            segments_summary = RunSummary(
+                context,
+                "theme_segments",
+                ["channel_name", "start", "programme_name", "number_of_keywords", "timing"],
+                preview_first="number_of_keywords",
             )
-            keywords_summary.add(
-                day,
-                keywords["channel_name"].unique().to_pylist(),
-                table=keywords,
-                figures=day_versions,
-                occurrences=keywords.num_rows,
-                counted=int(pc.sum(keywords["counted"]).as_py() or 0),
+            keywords_summary = RunSummary(
+                context,
+                "theme_keywords",
+                ["channel_name", "keyword", "theme", "second", "counted", "excerpt"],
             )
-        versions = {
-            "dictionary_version": MetadataValue.text(dictionary_version),
-            "window_seconds": MetadataValue.int(method.window_seconds),
-            "profile": MetadataValue.text(method.profile),
-        }
-        yield MaterializeResult(
-            asset_key="theme_segments",
-            metadata={
-                **segments_summary.metadata("segments", "in_scope", "with_keywords"),
-                **versions,
-                "preview": preview(
-                    segments.sort_by([("number_of_keywords", "descending")]),
-                    ["channel_name", "start", "programme_name", "number_of_keywords", "timing"],
-                ),
-            },
-        )
-        yield MaterializeResult(
-            asset_key="theme_keywords",
-            metadata={
-                **keywords_summary.metadata("occurrences", "counted"),
-                **versions,
-                "preview": preview(
-                    keywords, ["channel_name", "keyword", "theme", "second", "counted", "excerpt"]
-                ),
-            },
-        )
+            segments = keywords = None
+            day_versions = {"dictionary_version": MetadataValue.text(dictionary_version)}
+            for day in run_days(context):
+                captions = only_channels(_captions(store, day), restricted)
+                result = matcher.match_table(captions)
+                segments = replace_channels(
+                    stored_day(store, "theme_segments", day, restricted),
+                    assign_programmes(grid, with_timing_flags(result.segments, captions)),
+                    restricted,
+                )
+                keywords = replace_channels(
+                    stored_day(store, "theme_keywords", day, restricted),
+                    result.keywords,
+                    restricted,
+                )
+                store.write_day("theme_segments", day, _versioned(segments, dictionary_version))
+                store.write_day("theme_keywords", day, _versioned(keywords, dictionary_version))
+                segments_summary.add(
+                    day,
+                    segments["channel_name"].unique().to_pylist(),
+                    table=segments,
+                    figures=day_versions,
+                    segments=segments.num_rows,
+                    in_scope=int(pc.sum(segments["in_scope"]).as_py() or 0),
+                    with_keywords=int(
+                        pc.sum(pc.greater(segments["number_of_keywords"], 0)).as_py() or 0
+                    ),
+                )
+                keywords_summary.add(
+                    day,
+                    keywords["channel_name"].unique().to_pylist(),
+                    table=keywords,
+                    figures=day_versions,
+                    occurrences=keywords.num_rows,
+                    counted=int(pc.sum(keywords["counted"]).as_py() or 0),
+                )
+            versions = {
+                "dictionary_version": MetadataValue.text(dictionary_version),
+                "window_seconds": MetadataValue.int(method.window_seconds),
+                "profile": MetadataValue.text(method.profile),
+            }
+            yield MaterializeResult(
+                asset_key="theme_segments",
+                metadata={
+                    **segments_summary.metadata("segments", "in_scope", "with_keywords"),
+                    **versions,
+                    "preview": preview(
+                        segments.sort_by([("number_of_keywords", "descending")]),
+                        ["channel_name", "start", "programme_name", "number_of_keywords", "timing"],
+                    ),
+                },
+            )
+            yield MaterializeResult(
+                asset_key="theme_keywords",
+                metadata={
+                    **keywords_summary.metadata("occurrences", "counted"),
+                    **versions,
+                    "preview": preview(
+                        keywords,
+                        ["channel_name", "keyword", "theme", "second", "counted", "excerpt"],
+                    ),
+                },
+            )
 
     return match_themes
 

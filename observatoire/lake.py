@@ -17,12 +17,14 @@ from __future__ import annotations
 import io
 import os
 import re
+import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pyarrow as pa
@@ -43,6 +45,9 @@ DAILY_TABLES = (
 )
 
 DAY_FILE = "part-0.parquet"
+LEASE_FOLDER = "_leases"
+TEMPORARY_MAX_AGE_SECONDS = 24 * 3600
+"""A write of one day takes seconds to minutes: a day-old hidden file is a killed write's."""
 REFERENCE_FILE = "data.parquet"
 PARQUET_COMPRESSION = "zstd"
 
@@ -145,6 +150,8 @@ class Lake:
         url = str(url)
         self.url = url
         self.s3: S3Location | None = None
+        self._s3_keys: tuple[str | None, str | None] = (None, None)
+        self._client: Any = None
         if url.startswith("s3://"):
             parts = urlsplit(url)
             if not parts.netloc:
@@ -156,6 +163,9 @@ class Lake:
                 region=s3_region,
             )
             self.root = "/".join(p for p in (self.s3.bucket, self.s3.prefix) if p)
+            # Kept apart from S3Location so they never reach a message; conditional writes
+            # (leases) go through boto3, which pyarrow's filesystem does not expose.
+            self._s3_keys = (access_key, secret_key)
             self.filesystem = filesystem or _s3_filesystem(
                 s3_endpoint, s3_region, access_key, secret_key
             )
@@ -196,19 +206,33 @@ class Lake:
         return f"{self.table_path(table)}/{REFERENCE_FILE}"
 
     def day_glob(self, table: str) -> str:
-        """A glob matching every day file of a local table (for DuckDB's read_parquet)."""
-        return f"{self.table_path(table)}/day=*/{DAY_FILE}"
+        """A glob matching every day file of a local table (for DuckDB's read_parquet).
+
+        The lake's own path is escaped, so a folder such as `lake[1]` matches itself only.
+        """
+        return f"{escape_glob(self.table_path(table))}/day=*/{DAY_FILE}"
+
+    def lease_path(self, day: date) -> str:
+        """Where the lease of a broadcast day lives (not a table: ignored by every listing)."""
+        return f"{self.root}/{LEASE_FOLDER}/day={_day_text(day)}.json"
+
+    def staged_path(self, table: str, day: date, owner: str) -> str:
+        """A day file staged by `owner`, hidden beside its destination until published."""
+        safe = re.sub(r"[^A-Za-z0-9_-]", "_", owner)
+        return f"{self.table_path(table)}/day={_day_text(day)}/.{DAY_FILE}.{safe}.staged"
 
     # ---------------------------------------------------------------------- errors
 
     @contextmanager
     def _storage_errors(self, action: str) -> Iterator[None]:
         """Turn low-level I/O errors into LakeErrors naming the storage (never the secrets)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
         try:
             yield
         except LakeError:
             raise
-        except (OSError, pa.ArrowException) as error:
+        except (OSError, pa.ArrowException, BotoCoreError, ClientError) as error:
             if self.s3 is None:
                 raise LakeError(f"lake at {self.root}: could not {action}: {error}") from error
             text = str(error)
@@ -263,6 +287,88 @@ class Lake:
                 pass
         raise LakeMissingError(f"{missing} is not in the lake ({self.describe()})")
 
+    def stage_day(self, table: str, day: date, data: pa.Table, owner: str) -> str:
+        """Write a day file under a hidden staged name, to be published later by `publish`."""
+        path = self.staged_path(table, day, owner)
+        self._write(path, data, f"stage {table} for {_day_text(day)}")
+        return path
+
+    def publish(self, staged: str, table: str, day: date) -> str:
+        """Put a staged day file in place of the published one (a rename, or a server-side copy
+        on object storage, either of which replaces the object whole)."""
+        final = self.day_path(table, day)
+        with self._storage_errors(f"publish {table} for {_day_text(day)}"):
+            if self.s3 is None:
+                os.replace(staged, final)
+                _sync_folder(Path(final).parent)
+            else:
+                # boto3 rather than the pyarrow filesystem, whose delete leaves a folder marker.
+                client, bucket = self.s3_client(), self.s3.bucket
+                source = staged.removeprefix(f"{bucket}/")
+                client.copy_object(
+                    Bucket=bucket,
+                    Key=final.removeprefix(f"{bucket}/"),
+                    CopySource={"Bucket": bucket, "Key": source},
+                )
+                client.delete_object(Bucket=bucket, Key=source)
+        return final
+
+    def s3_client(self) -> Any:
+        """A boto3 client for the lake's object storage, for what pyarrow does not expose:
+        conditional writes (day leases) and server-side copies."""
+        if self.s3 is None:
+            raise LakeError(f"lake at {self.root} is not on object storage")
+        if self._client is None:
+            import boto3
+            from botocore.config import Config
+
+            access_key, secret_key = self._s3_keys
+            self._client = boto3.client(
+                "s3",
+                endpoint_url=self.s3.endpoint,
+                region_name=self.s3.region or "us-east-1",
+                aws_access_key_id=access_key,
+                aws_secret_access_key=secret_key,
+                config=Config(connect_timeout=5, read_timeout=60, retries={"max_attempts": 3}),
+            )
+        return self._client
+
+    def discard(self, path: str) -> None:
+        """Remove a staged or temporary object if it is there."""
+        with self._storage_errors(f"remove {path}"), suppress(FileNotFoundError):
+            if self.s3 is None:
+                self.filesystem.delete_file(path)
+            else:
+                bucket = self.s3.bucket
+                self.s3_client().delete_object(Bucket=bucket, Key=path.removeprefix(f"{bucket}/"))
+
+    def sweep_temporary(
+        self, older_than_seconds: float = TEMPORARY_MAX_AGE_SECONDS, folder: str | None = None
+    ) -> list[str]:
+        """Remove hidden temporary and staged files older than any plausible write.
+
+        A killed writer leaves `.part-0.parquet.<id>.tmp` (local) or `.….staged` objects behind;
+        they are invisible to readers, but take space forever unless swept. Only files older than
+        `older_than_seconds` go, so a write in progress elsewhere is never touched.
+        """
+        base = folder or self.root
+        selector = pafs.FileSelector(base, allow_not_found=True, recursive=True)
+        with self._storage_errors("list temporary files"):
+            infos = self.filesystem.get_file_info(selector)
+        cutoff = time.time() - older_than_seconds
+        removed = []
+        for info in infos:
+            name = info.base_name
+            if info.type != pafs.FileType.File or not name.startswith("."):
+                continue
+            if not (name.endswith(".tmp") or name.endswith(".staged")):
+                continue
+            modified = info.mtime.timestamp() if info.mtime is not None else None
+            if modified is not None and modified < cutoff:
+                self.discard(info.path)
+                removed.append(info.path)
+        return removed
+
     # ------------------------------------------------------------------ daily tables
 
     def write_day(self, table: str, day: date, data: pa.Table) -> str:
@@ -283,6 +389,15 @@ class Lake:
             action=f"read {table} for {_day_text(day)}",
             columns=columns,
         )
+
+    def day_metadata(self, table: str, day: date) -> dict[bytes, bytes]:
+        """The schema metadata of a stored day (its Parquet footer only); {} when absent."""
+        with self._storage_errors(f"read the metadata of {table} for {_day_text(day)}"):
+            try:
+                with self.filesystem.open_input_file(self.day_path(table, day)) as source:
+                    return dict(pq.read_schema(source).metadata or {})
+            except FileNotFoundError:
+                return {}
 
     def has_day(self, table: str, day: date) -> bool:
         return self._exists(self.day_path(table, day), f"look up {table} for {_day_text(day)}")
@@ -378,6 +493,14 @@ class Lake:
             )
 
 
+_GLOB_SPECIAL = re.compile(r"([\[\]*?{}])")
+
+
+def escape_glob(path: str) -> str:
+    """`path` with glob characters bracketed (`[` → `[[]`): a glob reader matches it as is."""
+    return _GLOB_SPECIAL.sub(r"[\1]", path)
+
+
 def _leaf_columns(field: pa.Field, prefix: str = "") -> Iterator[tuple[str, pa.DataType]]:
     """Parquet column paths (`srt.list.element.text`) and types of a field's leaves."""
     if pa.types.is_struct(field.type):
@@ -452,5 +575,6 @@ __all__ = [
     "LakeMissingError",
     "LakeUnavailableError",
     "S3Location",
+    "escape_glob",
     "lake_tables",
 ]

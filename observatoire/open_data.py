@@ -13,7 +13,7 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -175,20 +175,48 @@ def _distinct(table: pa.Table, column: str) -> list[str]:
     return sorted({str(v) for v in table[column].to_pylist() if v is not None})
 
 
+def with_gap_rows(indicators: pa.Table, missing_days: Sequence[date]) -> pa.Table:
+    """One row per channel and missing day, every figure null: a gap a reader cannot miss,
+    instead of a day that silently is not there."""
+    if not missing_days or indicators.num_rows == 0:
+        return indicators
+    channels = sorted(set(indicators["channel_name"].to_pylist()))
+    rows = {
+        "channel_name": [c for _ in missing_days for c in channels],
+        "day": [d for d in missing_days for _ in channels],
+    }
+    gaps = pa.table(
+        {
+            name: pa.array(rows[name], indicators.schema.field(name).type)
+            if name in rows
+            else pa.nulls(len(rows["day"]), indicators.schema.field(name).type)
+            for name in indicators.column_names
+        }
+    )
+    return pa.concat_tables([indicators, gaps.cast(indicators.schema)])
+
+
 def build_release(
     indicators: pa.Table,
     start: date,
     end: date,
     *,
     channels: pa.Table | None = None,
+    missing_days: Sequence[date] = (),
+    mixed_versions: str | None = None,
     title: str = "Observatoire: daily share of ecology in French TV and radio news",
 ) -> OpenDataRelease:
-    """Assemble CSV, Parquet, `datapackage.json` and `SHA256SUMS` for [start, end]."""
+    """Assemble CSV, Parquet, `datapackage.json` and `SHA256SUMS` for [start, end].
+
+    `missing_days` become rows of nulls and are listed in the data dictionary; `mixed_versions`
+    (the note of an explicitly allowed version mix) is written into it.
+    """
     if end < start:
         raise OpenDataError(f"empty period: {start} > {end}")
     table = select_period(indicators, start, end)
     if table.num_rows == 0:
         raise OpenDataError(f"no indicator rows between {start} and {end}")
+    table = select_period(with_gap_rows(table, missing_days), start, end)
     if channels is not None and "channel_title" not in table.column_names:
         table = with_channel_details(table, channels)
     # Parse the dates as dates in CSV readers: cast day once, here, rather than per consumer.
@@ -232,7 +260,8 @@ def build_release(
         "description": (
             "One row per channel and broadcast day. share = env_minutes / covered_minutes; "
             "aggregate over days or channels as sum(env_minutes) / sum(covered_minutes), "
-            "never as a mean of shares."
+            "never as a mean of shares. Days listed in missing_days have rows whose figures "
+            "are all empty: no data was published for them."
         ),
         "licenses": [LICENSE],
         "temporal": {"start": start.isoformat(), "end": end.isoformat()},
@@ -241,9 +270,13 @@ def build_release(
         "data_dictionary_version": DATA_DICTIONARY_VERSION,
         "methodology_versions": _distinct(table, "methodology_version"),
         "dictionary_versions": _distinct(table, "dictionary_version"),
-        "window_seconds": sorted({int(v) for v in table["window_seconds"].to_pylist()})
+        "window_seconds": sorted(
+            {int(v) for v in table["window_seconds"].to_pylist() if v is not None}
+        )
         if "window_seconds" in table.column_names
         else [],
+        "missing_days": [d.isoformat() for d in sorted(missing_days)],
+        **({"mixed_versions": mixed_versions} if mixed_versions else {}),
         "resources": resources,
     }
     files["datapackage.json"] = (

@@ -96,6 +96,9 @@ class ReportData:
     total_share: float | None
     methodology_versions: tuple[str, ...]
     dictionary_versions: tuple[str, ...]
+    missing_days: tuple[date, ...] = ()
+    changes: tuple[tuple[date, str], ...] = ()
+    """Days from which the counting changed (dictionary, window or profile), with a label."""
 
 
 def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
@@ -103,15 +106,27 @@ def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
 
 
 def report_data(
-    indicators: pa.Table, keywords: pa.Table | None = None, top: int = 20
+    indicators: pa.Table,
+    keywords: pa.Table | None = None,
+    top: int = 20,
+    *,
+    days: Sequence[date] | None = None,
+    changes: Sequence[tuple[date, str]] = (),
 ) -> ReportData:
-    """Ratios of sums per day, per channel-day and per channel, and the most counted keywords."""
+    """Ratios of sums per day, per channel-day and per channel, and the most counted keywords.
+
+    `days` are every day of the period: those without indicator rows stay on the time axis as
+    gaps (no value), never squeezed out. `changes` mark where the counting changed.
+    """
     frame = indicators.to_pandas()
     if frame.empty:
         raise ValueError("no indicator rows to report on")
     frame["day"] = pd.to_datetime(frame["day"]).dt.date
     minutes = ["env_minutes", "covered_minutes"] + [f"env_minutes_{c}" for c in CRISES]
-    daily = frame.groupby("day", sort=True)[minutes].sum().reset_index()
+    daily = frame.groupby("day", sort=True)[minutes].sum()
+    present = set(daily.index)
+    axis = sorted(set(days) | present) if days is not None else sorted(present)
+    daily = daily.reindex(axis).rename_axis("day").reset_index()
     daily["share"] = _ratio(daily["env_minutes"], daily["covered_minutes"])
     for crisis in CRISES:
         daily[f"share_{crisis}"] = _ratio(daily[f"env_minutes_{crisis}"], daily["covered_minutes"])
@@ -144,8 +159,8 @@ def report_data(
         return tuple(sorted({str(v) for v in frame[column].dropna()}))
 
     return ReportData(
-        start=min(frame["day"]),
-        end=max(frame["day"]),
+        start=axis[0],
+        end=axis[-1],
         by_day=daily,
         by_channel_day=per_channel_day,
         ranking=ranking,
@@ -153,6 +168,8 @@ def report_data(
         total_share=total,
         methodology_versions=versions("methodology_version"),
         dictionary_versions=versions("dictionary_version"),
+        missing_days=tuple(d for d in axis if d not in present),
+        changes=tuple(changes),
     )
 
 
@@ -183,8 +200,10 @@ def line_chart(
     width: int = 760,
     height: int = 260,
     y_max: float | None = None,
+    markers: Sequence[tuple[date, str]] = (),
 ) -> str:
-    """An SVG line chart of shares over days; one <path> per series, gaps where data is missing."""
+    """An SVG line chart of shares over days; one <path> per series, gaps where data is missing,
+    and a dashed vertical line with its label at each marker (a change of dictionary)."""
     left, right, top, bottom = 52, 24, 10, 28
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for points in series.values() for _, v in points if v is not None and v == v]
@@ -225,6 +244,19 @@ def line_chart(
                 f'<text x="{x(day):.1f}" y="{height - 8}" text-anchor="middle" font-size="11">'
                 f"{day:%d/%m}</text>"
             )
+    for day, label in markers:
+        if day not in index:
+            continue
+        xx = x(day)
+        parts.append(
+            f'<line class="version-change" x1="{xx:.1f}" x2="{xx:.1f}" y1="{top}" '
+            f'y2="{top + plot_h}" stroke="#7a4fbf" stroke-width="1.5" stroke-dasharray="4 3">'
+            f"<title>{html.escape(label)}</title></line>"
+        )
+        parts.append(
+            f'<text class="version-change-label" x="{xx + 3:.1f}" y="{top + 11}" '
+            f'font-size="10" fill="#7a4fbf">{html.escape(label)}</text>'
+        )
     for name, points in series.items():
         colour = colours.get(name, "#555")
         segments: list[list[tuple[float, float]]] = [[]]
@@ -341,7 +373,11 @@ def render_report(data: ReportData, *, title: str = "Ecology in French TV and ra
         **{c: list(zip(days, data.by_day[f"share_{c}"], strict=True)) for c in CRISES},
     }
     crisis_chart = line_chart(
-        crisis_series, days, CRISIS_COLOURS, title="Daily share of airtime, all channels"
+        crisis_series,
+        days,
+        CRISIS_COLOURS,
+        title="Daily share of airtime, all channels",
+        markers=data.changes,
     )
     channel_max = _nice_max(float(data.by_channel_day["share"].max(skipna=True) or 0.0))
     multiples = []
@@ -356,6 +392,7 @@ def render_report(data: ReportData, *, title: str = "Ecology in French TV and ra
             width=260,
             height=120,
             y_max=channel_max,
+            markers=data.changes,
         )
         multiples.append(
             f'<figure class="channel" data-channel="{html.escape(str(channel))}">'
@@ -401,6 +438,18 @@ def render_report(data: ReportData, *, title: str = "Ecology in French TV and ra
         f"methodology {', '.join(data.methodology_versions) or 'unknown'}; "
         f"dictionary {', '.join(data.dictionary_versions) or 'unknown'}"
     )
+    notes = []
+    if data.missing_days:
+        listed = ", ".join(f"{d:%d/%m}" for d in data.missing_days)
+        notes.append(
+            f'<p class="meta gaps">No data for {len(data.missing_days)} day(s), left as gaps: '
+            f"{html.escape(listed)}.</p>"
+        )
+    for day, label in data.changes:
+        notes.append(
+            f'<p class="meta version-change-note">From {day}: {html.escape(label)}. Figures '
+            "before and after this line were counted differently.</p>"
+        )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -410,6 +459,7 @@ def render_report(data: ReportData, *, title: str = "Ecology in French TV and ra
 <h1>{html.escape(title)}</h1>
 <p class="meta">Broadcast days {data.start} to {data.end} · {len(data.ranking)} channels ·
 {html.escape(versions)}</p>
+{"".join(notes)}
 <p class="headline">Over the period, <strong>{_pct(data.total_share, 2)}</strong> of the covered
 news airtime was about ecology (climate, biodiversity or natural resources).</p>
 <p class="meta">Share = environmental minutes / covered minutes. Environmental minutes are

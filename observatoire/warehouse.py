@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from observatoire.lake import Lake, lake_tables
+from observatoire.lake import Lake, escape_glob, lake_tables
 
 DEFAULT_WAREHOUSE_PATH = "./data/warehouse.duckdb"
 
@@ -70,7 +70,8 @@ def refresh_views(
 
 def _local_select(lake: Lake, table: str) -> str:
     if lake.has_table(table):
-        return f"SELECT * FROM read_parquet({_quote_literal(lake.reference_path(table))})"
+        path = escape_glob(lake.reference_path(table))
+        return f"SELECT * FROM read_parquet({_quote_literal(path)})"
     return (
         f"SELECT * FROM read_parquet({_quote_literal(lake.day_glob(table))}, "
         "hive_partitioning = true, hive_types = {'day': DATE}, union_by_name = true)"

@@ -109,6 +109,8 @@ class Settings:
     """Which caption source feeds raw_captions (`demo`: generated captions, no network)."""
     partitions_start: str = "2024-01-01"
     """First broadcast day of the daily partitions (Europe/Paris)."""
+    partitions_end: str | None = None
+    """Last daily partition; by default the last complete broadcast day (yesterday, Paris)."""
     window_seconds: int = 20
     """Width W of a counting window, in seconds (METHODOLOGY §4); must divide 120."""
     profile: str = "default"
@@ -197,6 +199,7 @@ class Settings:
             warehouse_path=_text(env, "WAREHOUSE_PATH", defaults.warehouse_path),
             caption_source=_choice(env, "CAPTION_SOURCE", defaults.caption_source, CAPTION_SOURCES),
             partitions_start=_day(env, "PARTITIONS_START", defaults.partitions_start),
+            partitions_end=_optional(env, "PARTITIONS_END") and _day(env, "PARTITIONS_END", ""),
             window_seconds=_integer(env, "WINDOW_SECONDS", defaults.window_seconds),
             profile=_choice(env, "PROFILE", defaults.profile, PROFILES),
             dictionary_csv=_optional(env, "DICTIONARY_CSV"),

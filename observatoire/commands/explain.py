@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from datetime import date
 
 import pyarrow as pa
@@ -12,6 +13,7 @@ import pyarrow.compute as pc
 from observatoire.commands.lake_option import add_lake_argument, open_lake
 from observatoire.evidence import DEFAULT_WINDOW_SECONDS, channel_day_evidence, format_evidence
 from observatoire.lake import Lake, LakeMissingError
+from observatoire.reference import table_version
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -91,5 +93,18 @@ def run(args: argparse.Namespace) -> int:
         in_scope_chunks=in_scope,
         indicator=indicator,
     )
+    # The heading names the dictionary of the evidence actually read, not the one the stored
+    # indicator claims; a difference means the indicator is stale and is said so.
+    read_version = table_version(keywords)
+    recorded = indicator.get("dictionary_version") if indicator else None
+    if read_version is not None:
+        evidence = replace(evidence, dictionary_version=read_version)
     sys.stdout.write(format_evidence(evidence))
+    if read_version is not None and recorded is not None and recorded != read_version:
+        print(
+            f"\nSTALE: the stored indicator was computed with dictionary {recorded}, but "
+            f"theme_keywords for {day.isoformat()} hold dictionary {read_version}; re-match the "
+            f"day: make rematch START={day.isoformat()} END={day.isoformat()}"
+        )
+        return 3
     return 0

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
-
-import pyarrow as pa
+from datetime import date, timedelta
 
 from observatoire.commands.indicator_output import add_sort_argument, legend, sort_summary
 from observatoire.commands.lake_option import add_lake_argument, open_lake
+from observatoire.day_states import (
+    PeriodStates,
+    VersionMixError,
+    check_period,
+    day_list,
+    mix_note,
+    read_period,
+)
 from observatoire.indicator_table import channel_summary, format_text
 from observatoire.lake import LakeError
 
@@ -31,19 +37,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--start", type=date.fromisoformat, help="first day, YYYY-MM-DD")
     parser.add_argument("--end", type=date.fromisoformat, help="last day, YYYY-MM-DD")
     add_sort_argument(parser)
+    parser.add_argument(
+        "--allow-mixed-versions",
+        action="store_true",
+        help="combine days counted with different dictionaries, windows or profiles (the "
+        "heading then lists which days have which)",
+    )
     parser.set_defaults(run=run)
 
 
 def chosen_days(available: list[date], args: argparse.Namespace) -> list[date]:
-    """The days to read: a --start/--end range (either end open), else the last --days."""
+    """Every calendar day to report, missing ones included (they are shown as gaps): a
+    --start/--end range (an open end stops at the lake's first or last day), else the last
+    --days days up to the last day in the lake."""
+    if not available:
+        return []
     if args.start or args.end:
-        return [
-            day
-            for day in available
-            if (args.start is None or day >= args.start) and (args.end is None or day <= args.end)
-        ]
-    count = 7 if args.days is None else args.days
-    return available[-count:] if count > 0 else []
+        first = args.start or available[0]
+        last = args.end or available[-1]
+    else:
+        count = 7 if args.days is None else args.days
+        if count <= 0:
+            return []
+        last = available[-1]
+        first = last - timedelta(days=count - 1)
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    return days if any(available[0] <= day <= available[-1] for day in days) else []
 
 
 def run(args: argparse.Namespace, out=None) -> int:
@@ -59,21 +78,38 @@ def run(args: argparse.Namespace, out=None) -> int:
                 f"no {TABLE} days in the lake at {lake.describe()} for that range", file=sys.stderr
             )
             return 1
-        table = lake.read_days(TABLE, days)
+        period = read_period(lake, days)
+        if not period.present:
+            print(
+                f"no {TABLE} days in the lake at {lake.describe()} for that range", file=sys.stderr
+            )
+            return 1
+        check_period(period, allow_mixed=args.allow_mixed_versions)
+    except VersionMixError as error:
+        print(f"error: {error} (--allow-mixed-versions)", file=sys.stderr)
+        return 1
     except (LakeError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(_heading(table, days), file=out)
-    summary = sort_summary(channel_summary(table), getattr(args, "sort", "share"))
+    print(_heading(period), file=out)
+    summary = sort_summary(channel_summary(period.indicators), getattr(args, "sort", "share"))
     print(format_text(summary), file=out)
     print("\nColumns:\n" + legend(summary), file=out)
     return 0
 
 
-def _heading(table: pa.Table, days: list[date]) -> str:
+def _heading(period: PeriodStates) -> str:
+    table, days = period.indicators, period.days
     versions = sorted(set(table["dictionary_version"].to_pylist()))
     methodology = sorted(set(table["methodology_version"].to_pylist()))
-    return (
-        f"Environmental share of covered airtime, {days[0]} to {days[-1]} ({len(days)} days); "
-        f"dictionary {', '.join(versions)}, methodology {', '.join(methodology)}\n"
-    )
+    counted = f"{len(period.present)} of {len(days)}" if period.missing else f"{len(days)}"
+    lines = [
+        f"Environmental share of covered airtime, {days[0]} to {days[-1]} ({counted} days); "
+        f"dictionary {', '.join(versions)}, methodology {', '.join(methodology)}"
+    ]
+    if period.missing:
+        lines.append(f"missing days (gaps, not counted): {day_list(period.missing)}")
+    note = mix_note(period)
+    if note:
+        lines.append(note)
+    return "\n".join(lines) + "\n"

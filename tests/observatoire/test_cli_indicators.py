@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
 from contextlib import redirect_stderr, redirect_stdout
 from datetime import date, timedelta
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
@@ -86,3 +88,67 @@ def test_every_column_has_a_legend(lake):
     legend = out.split("\nColumns:\n")[1]
     assert "share no hrfp  share without windows counted only through a high-risk" in legend
     assert "env min" in legend and "coverage" in legend
+
+
+def with_version(lake: Lake, day: date, version: str) -> None:
+    stored = lake.read_day("channel_indicators", day)
+    column = stored.column_names.index("dictionary_version")
+    versions = pa.array([version] * stored.num_rows, pa.string())
+    lake.write_day(
+        "channel_indicators", day, stored.set_column(column, "dictionary_version", versions)
+    )
+
+
+def test_a_dictionary_mix_is_refused_with_the_days_of_each_version(lake):
+    for day in DAYS[5:]:
+        with_version(lake, day, "newdictionary")
+    code, out, err = run("--lake", lake.url, "--days", "10")
+    assert code == 1
+    assert out == ""
+    assert "dictionary abc123def456, window 20 s" in err
+    assert "2024-03-01..2024-03-05 (5 days)" in err
+    assert "dictionary newdictionary, window 20 s" in err
+    assert "2024-03-06..2024-03-10 (5 days)" in err
+    assert "make rematch START=2024-03-01 END=2024-03-10" in err
+    # Asked for explicitly, the mix is allowed and marked.
+    code, out, _ = run("--lake", lake.url, "--days", "10", "--allow-mixed-versions")
+    assert code == 0
+    assert "MIXED VERSIONS" in out
+    # Days of one version combine as before.
+    code, out, _ = run("--lake", lake.url, "--days", "5")
+    assert code == 0
+    assert "MIXED" not in out
+
+
+def test_a_window_mix_is_refused(lake):
+    stored = lake.read_day("channel_indicators", DAYS[-1])
+    column = stored.column_names.index("window_seconds")
+    windows = pa.array([30] * stored.num_rows, pa.int32())
+    lake.write_day(
+        "channel_indicators", DAYS[-1], stored.set_column(column, "window_seconds", windows)
+    )
+    code, _, err = run("--lake", lake.url, "--days", "3")
+    assert code == 1
+    assert "window 30 s" in err and "window 20 s" in err
+
+
+def test_missing_days_are_shown_as_gaps(lake):
+    for day in (DAYS[7], DAYS[8]):
+        os.remove(lake.day_path("channel_indicators", day))
+    code, out, _ = run("--lake", lake.url, "--days", "5")
+    assert code == 0
+    assert "2024-03-06 to 2024-03-10 (3 of 5 days)" in out
+    assert "missing days (gaps, not counted): 2024-03-08..2024-03-09 (2 days)" in out
+
+
+def test_indicators_older_than_their_segments_are_refused(lake):
+    segments = pa.table({"channel_name": ["tf1"]}).replace_schema_metadata(
+        {b"observatoire.version": b"newdictionary"}
+    )
+    lake.write_day("theme_segments", DAYS[-1], segments)
+    code, _, err = run("--lake", lake.url, "--days", "3")
+    assert code == 1
+    assert (
+        "2024-03-10: channel_indicators made with dictionary abc123def456 but theme_segments "
+        "now hold dictionary newdictionary" in err
+    )

@@ -1,0 +1,135 @@
+"""Day leases and staged publication on local disk and on a real S3-compatible server, the sweep
+of temporary files left by killed writes, and lake paths holding glob characters."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from observatoire.day_lease import DayLeases, DayTakenError, StagedDays
+from observatoire.lake import Lake
+from observatoire.warehouse import open_warehouse
+from resources.lake import LakeResource
+from resources.settings import Settings
+from tests.services import S3Bucket
+
+DAY = date(2024, 3, 5)
+OTHER = date(2024, 3, 6)
+
+
+@pytest.fixture(params=["local", "s3"])
+def lake(request: pytest.FixtureRequest, tmp_path: Path) -> Lake:
+    if request.param == "local":
+        return Lake(str(tmp_path / "lake"))
+    bucket: S3Bucket = request.getfixturevalue("s3_bucket")
+    return LakeResource.from_settings(Settings.from_env(bucket.environ())).lake()
+
+
+def rows(channel: str) -> pa.Table:
+    return pa.table({"channel_name": [channel], "value": [1]})
+
+
+def test_a_day_held_by_one_run_is_refused_to_another_naming_it(lake: Lake) -> None:
+    first = DayLeases(lake, "run-aaa")
+    first.acquire([DAY])
+    second = DayLeases(lake, "run-bbb", wait_seconds=2, poll_seconds=0.2)
+    with pytest.raises(DayTakenError, match="day 2024-03-05 is being written by run run-aaa"):
+        second.acquire([OTHER, DAY])
+    assert second.held == {}  # what it had taken (the other day) was given back
+    # The same run takes its day again (another step of it); other days are free.
+    again = DayLeases(lake, "run-aaa", wait_seconds=0)
+    again.acquire([DAY])
+    first.release()
+    again.release()
+    second.acquire([DAY])
+    second.release()
+
+
+def test_a_waiting_run_gets_the_day_once_it_is_released(lake: Lake) -> None:
+    holder = DayLeases(lake, "run-aaa")
+    holder.acquire([DAY])
+    timer = threading.Timer(1.5, holder.release)
+    timer.start()
+    waiter = DayLeases(lake, "run-bbb", wait_seconds=60, poll_seconds=0.2)
+    try:
+        waiter.acquire([DAY])
+        assert list(waiter.held) == [DAY]
+    finally:
+        timer.join()
+        waiter.release()
+
+
+def test_an_expired_lease_is_taken_over_and_its_owner_cannot_publish(lake: Lake) -> None:
+    now = [1000.0]
+    killed = DayLeases(lake, "run-killed", lease_seconds=60, clock=lambda: now[0])
+    killed.acquire([DAY])
+    now[0] += 61
+    taker = DayLeases(lake, "run-new", lease_seconds=60, wait_seconds=0, clock=lambda: now[0])
+    taker.acquire([DAY])
+    with pytest.raises(DayTakenError, match="expired and was taken"):
+        killed.renew()
+    taker.release()
+
+
+def test_staged_days_are_published_together_or_not_at_all(lake: Lake) -> None:
+    lake.write_day("theme_segments", DAY, rows("old"))
+    with pytest.raises(RuntimeError), StagedDays(lake, DayLeases(lake, "run-1"), [DAY, OTHER]) as s:
+        s.write_day("theme_segments", DAY, rows("new"))
+        s.write_day("theme_segments", OTHER, rows("new"))
+        raise RuntimeError("the third day failed")
+    assert lake.read_day("theme_segments", DAY).equals(rows("old"))
+    assert not lake.has_day("theme_segments", OTHER)
+    assert lake.sweep_temporary(older_than_seconds=0) == []  # staged files were discarded
+
+    with StagedDays(lake, DayLeases(lake, "run-2"), [DAY, OTHER]) as staged:
+        staged.write_day("theme_segments", DAY, rows("new"))
+        staged.write_day("theme_segments", OTHER, rows("new"))
+        assert lake.read_day("theme_segments", DAY).equals(rows("old"))  # not yet
+    assert lake.read_day("theme_segments", DAY).equals(rows("new"))
+    assert lake.read_day("theme_segments", OTHER).equals(rows("new"))
+    assert lake.tables() == ["theme_segments"]
+
+
+def test_old_temporary_files_are_swept_and_recent_ones_kept(tmp_path: Path) -> None:
+    lake = Lake(str(tmp_path / "lake"))
+    lake.write_day("raw_captions", DAY, rows("tf1"))
+    folder = Path(lake.day_path("raw_captions", DAY)).parent
+    killed = folder / ".part-0.parquet.0123abcd.tmp"
+    killed.write_bytes(b"half a parquet file")
+    day_old = time.time() - 2 * 24 * 3600
+    os.utime(killed, (day_old, day_old))
+    recent = folder / ".part-0.parquet.4567ef01.tmp"
+    recent.write_bytes(b"a write in progress")
+    assert lake.sweep_temporary() == [str(killed)]
+    assert not killed.exists() and recent.exists()
+    assert lake.read_day("raw_captions", DAY).equals(rows("tf1"))
+
+
+def test_a_lake_path_with_glob_characters_gets_working_views(tmp_path: Path) -> None:
+    lake = Lake(str(tmp_path / "lake[2024]*?"))
+    lake.write_day("channel_indicators", DAY, rows("tf1"))
+    lake.write_day("channel_indicators", OTHER, rows("france2"))
+    lake.write_table("channels", pa.table({"name": ["tf1", "france2"]}))
+    with open_warehouse(lake, tmp_path / "w.duckdb") as connection:
+        days = connection.sql("SELECT day FROM channel_indicators ORDER BY day").fetchall()
+        assert [d for (d,) in days] == [DAY, OTHER]
+        assert connection.sql("SELECT count(*) FROM channels").fetchall() == [(2,)]
+    assert lake.dataset("channel_indicators").count_rows() == 2
+
+
+def test_a_lease_left_by_a_run_that_ended_is_taken_over_at_once(lake: Lake) -> None:
+    failed = DayLeases(lake, "run-failed")
+    failed.acquire([DAY])
+    failed.held.clear()  # the run died during an outage: its lease could not be deleted
+    rerun = DayLeases(
+        lake, "run-rerun", wait_seconds=0, finished=lambda owner: owner == "run-failed"
+    )
+    rerun.acquire([DAY])
+    assert list(rerun.held) == [DAY]
+    rerun.release()
