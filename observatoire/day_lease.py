@@ -275,6 +275,19 @@ class StagedDays:
         self.leases.acquire(self.days)
         return self
 
+    def read_day(self, table: str, day: date, columns: Sequence[str] | None = None) -> pa.Table:
+        """A day this step has staged reads as staged: the step sees its own writes."""
+        staged = self.staged.get((table, day))
+        if staged is None:
+            return self.lake.read_day(table, day, columns)
+        return self.lake.read_staged(staged, table, day, columns)
+
+    def has_day(self, table: str, day: date) -> bool:
+        return (table, day) in self.staged or self.lake.has_day(table, day)
+
+    read_days = Lake.read_days
+    """Several days through this view's `read_day`, staged days included."""
+
     def write_day(self, table: str, day: date, data: pa.Table) -> str:
         if day not in self.leases.held:
             raise LakeError(f"{table} for {day}: this step does not hold that day's lease")

@@ -293,6 +293,17 @@ class Lake:
         self._write(path, data, f"stage {table} for {_day_text(day)}")
         return path
 
+    def read_staged(
+        self, staged: str, table: str, day: date, columns: Sequence[str] | None = None
+    ) -> pa.Table:
+        """A day file staged by `stage_day` and not yet published."""
+        return self._read(
+            staged,
+            missing=f"staged {table} for day {_day_text(day)}",
+            action=f"read staged {table} for {_day_text(day)}",
+            columns=columns,
+        )
+
     def publish(self, staged: str, table: str, day: date) -> str:
         """Put a staged day file in place of the published one (a rename, or a server-side copy
         on object storage, either of which replaces the object whole)."""

@@ -461,7 +461,8 @@ def test_cost_asset_reports_the_cost_per_processed_day(
             "daily_stages",
             tier="large",
             partition=DAY,
-            run_config={"ops": {"ingest_captions": {"config": {"channels": ["no-such-channel"]}}}},
+            # a failed run is billed too (valid config, refused by the matcher)
+            run_config={"resources": {"method": {"config": {"window_seconds": 7}}}},
         ),
     ]
     for run in launched:

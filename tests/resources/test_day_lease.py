@@ -15,20 +15,9 @@ import pytest
 from observatoire.day_lease import DayLeases, DayTakenError, StagedDays
 from observatoire.lake import Lake
 from observatoire.warehouse import open_warehouse
-from resources.lake import LakeResource
-from resources.settings import Settings
-from tests.services import S3Bucket
 
 DAY = date(2024, 3, 5)
 OTHER = date(2024, 3, 6)
-
-
-@pytest.fixture(params=["local", "s3"])
-def lake(request: pytest.FixtureRequest, tmp_path: Path) -> Lake:
-    if request.param == "local":
-        return Lake(str(tmp_path / "lake"))
-    bucket: S3Bucket = request.getfixturevalue("s3_bucket")
-    return LakeResource.from_settings(Settings.from_env(bucket.environ())).lake()
 
 
 def rows(channel: str) -> pa.Table:
@@ -94,6 +83,20 @@ def test_staged_days_are_published_together_or_not_at_all(lake: Lake) -> None:
     assert lake.read_day("theme_segments", DAY).equals(rows("new"))
     assert lake.read_day("theme_segments", OTHER).equals(rows("new"))
     assert lake.tables() == ["theme_segments"]
+
+
+def test_a_step_reads_its_own_staged_days_before_they_are_published(lake: Lake) -> None:
+    lake.write_day("raw_captions", DAY, rows("tf1"))
+    with StagedDays(lake, DayLeases(lake, "run-1"), [DAY, OTHER]) as staged:
+        staged.write_day("raw_captions", DAY, rows("france2"))
+        staged.write_day("raw_captions", OTHER, rows("arte"))
+        assert staged.read_day("raw_captions", DAY)["channel_name"].to_pylist() == ["france2"]
+        assert staged.has_day("raw_captions", OTHER) and not lake.has_day("raw_captions", OTHER)
+        both = staged.read_days("raw_captions", [DAY, OTHER], ["channel_name"])
+        assert both["channel_name"].to_pylist() == ["france2", "arte"]
+        # Others still read the published day until the step ends.
+        assert lake.read_day("raw_captions", DAY)["channel_name"].to_pylist() == ["tf1"]
+    assert lake.read_day("raw_captions", DAY)["channel_name"].to_pylist() == ["france2"]
 
 
 def test_old_temporary_files_are_swept_and_recent_ones_kept(tmp_path: Path) -> None:

@@ -32,14 +32,6 @@ def captions(day: date, rows: int, offset: int = 0) -> pa.Table:
     )
 
 
-@pytest.fixture(params=["local", "s3"])
-def lake(request: pytest.FixtureRequest, tmp_path: Path) -> Lake:
-    if request.param == "local":
-        return Lake(str(tmp_path / "lake"))
-    bucket: S3Bucket = request.getfixturevalue("s3_bucket")
-    return LakeResource.from_settings(Settings.from_env(bucket.environ())).lake()
-
-
 def test_day_round_trip_and_layout(lake: Lake) -> None:
     table = captions(DAY_1, 5)
     path = lake.write_day("raw_captions", DAY_1, table)
