@@ -1,8 +1,9 @@
 """Window-level accuracy of the matcher on the project's hand-labelled caption chunks.
 
 The chunks (`tests/observatoire/labelled/chunks_*.jsonl`) are built from passages labelled by
-LABELLING.md; the `tuning` half may be looked at while tuning the dictionary and its data, the
-`heldout` half is the honest figure. A window is predicted environmental when the matcher counts
+LABELLING.md; the `tuning` half may be looked at while tuning the dictionary and its data; the
+`heldout` half and the `fresh` half (written later, by another hand, with other topics, traps and
+transitions) are the honest figures and are read only as totals. A window is predicted environmental when the matcher counts
 at least one occurrence in it. Printed per half and profile: precision, recall, F1, the share of
 trap windows counted (false-positive rate on traps) and recall on subtle windows.
 
