@@ -38,6 +38,7 @@ import pyarrow as pa
 from observatoire.counting import (
     CHUNK_SECONDS,
     FRAMED,
+    FRAMED_IN_WINDOW,
     REASONS,
     is_member,
     number_of_windows,
@@ -64,8 +65,6 @@ _REASON_TEXTS: Final = pa.array(REASONS, pa.string())
 # A direct occurrence in an adjacent window promotes a high-risk one said at most this long
 # before or after it: further apart, the two are rarely about the same story.
 PROMOTION_REACH_MS: Final = 20_000
-# A weather event is framed by a cue in its window, or by one of its story said this close.
-FRAMING_REACH_MS: Final = 20_000
 # Key space of (chunk, token) for story boundaries: tokens per chunk.
 _TOKEN_SLOTS: Final = 1 << 24
 
@@ -617,13 +616,18 @@ class Matcher:
         else:
             window = windows_of(span_t_ms[span], starts_ms[chunk], self.window_seconds)
             story = self._stories(spans, chunk, spans.token[span])
-            eligible = self._framed(spans, span, sense, chunk, window, story, starts_ms)
+            eligible, cued_here = self._framed(spans, span, sense, chunk, window, story, starts_ms)
             offset_ms = span_t_ms[span] - starts_ms[chunk]
             counted, reason = promote_in_stories(
                 chunk, window, crisis, high_risk, story, eligible, offset_ms, self.reach_ms
             )
             direct = counted & ~high_risk
             reason[direct & self._sense_weather[sense]] = FRAMED
+            # A high-risk weather event whose own window frames it counts: the framing, not
+            # a neighbouring keyword, is what makes that window environmental (LABELLING 1).
+            framed_here = cued_here & high_risk & ~counted
+            counted |= framed_here
+            reason[framed_here] = FRAMED_IN_WINDOW
             offset = 0
         counts = window_counters(
             chunk,
@@ -663,14 +667,21 @@ class Matcher:
         window: np.ndarray,
         story: np.ndarray,
         starts_ms: np.ndarray,
-    ) -> np.ndarray:
-        """Whether each occurrence may count: False for a weather event whose window holds no
-        climate or trend cue of its own story (LABELLING rule 1: the window links the event
-        to climate change or frames it as a trend)."""
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Whether each occurrence may count, and whether its own window frames it.
+
+        A weather event may count only when a climate or trend cue of its own story is in its
+        window (LABELLING rule 1: the window links the event to climate change or frames it as
+        a trend). A cue next door is not enough: direct climate words and trend phrases of the
+        story before would frame a damage toll told right after. The second array is True for
+        a weather event with a cue in its window: that window frames the event, so a high-risk
+        event counts there without promotion.
+        """
         weather = self._sense_weather[sense]
         eligible = np.ones(len(sense), bool)
+        cued_here = np.zeros(len(sense), bool)
         if not weather.any():
-            return eligible
+            return eligible, cued_here
         # Cues: cue phrases, keywords listed as cues, direct climate occurrences (not events).
         marker = spans.form <= -2
         marker[marker] = self._marker_kind[-2 - spans.form[marker]] == 1
@@ -689,10 +700,14 @@ class Matcher:
         cue_window = windows_of(cue_t_ms, starts_ms[cue_chunk], self.window_seconds)
         no_crisis = np.zeros(len(cue_chunk), np.int64)
         cue_keys = np.sort(story_keys(cue_chunk, cue_story, no_crisis, cue_window))
-        key = story_keys(chunk, story, np.zeros(len(chunk), np.int64), window)
-        framed = is_member(key[weather], cue_keys)
-        eligible[weather] = framed
-        return eligible
+        events = np.flatnonzero(weather)
+        key = story_keys(
+            chunk[events], story[events], np.zeros(len(events), np.int64), window[events]
+        )
+        here = is_member(key, cue_keys)
+        cued_here[events] = here
+        eligible[events] = here
+        return eligible, cued_here
 
     def match_chunk(
         self, plaintext: str, start: int, srt: Sequence[Mapping] | None = None
