@@ -60,6 +60,7 @@ REASONS: Final[tuple[str, ...]] = (
     "promoted: direct occurrence of its crisis in or next to its window (ome-2024 list order)",
     "not promoted: the direct occurrence in the adjacent window is too far away in time",
     "high-risk weather event framed by a climate or trend cue in its window",
+    "not promoted: energy talked of as a cost (a price cue in its window, same story)",
 )
 (
     DIRECT,
@@ -72,7 +73,8 @@ REASONS: Final[tuple[str, ...]] = (
     LIST_ORDER,
     OUT_OF_REACH,
     FRAMED_IN_WINDOW,
-) = range(10)
+    AS_A_COST,
+) = range(11)
 # Key space of (chunk, story, window): stories per chunk and windows (plus margins) per chunk.
 _STORIES: Final = 1 << 12
 _WINDOW_SLOTS: Final = 1 << 8
