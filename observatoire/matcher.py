@@ -7,14 +7,15 @@ spaces, so no pattern can straddle two chunks); per chunk, Python only normalise
 Stop-phrase masking, removal of occurrences nested in a longer one, token indices, timing,
 excerpts, windows, promotion and counters (`observatoire.counting`) run on arrays.
 
-Story boundaries and weather-framing cues (`observatoire.stories`) are patterns of the same
-automaton. Profile `default`: a high-risk occurrence is promoted only by a direct one of its
-crisis in its window or an adjacent window of the same story, at most `PROMOTION_REACH_MS` away;
-a weather event counts only with a cue of its story in its window. Profile `ome-2024` reproduces
-the 2024 reference for parity (each behaviour marked "reproduced for parity" where it is coded):
-each keyword once per chunk, an optional final `s`/`x` on every word, a keyword timed at the
-first word equal to its first word, words before the start in window -1, promotion in one pass in
-list order, no stories and no framing.
+Story boundaries, weather-framing cues and cost cues (`observatoire.stories`) are patterns of
+the same automaton. Profile `default`: a high-risk occurrence is promoted only by a direct one of
+its crisis in its window or an adjacent window of the same story, at most `PROMOTION_REACH_MS`
+away; a weather event counts only with a cue of its story in its window (and then, if high-risk,
+without promotion); a high-risk energy word is not promoted in a window of its story that holds a
+cost cue. Profile `ome-2024` reproduces the 2024 reference for parity (each behaviour marked
+"reproduced for parity" where it is coded): each keyword once per chunk, an optional final `s`/`x`
+on every word, a keyword timed at the first word equal to its first word, words before the start
+in window -1, promotion in one pass in list order, no stories, no framing and no cost cues.
 
 Column names: counters are `number_of_keywords_<name>` for each crisis, causal link and theme,
 except that a theme whose name is also a crisis or causal-link name (the theme `ressources`)
