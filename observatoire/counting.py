@@ -59,6 +59,8 @@ REASONS: Final[tuple[str, ...]] = (
     "not counted: weather event without climate or trend framing in its story",
     "promoted: direct occurrence of its crisis in or next to its window (ome-2024 list order)",
     "not promoted: the direct occurrence in the adjacent window is too far away in time",
+    "high-risk weather event framed by a climate or trend cue in its window",
+    "not promoted: energy talked of as a cost (a price cue in its window, same story)",
 )
 (
     DIRECT,
@@ -70,7 +72,9 @@ REASONS: Final[tuple[str, ...]] = (
     UNFRAMED,
     LIST_ORDER,
     OUT_OF_REACH,
-) = range(9)
+    FRAMED_IN_WINDOW,
+    AS_A_COST,
+) = range(11)
 # Key space of (chunk, story, window): stories per chunk and windows (plus margins) per chunk.
 _STORIES: Final = 1 << 12
 _WINDOW_SLOTS: Final = 1 << 8

@@ -7,14 +7,15 @@ spaces, so no pattern can straddle two chunks); per chunk, Python only normalise
 Stop-phrase masking, removal of occurrences nested in a longer one, token indices, timing,
 excerpts, windows, promotion and counters (`observatoire.counting`) run on arrays.
 
-Story boundaries and weather-framing cues (`observatoire.stories`) are patterns of the same
-automaton. Profile `default`: a high-risk occurrence is promoted only by a direct one of its
-crisis in its window or an adjacent window of the same story, at most `PROMOTION_REACH_MS` away;
-a weather event counts only with a cue of its story in its window. Profile `ome-2024` reproduces
-the 2024 reference for parity (each behaviour marked "reproduced for parity" where it is coded):
-each keyword once per chunk, an optional final `s`/`x` on every word, a keyword timed at the
-first word equal to its first word, words before the start in window -1, promotion in one pass in
-list order, no stories and no framing.
+Story boundaries, weather-framing cues and cost cues (`observatoire.stories`) are patterns of
+the same automaton. Profile `default`: a high-risk occurrence is promoted only by a direct one of
+its crisis in its window or an adjacent window of the same story, at most `PROMOTION_REACH_MS`
+away; a weather event counts only with a cue of its story in its window (and then, if high-risk,
+without promotion); a high-risk energy word is not promoted in a window of its story that holds a
+cost cue. Profile `ome-2024` reproduces the 2024 reference for parity (each behaviour marked
+"reproduced for parity" where it is coded): each keyword once per chunk, an optional final `s`/`x`
+on every word, a keyword timed at the first word equal to its first word, words before the start
+in window -1, promotion in one pass in list order, no stories, no framing and no cost cues.
 
 Column names: counters are `number_of_keywords_<name>` for each crisis, causal link and theme,
 except that a theme whose name is also a crisis or causal-link name (the theme `ressources`)
@@ -36,8 +37,10 @@ import numpy as np
 import pyarrow as pa
 
 from observatoire.counting import (
+    AS_A_COST,
     CHUNK_SECONDS,
     FRAMED,
+    FRAMED_IN_WINDOW,
     REASONS,
     is_member,
     number_of_windows,
@@ -64,8 +67,6 @@ _REASON_TEXTS: Final = pa.array(REASONS, pa.string())
 # A direct occurrence in an adjacent window promotes a high-risk one said at most this long
 # before or after it: further apart, the two are rarely about the same story.
 PROMOTION_REACH_MS: Final = 20_000
-# A weather event is framed by a cue in its window, or by one of its story said this close.
-FRAMING_REACH_MS: Final = 20_000
 # Key space of (chunk, token) for story boundaries: tokens per chunk.
 _TOKEN_SLOTS: Final = 1 << 24
 
@@ -338,6 +339,8 @@ class Matcher:
         self._sense_high_risk = np.array([s.high_risk for s in senses], bool)
         weather = set(self.story_rules.weather_events)
         self._sense_weather = np.array([normalize(s.keyword) in weather for s in senses], bool)
+        energy = set(self.story_rules.energy_words)
+        self._sense_energy = np.array([normalize(s.keyword) in energy for s in senses], bool)
         self._number_of_keywords = len(keyword_ids)
 
         # A form belongs to the keyword written that way, if any, then to every keyword whose
@@ -361,7 +364,9 @@ class Matcher:
         form_keywords: list[int] = []
         form_first_words: list[tuple[str, ...]] = []
         form_cue: list[bool] = []
+        form_cost_cue: list[bool] = []
         cues = set(self.story_rules.framing_cues)
+        cost_cues = set(self.story_rules.cost_cues)
         bases = list(keyword_ids)
         for form, kids in owners.items():
             if form in stops:
@@ -377,6 +382,7 @@ class Matcher:
                 form_keywords.append(kid)
             form_first_words.append((bases[kids[0]].split(" ")[0], form.split(" ")[0]))
             form_cue.append(form in cues or bases[kids[0]] in cues)
+            form_cost_cue.append(form in cost_cues or bases[kids[0]] in cost_cues)
             automaton.add_word(f" {form} ", len(pattern_form))
             pattern_form.append(len(offsets) - 1)
             pattern_width.append(len(form) + 1)
@@ -390,14 +396,14 @@ class Matcher:
         # Story boundaries and framing cues: markers (pattern value <= -2), matched in the same
         # pass; a phrase already written as a keyword form or stop phrase is not added again
         # (a keyword that is a cue frames through `_form_cue`).
-        marker_kind: list[int] = []  # 0 boundary, 1 cue
+        marker_kind: list[int] = []  # 0 boundary, 1 framing cue, 2 cost cue
         marker_text: list[str] = []
-        taken = set(owners) | stops
-        for kind, phrases in ((0, self.story_rules.boundaries), (1, cues)):
+        taken: set[tuple[int, str]] = set()
+        for kind, phrases in ((0, self.story_rules.boundaries), (1, cues), (2, cost_cues)):
             for phrase in sorted(phrases):
-                if phrase in taken:
+                if (kind, phrase) in taken or phrase in owners or phrase in stops:
                     continue
-                taken.add(phrase)
+                taken.add((kind, phrase))
                 automaton.add_word(f" {phrase} ", len(pattern_form))
                 pattern_form.append(-2 - len(marker_kind))
                 pattern_width.append(len(phrase) + 1)
@@ -408,6 +414,7 @@ class Matcher:
         self._marker_text = marker_text
         self._form_first_words = form_first_words
         self._form_cue = np.array(form_cue, bool)
+        self._form_cost_cue = np.array(form_cost_cue, bool)
         automaton.make_automaton()
         self._pattern_form = np.array(pattern_form, np.int64)
         self._pattern_width = np.array(pattern_width, np.int64)
@@ -617,13 +624,22 @@ class Matcher:
         else:
             window = windows_of(span_t_ms[span], starts_ms[chunk], self.window_seconds)
             story = self._stories(spans, chunk, spans.token[span])
-            eligible = self._framed(spans, span, sense, chunk, window, story, starts_ms)
+            weather = self._sense_weather[sense]
+            cued_here = self._framed(spans, span, sense, chunk, window, story, starts_ms)
+            costed = self._costed(spans, span, sense, chunk, window, story, starts_ms)
+            eligible = (~weather | cued_here) & ~costed
             offset_ms = span_t_ms[span] - starts_ms[chunk]
             counted, reason = promote_in_stories(
                 chunk, window, crisis, high_risk, story, eligible, offset_ms, self.reach_ms
             )
             direct = counted & ~high_risk
-            reason[direct & self._sense_weather[sense]] = FRAMED
+            reason[direct & weather] = FRAMED
+            reason[costed] = AS_A_COST
+            # A high-risk weather event whose own window frames it counts: the framing, not
+            # a neighbouring keyword, is what makes that window environmental (LABELLING 1).
+            framed_here = cued_here & high_risk & ~counted
+            counted |= framed_here
+            reason[framed_here] = FRAMED_IN_WINDOW
             offset = 0
         counts = window_counters(
             chunk,
@@ -664,23 +680,58 @@ class Matcher:
         story: np.ndarray,
         starts_ms: np.ndarray,
     ) -> np.ndarray:
-        """Whether each occurrence may count: False for a weather event whose window holds no
-        climate or trend cue of its own story (LABELLING rule 1: the window links the event
-        to climate change or frames it as a trend)."""
+        """Whether each weather event has a climate or trend cue of its own story in its window
+        (LABELLING rule 1: the window links the event to climate change or frames it as a
+        trend); False for every other occurrence. A cue next door is not enough: the climate
+        words and trend phrases of the story before would frame a damage toll told right after.
+        """
         weather = self._sense_weather[sense]
-        eligible = np.ones(len(sense), bool)
         if not weather.any():
-            return eligible
+            return np.zeros(len(sense), bool)
         # Cues: cue phrases, keywords listed as cues, direct climate occurrences (not events).
-        marker = spans.form <= -2
-        marker[marker] = self._marker_kind[-2 - spans.form[marker]] == 1
-        marker = np.flatnonzero(marker)
-        marker_chunk = spans.chunk[marker]
         climate = CRISES.index("climat")
         is_cue = ~weather & (
             self._form_cue[spans.form[span]]
             | ((self._sense_crisis[sense] == climate) & ~self._sense_high_risk[sense])
         )
+        return self._cued(spans, span, chunk, window, story, starts_ms, 1, is_cue, weather)
+
+    def _costed(
+        self,
+        spans: _Spans,
+        span: np.ndarray,
+        sense: np.ndarray,
+        chunk: np.ndarray,
+        window: np.ndarray,
+        story: np.ndarray,
+        starts_ms: np.ndarray,
+    ) -> np.ndarray:
+        """Whether each high-risk energy word has a cost cue of its own story in its window
+        (LABELLING rule 6: energy talked of as a price is not environmental)."""
+        asking = self._sense_energy[sense] & self._sense_high_risk[sense]
+        if not asking.any():
+            return np.zeros(len(sense), bool)
+        is_cue = self._form_cost_cue[spans.form[span]]
+        return self._cued(spans, span, chunk, window, story, starts_ms, 2, is_cue, asking)
+
+    def _cued(
+        self,
+        spans: _Spans,
+        span: np.ndarray,
+        chunk: np.ndarray,
+        window: np.ndarray,
+        story: np.ndarray,
+        starts_ms: np.ndarray,
+        kind: int,
+        is_cue: np.ndarray,
+        asking: np.ndarray,
+    ) -> np.ndarray:
+        """For the `asking` occurrences, whether their window holds, in their story, a marker
+        of `kind` or an occurrence of `is_cue`; False elsewhere."""
+        marker = spans.form <= -2
+        marker[marker] = self._marker_kind[-2 - spans.form[marker]] == kind
+        marker = np.flatnonzero(marker)
+        marker_chunk = spans.chunk[marker]
         cue_chunk = np.concatenate([chunk[is_cue], marker_chunk])
         cue_story = np.concatenate(
             [story[is_cue], self._stories(spans, marker_chunk, spans.token[marker])]
@@ -689,10 +740,11 @@ class Matcher:
         cue_window = windows_of(cue_t_ms, starts_ms[cue_chunk], self.window_seconds)
         no_crisis = np.zeros(len(cue_chunk), np.int64)
         cue_keys = np.sort(story_keys(cue_chunk, cue_story, no_crisis, cue_window))
-        key = story_keys(chunk, story, np.zeros(len(chunk), np.int64), window)
-        framed = is_member(key[weather], cue_keys)
-        eligible[weather] = framed
-        return eligible
+        rows = np.flatnonzero(asking)
+        key = story_keys(chunk[rows], story[rows], np.zeros(len(rows), np.int64), window[rows])
+        cued = np.zeros(len(chunk), bool)
+        cued[rows] = is_member(key, cue_keys)
+        return cued
 
     def match_chunk(
         self, plaintext: str, start: int, srt: Sequence[Mapping] | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from tests.observatoire.labelled.corpus import HALVES, build_half, load_chunks
@@ -16,7 +17,9 @@ def test_halves_are_disjoint_and_large_enough() -> None:
     chunks = {half: load_chunks(half) for half in HALVES}
     assert sum(len(c) for c in chunks.values()) >= 100
     passages = [{p for chunk in chunks[half] for p in chunk["passages"]} for half in HALVES]
-    assert not passages[0] & passages[1]
+    for first, second in itertools.combinations(passages, 2):
+        assert not first & second
+    assert all(len(chunks[half]) >= 40 for half in HALVES)
 
 
 def test_chunks_are_caption_style_with_labelled_windows() -> None:

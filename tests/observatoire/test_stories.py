@@ -9,7 +9,9 @@ import pytest
 
 from observatoire.counting import (
     ADJACENT,
+    AS_A_COST,
     DIRECT,
+    FRAMED_IN_WINDOW,
     LIST_ORDER,
     NO_ANCHOR,
     OUT_OF_REACH,
@@ -22,7 +24,7 @@ from observatoire.counting import (
 from observatoire.dictionary import KeywordDictionary, KeywordEntry
 from observatoire.evidence import channel_day_evidence, format_evidence
 from observatoire.matcher import Matcher
-from observatoire.stories import default_story_rules, parse_framing
+from observatoire.stories import default_story_rules, parse_cost, parse_framing
 from observatoire.text import normalize
 
 START = 1_700_000_000
@@ -111,6 +113,25 @@ def test_explain_shows_why_a_high_risk_word_was_not_promoted() -> None:
     assert "énergie" in output and REASONS[STORY_BOUNDARY] in output
 
 
+def _explained(matcher: Matcher, text: str, srt: list[dict]) -> str:
+    """What `explain` prints for one chunk of channel tf1."""
+    import pyarrow as pa
+
+    from observatoire.records import parse_items
+
+    item = {
+        "channel": {"name": "tf1", "title": "TF1", "radio": False},
+        "start": START,
+        "plaintext": text,
+        "srt": [dict(w, duration_ms=200) for w in srt],
+    }
+    captions = parse_items([item], source="test").table
+    keywords = matcher.match_table(captions).keywords
+    day = captions["day"][0].as_py()
+    table = pa.Table.from_batches(keywords.to_batches())
+    return format_evidence(channel_day_evidence(table, "tf1", day, covered_minutes=2.0))
+
+
 def test_promotion_does_not_depend_on_dictionary_order() -> None:
     rows = [
         ("changement climatique", CLIMATE, False),
@@ -152,6 +173,46 @@ def test_weather_event_counts_only_with_a_cue_in_its_window() -> None:
     assert not occ.counted
 
 
+def test_a_high_risk_weather_event_framed_in_its_window_counts_without_promotion() -> None:
+    flood = dictionary(
+        ("inondation", CONSEQUENCES, True), ("changement climatique", CLIMATE, False)
+    )
+    matcher = Matcher(flood)
+    trend, srt_trend = timed((3, "les inondations reviennent pour la troisième fois en dix ans"))
+    [occ] = matcher.match_chunk(trend, START, srt_trend).occurrences
+    assert occ.counted and occ.promoted and occ.reason == REASONS[FRAMED_IN_WINDOW]
+    # A toll: no cue, not counted, even with a climate story in the window before.
+    toll, srt_toll = timed(
+        (12, "le changement climatique inquiète"), (24, "les inondations ont fait trois morts")
+    )
+    match = matcher.match_chunk(toll, START, srt_toll)
+    [occ] = [o for o in match.occurrences if o.keyword == "inondation"]
+    assert not occ.counted and occ.reason == REASONS[UNFRAMED]
+
+
+def test_a_high_risk_energy_word_is_not_promoted_where_its_window_speaks_of_its_price() -> None:
+    fuel = dictionary(("gazole", CAUSES, True), ("changement climatique", CLIMATE, False))
+    matcher = Matcher(fuel)
+    cost, srt_cost = timed(
+        (12, "le changement climatique inquiète"), (24, "le litre de gazole à deux euros")
+    )
+    match = matcher.match_chunk(cost, START, srt_cost)
+    [occ] = [o for o in match.occurrences if o.keyword == "gazole"]
+    assert not occ.counted and occ.reason == REASONS[AS_A_COST]
+    assert REASONS[AS_A_COST] in _explained(matcher, cost, srt_cost)
+    # Without a price in its window, the same word is promoted as before.
+    no_cost, srt_no_cost = timed(
+        (12, "le changement climatique inquiète"), (24, "les moteurs au gazole polluent")
+    )
+    match = matcher.match_chunk(no_cost, START, srt_no_cost)
+    [occ] = [o for o in match.occurrences if o.keyword == "gazole"]
+    assert occ.counted and occ.reason == REASONS[ADJACENT]
+    # A direct word in a window with a price still counts: the rule holds back promotion only.
+    both, srt_both = timed((3, "le changement climatique et le prix du gazole"))
+    match = matcher.match_chunk(both, START, srt_both)
+    assert match.number_of_keywords == 1
+
+
 def test_idioms_are_stop_phrases_in_the_shipped_data() -> None:
     from observatoire.dictionary import default_dictionary
 
@@ -166,6 +227,12 @@ def test_framing_file_needs_sections() -> None:
     with pytest.raises(ValueError, match="before any"):
         parse_framing("canicule\n")
     assert default_story_rules().version == default_story_rules().version
+    energy, cost_cues = parse_cost("[energy]\ngazole\n[cues]\neuros\n")
+    assert energy == ["gazole"] and cost_cues == ["euros"]
+    with pytest.raises(ValueError, match="unknown section"):
+        parse_cost("[events]\ncanicule\n")
+    shipped = default_story_rules()
+    assert "gazole" in shipped.energy_words and "euros" in shipped.cost_cues
 
 
 def test_a_plural_keyword_matches_its_singular_in_both_profiles() -> None:

@@ -6,7 +6,9 @@ at a random clause where the chunk begins), with word timings generated at a spe
 that story boundaries fall inside chunks and inside windows. A window's label follows from its
 clauses: environmental when an environmental clause has at least `MIN_CLAUSE_WORDS` words in it
 (or all of its words, if shorter); a trap when it is not environmental but holds a trap clause;
-subtle when every environmental clause in it is marked subtle.
+subtle when every environmental clause in it is marked subtle. Three halves: `tuning` (studied
+while tuning), `heldout` and `fresh` (read only as totals; `fresh` was written later, by another
+hand, with other topics, traps and story transitions).
 
     .venv/bin/python -m tests.observatoire.labelled.corpus   # rewrites chunks_*.jsonl
 """
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-HALVES = ("tuning", "heldout")
+HALVES = ("tuning", "heldout", "fresh")
 CHUNKS_PER_HALF = 60
 WINDOW_SECONDS = 20
 CHUNK_SECONDS = 120
@@ -29,6 +31,7 @@ FIRST_START = 1772431200
 CHANNELS = {
     "tuning": {"name": "labelled-tuning", "title": "Labelled (tuning)", "radio": False},
     "heldout": {"name": "labelled-heldout", "title": "Labelled (held out)", "radio": True},
+    "fresh": {"name": "labelled-fresh", "title": "Labelled (fresh)", "radio": False},
 }
 
 
