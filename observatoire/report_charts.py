@@ -136,7 +136,7 @@ def _runs(days: Sequence[date]) -> list[tuple[date, date]]:
     return runs
 
 
-def _draw_time_marks(ax: Axes, marks: TimeMarks, *, labels: bool) -> None:
+def _draw_time_marks(ax: Axes, marks: TimeMarks, *, labels: bool, where: str = "") -> None:
     for first, last in _runs(marks.missing):
         ax.axvspan(
             _start(first),
@@ -144,7 +144,7 @@ def _draw_time_marks(ax: Axes, marks: TimeMarks, *, labels: bool) -> None:
             color=MISSING_COLOUR,
             alpha=0.6,
             linewidth=0,
-            gid=f"missing-{first}",
+            gid=f"{where}missing-{first}",
         )
     for first, last in _runs(marks.low_coverage):
         ax.axvspan(
@@ -153,12 +153,16 @@ def _draw_time_marks(ax: Axes, marks: TimeMarks, *, labels: bool) -> None:
             color=LOW_COVERAGE_COLOUR,
             alpha=0.18,
             linewidth=0,
-            gid=f"low-coverage-{first}",
+            gid=f"{where}low-coverage-{first}",
         )
     for day, label in marks.changes:
         edge = _start(day)
         ax.axvline(
-            edge, color=CHANGE_COLOUR, linestyle=(0, (4, 3)), linewidth=1.3, gid=f"change-{day}"
+            edge,
+            color=CHANGE_COLOUR,
+            linestyle=(0, (4, 3)),
+            linewidth=1.3,
+            gid=f"{where}change-{day}",
         )
         if labels:
             left_half = mdates.date2num(edge) <= sum(ax.get_xlim()) / 2
@@ -172,7 +176,7 @@ def _draw_time_marks(ax: Axes, marks: TimeMarks, *, labels: bool) -> None:
                 va="top",
                 fontsize=8,
                 color=CHANGE_COLOUR,
-                gid=f"change-label-{day}",
+                gid=f"{where}change-label-{day}",
             )
 
 
@@ -249,12 +253,14 @@ def time_chart(
             ]
             bars = strip.bar(days, [0 if v != v else v for v in values], width=0.8, color=colours)
             for day, bar in zip(days, bars, strict=True):
-                bar.set_gid(f"coverage-{day}")
+                bar.set_gid(f"coverage-bar-{day}")
             strip.axhline(low_coverage_below, color="#555555", linewidth=0.8, linestyle=":")
             strip.set_ylim(0, 1)
             strip.set_yticks([0, 0.5, 1], ["0 %", "50 %", "100 %"])
             strip.set_ylabel("coverage")
-            _draw_time_marks(strip, TimeMarks(missing=marks.missing), labels=False)
+            _draw_time_marks(
+                strip, TimeMarks(missing=marks.missing), labels=False, where="coverage-"
+            )
             _date_axis(strip, days)
         return _to_svg(figure, chart_id, title)
 
@@ -282,7 +288,7 @@ def small_multiples(
             _lines(ax, days, [Series(name, label, colour, values)])
             ax.set_title(label, fontsize=10)
             ax.grid(axis="y")
-            _draw_time_marks(ax, marks, labels=False)
+            _draw_time_marks(ax, marks, labels=False, where=f"{name}-")
             _date_axis(ax, days, max_ticks=4)
             ax.tick_params(labelsize=8)
         for index in range(len(panels)):
