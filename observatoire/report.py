@@ -270,7 +270,15 @@ def _table(frame: pd.DataFrame, columns: Mapping[str, str], formats: Mapping[str
                 text = str(value)
             cells.append(f"<td>{html.escape(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return (
+        f'<div class="table"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def _labelled(title: str, medium: str) -> str:
+    """A channel title with its medium, unless the title already says it (franceinfo (radio))."""
+    return title if title.endswith(")") else f"{title} ({medium})"
 
 
 def _day_list(days: Sequence[date]) -> str:
@@ -284,7 +292,8 @@ h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2.2rem;border-bottom:1px soli
 .headline{font-size:1.15rem}.meta{color:#555;font-size:.9rem}
 .method{background:#f5f5f2;padding:.6rem .9rem;border-left:3px solid #999}
 table{border-collapse:collapse;font-size:.85rem;margin-top:.6rem}
-td,th{border-bottom:1px solid #e3e3e3;padding:.15rem .6rem;text-align:right}
+td,th{border-bottom:1px solid #e3e3e3;padding:.15rem .6rem;text-align:right;white-space:nowrap}
+div.table{overflow-x:auto}
 td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){text-align:left}
 svg.chart{display:block;max-width:100%;height:auto;margin:.4rem 0}
 """
@@ -365,7 +374,7 @@ def render_report(
         "by-channel",
         "Daily share of airtime per channel",
         days,
-        [(name, f"{titles[name]} ({media[name]})", values) for name, values in panels],
+        [(name, _labelled(titles[name], media[name]), values) for name, values in panels],
         TimeMarks(missing=data.missing_days, changes=data.changes),
         CRISIS_COLOURS["all"],
     )
@@ -373,7 +382,7 @@ def render_report(
     ranking_chart = bar_chart(
         "ranking",
         "Channels ranked by share of airtime over the period",
-        [f"{t} ({m})" for t, m in zip(ranked["channel_title"], ranked["medium"], strict=True)],
+        [_labelled(t, m) for t, m in zip(ranked["channel_title"], ranked["medium"], strict=True)],
         {"share": ("share", list(ranked["share"]))},
         bar_colours=[MEDIUM_COLOURS.get(m, "#777777") for m in ranked["medium"]],
     )
