@@ -24,9 +24,7 @@ def sample_data(channels: list[str] | None = None) -> ReportData:
     table = indicator_table(present, names)
     covered = [
         c * 0.4 if d == LOW_COVERAGE_DAY else c
-        for c, d in zip(
-            table["covered_minutes"].to_pylist(), table["day"].to_pylist(), strict=True
-        )
+        for c, d in zip(table["covered_minutes"].to_pylist(), table["day"].to_pylist(), strict=True)
     ]
     table = table.set_column(
         table.column_names.index("covered_minutes"), "covered_minutes", pa.array(covered)
