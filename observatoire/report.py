@@ -291,8 +291,8 @@ color:#1b1b1b;line-height:1.45;padding:0 1rem}
 h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2.2rem;border-bottom:1px solid #ccc}
 .headline{font-size:1.15rem}.meta{color:#555;font-size:.9rem}
 .method{background:#f5f5f2;padding:.6rem .9rem;border-left:3px solid #999}
-table{border-collapse:collapse;font-size:.85rem;margin-top:.6rem}
-td,th{border-bottom:1px solid #e3e3e3;padding:.15rem .6rem;text-align:right;white-space:nowrap}
+table{border-collapse:collapse;font-size:.8rem;margin-top:.6rem}
+td,th{border-bottom:1px solid #e3e3e3;padding:.15rem .35rem;text-align:right;white-space:nowrap}
 div.table{overflow-x:auto}
 td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){text-align:left}
 svg.chart{display:block;max-width:100%;height:auto;margin:.4rem 0}
