@@ -102,7 +102,8 @@ def _to_svg(figure: Figure, chart_id: str, title: str) -> str:
         text,
     )
     opening = re.match(r"<svg\b[^>]*>", text)
-    assert opening is not None
+    if opening is None:
+        raise ValueError(f"matplotlib wrote no <svg> element for the chart {chart_id}")
     tag = opening.group(0)
     tag = tag.replace(
         "<svg ",
@@ -228,8 +229,6 @@ def time_chart(
         else:
             ax, strip = figure.subplots(1, 1), None
         _lines(ax, days, series)
-        ax.set_ylim(bottom=0)
-        ax.autoscale(axis="y")
         ax.set_ylim(bottom=0)
         _percent_axis(ax.yaxis)
         ax.set_ylabel("share of airtime")
