@@ -96,6 +96,7 @@ def _to_svg(figure: Figure, chart_id: str, title: str) -> str:
     )
     text = buffer.getvalue()
     text = text[text.index("<svg") :]
+    text = re.sub(r"\s*<metadata>.*?</metadata>", "", text, count=1, flags=re.S)
     text = re.sub(
         r'(\bid="|url\(#|href="#)([^")]+)',
         lambda m: f"{m.group(1)}{chart_id}-{m.group(2)}",

@@ -97,6 +97,8 @@ def test_report_is_self_contained_with_one_element_per_series_and_bar():
     assert "@font-face" not in page and 'xlink:href="http' not in page
     external = re.findall(r'(?:src|href)="(https?:[^"]+)"', page)
     assert external == []
+    # no address at all besides the SVG namespaces: nothing to fetch, no network needed
+    assert "http" not in re.sub(r'xmlns(?::xlink)?="http[^"]+"', "", page)
     # all crises + 3 crises, TV/radio lines, one line per channel in the small multiples
     assert len(re.findall(r'<g id="by-crisis-series-', page)) == 4
     assert len(re.findall(r'<g id="by-channel-series-', page)) == len(CHANNELS)
