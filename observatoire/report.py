@@ -282,7 +282,20 @@ def _labelled(title: str, medium: str) -> str:
 
 
 def _day_list(days: Sequence[date]) -> str:
-    return ", ".join(f"{d:%d/%m}" for d in days)
+    """Days as dd/mm, three or more consecutive days as one stretch (01/11–24/11)."""
+    stretches: list[list[date]] = []
+    for day in sorted(days):
+        if stretches and (day - stretches[-1][-1]).days == 1:
+            stretches[-1].append(day)
+        else:
+            stretches.append([day])
+    parts = []
+    for stretch in stretches:
+        if len(stretch) >= 3:
+            parts.append(f"{stretch[0]:%d/%m}–{stretch[-1]:%d/%m}")
+        else:
+            parts.extend(f"{d:%d/%m}" for d in stretch)
+    return ", ".join(parts)
 
 
 _STYLE = """

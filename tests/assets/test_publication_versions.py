@@ -100,5 +100,5 @@ def test_report_keeps_gaps_on_the_axis_and_marks_the_dictionary_change(lake: Lak
     assert crisis_chart.count('<g id="by-crisis-change-2024-03-20"') == 1
     assert '<g id="by-crisis-missing-2024-03-10"' in crisis_chart  # one band for 10-12/03
     assert "fedcba987654" in crisis_chart
-    assert "No data for 3 day(s), left as gaps: 10/03, 11/03, 12/03" in page
+    assert "No data for 3 day(s), left as gaps: 10/03–12/03." in page
     assert "From 2024-03-20: dictionary fedcba987654" in page

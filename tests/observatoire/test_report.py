@@ -164,3 +164,9 @@ def test_single_day_and_missing_shares_still_render():
 def test_empty_indicators_are_refused():
     with pytest.raises(ValueError, match="no indicator rows"):
         report_data(indicator_table([], CHANNELS))
+
+
+def test_a_long_stretch_of_missing_days_is_listed_as_one():
+    data = report_data(indicator_table(DAYS[8:], CHANNELS), days=DAYS)
+    page = render_report(data)
+    assert "No data for 8 day(s), left as gaps: 01/03–08/03." in page
