@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install demo dev rematch test test-fast lint format bench clean validate
+.PHONY: install demo dev rematch test test-fast lint format bench clean validate report-shots
 
 $(BIN)/activate:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 1; }
@@ -62,6 +62,11 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Screenshots of the report (a sample month, and every report in the local lake) into
+# report-shots/, to look at before publishing a change to the report. Needs Debian's chromium.
+report-shots: install
+	$(BIN)/python -m tests.report.shots
 
 bench: install
 	$(BIN)/python benchmarks/matcher.py

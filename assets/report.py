@@ -13,7 +13,9 @@ from pydantic import Field
 
 from assets.metadata import markdown_table
 from assets.periods import period_days, read_published_period
+from observatoire.grid import channels_table, default_channels
 from observatoire.report import (
+    METHODOLOGY_URL,
     keyword_counts,
     render_report,
     report_data,
@@ -31,16 +33,22 @@ class ReportConfig(Config):
         description="Report days counted with different dictionaries, windows or profiles; "
         "each change is marked on the time axis.",
     )
+    methodology_url: str = Field(
+        default=METHODOLOGY_URL,
+        description="Link to the full methodology, shown under the method summary.",
+    )
 
 
 def build_report_asset(monthly: PartitionsDefinition) -> AssetsDefinition:
     @asset(
-        deps=["channel_indicators", "theme_keywords"],
+        deps=["channel_indicators", "theme_keywords", "channels"],
         partitions_def=monthly,
         group_name=GROUP,
         kinds={"html"},
-        description="Self-contained HTML report of the month: share over time per crisis and "
-        "per channel, ranking of channels, most counted keywords (charts in inline SVG).",
+        description="Self-contained HTML report of the month: share over time per crisis, TV and "
+        "radio, and per channel (gaps, low coverage and counting changes marked), shares by "
+        "crisis and causal link, ranking of channels by name, most counted keywords (charts "
+        "drawn by matplotlib as inline SVG, no script).",
     )
     def report(
         context: AssetExecutionContext, config: ReportConfig, lake: LakeResource
@@ -56,19 +64,25 @@ def build_report_asset(monthly: PartitionsDefinition) -> AssetsDefinition:
                 if store.has_day("theme_keywords", d)
             ]
         )
+        channels = (
+            store.read_table("channels")
+            if store.has_table("channels")
+            else channels_table(default_channels())
+        )
         data = report_data(
             period.indicators,
             counts,
             days=period.days,
             changes=[(day, state.describe()) for day, state in changes[1:]],
+            channels=channels,
         )
         path = write_report(
-            render_report(data),
+            render_report(data, methodology_url=config.methodology_url),
             store.filesystem,
             f"{store.root}/reports/report_{context.partition_key[:7]}.html",
         )
         ranking = [
-            {"channel": r["channel_name"], "share": f"{r['share']:.2%}"}
+            {"channel": r["channel_title"], "medium": r["medium"], "share": f"{r['share']:.2%}"}
             for r in data.ranking.to_dict("records")
         ]
         keywords = data.top_keywords.head(10).to_dict("records")
@@ -76,8 +90,12 @@ def build_report_asset(monthly: PartitionsDefinition) -> AssetsDefinition:
             metadata={
                 "path": MetadataValue.path(path),
                 "days": MetadataValue.int(len(days)),
+                "missing_days": MetadataValue.int(len(data.missing_days)),
+                "low_coverage_days": MetadataValue.int(len(data.low_coverage_days)),
                 "share_all_channels": MetadataValue.float(float(data.total_share or 0.0)),
-                "ranking": MetadataValue.md(markdown_table(ranking, ["channel", "share"])),
+                "ranking": MetadataValue.md(
+                    markdown_table(ranking, ["channel", "medium", "share"])
+                ),
                 "top_keywords": MetadataValue.md(
                     markdown_table(keywords, ["keyword", "crisis", "windows"])
                     if keywords

@@ -1,15 +1,16 @@
 """A static, self-contained HTML report of the indicators for a period.
 
-The report must open anywhere, offline, years later: one HTML file, charts drawn as inline SVG,
-no script, no external font or library. Every aggregate is a ratio of sums (sum of environmental
-minutes over sum of covered minutes), never a mean of daily shares.
+The report must open anywhere, offline, years later: one HTML file, charts drawn by matplotlib
+as inline SVG (observatoire.report_charts), no script, no external font or library. Every
+aggregate is a ratio of sums (sum of environmental minutes over sum of covered minutes), never a
+mean of daily shares.
 """
 
 from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
@@ -17,7 +18,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.fs as pafs
 
-from observatoire.themes import CRISES
+from observatoire.report_charts import Series, TimeMarks, bar_chart, small_multiples, time_chart
+from observatoire.themes import CAUSAL_LINKS, CRISES
 
 CRISIS_COLOURS: Mapping[str, str] = {
     "all": "#1b1b1b",
@@ -31,6 +33,19 @@ CRISIS_LABELS: Mapping[str, str] = {
     "biodiversite": "biodiversity",
     "ressources": "resources",
 }
+
+CAUSAL_LINK_LABELS: Mapping[str, str] = {
+    "constat": "observation",
+    "causes": "causes",
+    "consequences": "consequences",
+    "solutions": "solutions",
+}
+TV, RADIO, UNKNOWN_MEDIUM, ALL_CHANNELS = "TV", "radio", "unknown medium", "all channels"
+MEDIUM_COLOURS: Mapping[str, str] = {TV: "#3a7ca5", RADIO: "#e07a5f"}
+LOW_COVERAGE = 0.8
+"""A day with less than this fraction of its programme grid received is marked as low coverage."""
+METHODOLOGY_URL = "METHODOLOGY.md"
+"""Where the report links for the full method; relative, so it can be published next to it."""
 
 KEYWORD_COUNT_SCHEMA = pa.schema(
     [
@@ -89,9 +104,9 @@ class ReportData:
 
     start: date
     end: date
-    by_day: pd.DataFrame  # day, share, share_<crisis>
+    by_day: pd.DataFrame  # day, share, share_<crisis>, coverage
     by_channel_day: pd.DataFrame  # channel_name, day, share
-    ranking: pd.DataFrame  # channel_name, env_minutes, covered_minutes, share, share_<crisis>
+    ranking: pd.DataFrame  # channel_name, channel_title, medium, minutes, share, share_<crisis>
     top_keywords: pd.DataFrame  # keyword, crisis, windows, occurrences
     total_share: float | None
     methodology_versions: tuple[str, ...]
@@ -99,10 +114,44 @@ class ReportData:
     missing_days: tuple[date, ...] = ()
     changes: tuple[tuple[date, str], ...] = ()
     """Days from which the counting changed (dictionary, window or profile), with a label."""
+    by_medium_day: pd.DataFrame = field(default_factory=pd.DataFrame)  # day, medium, share
+    breakdown: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """One row per group (all, TV, radio): share and share_<crisis>, share_<causal link>."""
+    low_coverage_days: tuple[date, ...] = ()
+    low_coverage_below: float = LOW_COVERAGE
 
 
 def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     return (numerator / denominator.where(denominator > 0)).astype(float)
+
+
+def _with_shares(frame: pd.DataFrame) -> pd.DataFrame:
+    """Ratios of sums next to the summed minutes: share overall, per crisis and causal link."""
+    frame["share"] = _ratio(frame["env_minutes"], frame["covered_minutes"])
+    for part in (*CRISES, *CAUSAL_LINKS):
+        frame[f"share_{part}"] = _ratio(frame[f"env_minutes_{part}"], frame["covered_minutes"])
+    return frame
+
+
+def _channel_identities(channels: pa.Table | None, names: Sequence[str]) -> pd.DataFrame:
+    """Display title and medium (TV or radio) per channel id; a channel absent from the
+    reference data keeps its id as title and an unknown medium, so it is still shown."""
+    reference = channels.to_pandas() if channels is not None else pd.DataFrame()
+    known = (
+        {
+            str(r["name"]): (str(r["title"]), RADIO if bool(r["radio"]) else TV)
+            for r in reference.to_dict("records")
+        }
+        if not reference.empty
+        else {}
+    )
+    return pd.DataFrame(
+        {
+            "channel_name": list(names),
+            "channel_title": [known.get(n, (n, UNKNOWN_MEDIUM))[0] for n in names],
+            "medium": [known.get(n, (n, UNKNOWN_MEDIUM))[1] for n in names],
+        }
+    )
 
 
 def report_data(
@@ -112,37 +161,54 @@ def report_data(
     *,
     days: Sequence[date] | None = None,
     changes: Sequence[tuple[date, str]] = (),
+    channels: pa.Table | None = None,
+    low_coverage_below: float = LOW_COVERAGE,
 ) -> ReportData:
-    """Ratios of sums per day, per channel-day and per channel, and the most counted keywords.
+    """Ratios of sums per day, per medium, per channel-day and per channel, and the most counted
+    keywords.
 
     `days` are every day of the period: those without indicator rows stay on the time axis as
-    gaps (no value), never squeezed out. `changes` mark where the counting changed.
+    gaps (no value), never squeezed out. `changes` mark where the counting changed. `channels`
+    (name, title, radio) gives display names and the TV/radio split; without it, ids are shown.
+    A day whose covered minutes are below `low_coverage_below` of its grid minutes is marked.
     """
     frame = indicators.to_pandas()
     if frame.empty:
         raise ValueError("no indicator rows to report on")
     frame["day"] = pd.to_datetime(frame["day"]).dt.date
-    minutes = ["env_minutes", "covered_minutes"] + [f"env_minutes_{c}" for c in CRISES]
+    identities = _channel_identities(channels, sorted(frame["channel_name"].unique()))
+    frame = frame.merge(identities, on="channel_name", how="left")
+    minutes = [
+        "env_minutes",
+        "covered_minutes",
+        "grid_minutes",
+        *(f"env_minutes_{part}" for part in (*CRISES, *CAUSAL_LINKS)),
+    ]
     daily = frame.groupby("day", sort=True)[minutes].sum()
     present = set(daily.index)
     axis = sorted(set(days) | present) if days is not None else sorted(present)
-    daily = daily.reindex(axis).rename_axis("day").reset_index()
-    daily["share"] = _ratio(daily["env_minutes"], daily["covered_minutes"])
-    for crisis in CRISES:
-        daily[f"share_{crisis}"] = _ratio(daily[f"env_minutes_{crisis}"], daily["covered_minutes"])
+    daily = _with_shares(daily.reindex(axis).rename_axis("day").reset_index())
+    daily["coverage"] = _ratio(daily["covered_minutes"], daily["grid_minutes"])
+    per_medium_day = frame.groupby(["medium", "day"], sort=True)[minutes].sum().reset_index()
+    per_medium_day = _with_shares(per_medium_day)[["day", "medium", "share"]]
     per_channel_day = frame[["channel_name", "day", "env_minutes", "covered_minutes"]].copy()
     per_channel_day["share"] = _ratio(
         per_channel_day["env_minutes"], per_channel_day["covered_minutes"]
     )
-    ranking = frame.groupby("channel_name", sort=True)[minutes].sum().reset_index()
-    ranking["share"] = _ratio(ranking["env_minutes"], ranking["covered_minutes"])
-    for crisis in CRISES:
-        ranking[f"share_{crisis}"] = _ratio(
-            ranking[f"env_minutes_{crisis}"], ranking["covered_minutes"]
-        )
+    ranking = _with_shares(
+        frame.groupby(["channel_name", "channel_title", "medium"], sort=True)[minutes]
+        .sum()
+        .reset_index()
+    )
     ranking = ranking.sort_values(
-        ["share", "channel_name"], ascending=[False, True], na_position="last"
+        ["share", "channel_title"], ascending=[False, True], na_position="last"
     ).reset_index(drop=True)
+    groups = [frame[minutes].sum().rename(ALL_CHANNELS)]
+    for medium in (TV, RADIO):
+        part = frame[frame["medium"] == medium]
+        if not part.empty:
+            groups.append(part[minutes].sum().rename(medium))
+    breakdown = _with_shares(pd.DataFrame(groups)).rename_axis("group").reset_index()
     if keywords is not None and keywords.num_rows:
         kw = keywords.to_pandas().sort_values(
             ["windows", "occurrences", "keyword"], ascending=[False, False, True]
@@ -158,6 +224,7 @@ def report_data(
             return ()
         return tuple(sorted({str(v) for v in frame[column].dropna()}))
 
+    low = daily[daily["coverage"] < low_coverage_below]["day"]
     return ReportData(
         start=axis[0],
         end=axis[-1],
@@ -170,6 +237,10 @@ def report_data(
         dictionary_versions=versions("dictionary_version"),
         missing_days=tuple(d for d in axis if d not in present),
         changes=tuple(changes),
+        by_medium_day=per_medium_day,
+        breakdown=breakdown,
+        low_coverage_days=tuple(low),
+        low_coverage_below=low_coverage_below,
     )
 
 
@@ -179,155 +250,8 @@ def _pct(value: float | None, digits: int = 1) -> str:
     return f"{value * 100:.{digits}f} %"
 
 
-def _nice_max(value: float) -> float:
-    """Smallest of 1, 2, 2.5, 5 × 10^k percent steps above the data, so axes read cleanly."""
-    if not value or value <= 0 or pd.isna(value):
-        return 0.01
-    step = 0.001
-    while True:
-        for factor in (1, 2, 2.5, 5):
-            if step * factor >= value:
-                return step * factor
-        step *= 10
-
-
-def line_chart(
-    series: Mapping[str, Sequence[tuple[date, float | None]]],
-    days: Sequence[date],
-    colours: Mapping[str, str],
-    *,
-    title: str,
-    width: int = 760,
-    height: int = 260,
-    y_max: float | None = None,
-    markers: Sequence[tuple[date, str]] = (),
-) -> str:
-    """An SVG line chart of shares over days; one <path> per series, gaps where data is missing,
-    and a dashed vertical line with its label at each marker (a change of dictionary)."""
-    left, right, top, bottom = 52, 24, 10, 28
-    plot_w, plot_h = width - left - right, height - top - bottom
-    values = [v for points in series.values() for _, v in points if v is not None and v == v]
-    y_top = y_max if y_max is not None else _nice_max(max(values, default=0.0))
-    index = {d: i for i, d in enumerate(days)}
-    span = max(len(days) - 1, 1)
-
-    def x(day: date) -> float:
-        if len(days) == 1:
-            return left + plot_w / 2
-        return left + plot_w * index[day] / span
-
-    def y(value: float) -> float:
-        return top + plot_h * (1 - min(value, y_top) / y_top)
-
-    parts = [
-        f'<svg class="chart line-chart" role="img" aria-label="{html.escape(title)}" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'xmlns="http://www.w3.org/2000/svg">',
-        f"<title>{html.escape(title)}</title>",
-    ]
-    for i in range(5):
-        value = y_top * i / 4
-        yy = y(value)
-        parts.append(
-            f'<line class="grid" x1="{left}" x2="{width - right}" y1="{yy:.1f}" y2="{yy:.1f}" '
-            'stroke="#ddd" stroke-width="1"/>'
-        )
-        parts.append(
-            f'<text x="{left - 6}" y="{yy + 4:.1f}" text-anchor="end" font-size="11">'
-            f"{_pct(value, 1 if y_top < 0.1 else 0)}</text>"
-        )
-    slots = max(2, plot_w // 56)  # about one date label per 56 pixels
-    label_every = max(1, -(-len(days) // slots))
-    for i, day in enumerate(days):
-        if i % label_every == 0 or i == len(days) - 1:
-            parts.append(
-                f'<text x="{x(day):.1f}" y="{height - 8}" text-anchor="middle" font-size="11">'
-                f"{day:%d/%m}</text>"
-            )
-    for day, label in markers:
-        if day not in index:
-            continue
-        xx = x(day)
-        parts.append(
-            f'<line class="version-change" x1="{xx:.1f}" x2="{xx:.1f}" y1="{top}" '
-            f'y2="{top + plot_h}" stroke="#7a4fbf" stroke-width="1.5" stroke-dasharray="4 3">'
-            f"<title>{html.escape(label)}</title></line>"
-        )
-        parts.append(
-            f'<text class="version-change-label" x="{xx + 3:.1f}" y="{top + 11}" '
-            f'font-size="10" fill="#7a4fbf">{html.escape(label)}</text>'
-        )
-    for name, points in series.items():
-        colour = colours.get(name, "#555")
-        segments: list[list[tuple[float, float]]] = [[]]
-        for day, value in points:
-            if value is None or value != value:
-                segments.append([])
-                continue
-            segments[-1].append((x(day), y(value)))
-        d = " ".join(
-            "M" + " L".join(f"{px:.1f},{py:.1f}" for px, py in seg) for seg in segments if seg
-        )
-        if d:
-            parts.append(
-                f'<path class="series" data-series="{html.escape(name)}" d="{d}" fill="none" '
-                f'stroke="{colour}" stroke-width="2" stroke-linejoin="round"/>'
-            )
-        for seg in segments:
-            if len(seg) == 1:
-                px, py = seg[0]
-                parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{colour}"/>')
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def bar_chart(
-    bars: Sequence[tuple[str, float, str, str]],
-    *,
-    title: str,
-    width: int = 760,
-    bar_height: int = 20,
-    x_max: float | None = None,
-) -> str:
-    """Horizontal SVG bar chart; `bars` are (label, value, colour, value text), one <rect> each."""
-    left, right, top = 170, 80, 6
-    height = top * 2 + bar_height * len(bars)
-    plot_w = width - left - right
-    vmax = x_max if x_max is not None else max((b[1] for b in bars), default=0.0)
-    vmax = vmax or 1.0
-    parts = [
-        f'<svg class="chart bar-chart" role="img" aria-label="{html.escape(title)}" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'xmlns="http://www.w3.org/2000/svg">',
-        f"<title>{html.escape(title)}</title>",
-    ]
-    for i, (label, value, colour, text) in enumerate(bars):
-        yy = top + i * bar_height
-        w = 0.0 if value != value else plot_w * max(value, 0.0) / vmax
-        parts.append(
-            f'<text x="{left - 8}" y="{yy + bar_height * 0.7:.1f}" text-anchor="end" '
-            f'font-size="12">{html.escape(label)}</text>'
-        )
-        parts.append(
-            f'<rect class="bar" x="{left}" y="{yy + 2}" width="{w:.1f}" '
-            f'height="{bar_height - 4}" fill="{colour}"><title>{html.escape(label)}: '
-            f"{html.escape(text)}</title></rect>"
-        )
-        parts.append(
-            f'<text x="{left + w + 6:.1f}" y="{yy + bar_height * 0.7:.1f}" font-size="12">'
-            f"{html.escape(text)}</text>"
-        )
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _legend(names: Sequence[str]) -> str:
-    items = "".join(
-        f'<span class="legend-item"><span class="swatch" style="background:{CRISIS_COLOURS[n]}">'
-        f"</span>{html.escape(CRISIS_LABELS[n])}</span>"
-        for n in names
-    )
-    return f'<p class="legend">{items}</p>'
+def _optional(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
 
 
 def _table(frame: pd.DataFrame, columns: Mapping[str, str], formats: Mapping[str, str]) -> str:
@@ -346,82 +270,159 @@ def _table(frame: pd.DataFrame, columns: Mapping[str, str], formats: Mapping[str
                 text = str(value)
             cells.append(f"<td>{html.escape(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return (
+        f'<div class="table"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def _labelled(title: str, medium: str) -> str:
+    """A channel title with its medium, unless the title already says it (franceinfo (radio))."""
+    return title if title.endswith(")") else f"{title} ({medium})"
+
+
+def _day_list(days: Sequence[date]) -> str:
+    """Days as dd/mm, three or more consecutive days as one stretch (01/11–24/11)."""
+    stretches: list[list[date]] = []
+    for day in sorted(days):
+        if stretches and (day - stretches[-1][-1]).days == 1:
+            stretches[-1].append(day)
+        else:
+            stretches.append([day])
+    parts = []
+    for stretch in stretches:
+        if len(stretch) >= 3:
+            parts.append(f"{stretch[0]:%d/%m}–{stretch[-1]:%d/%m}")
+        else:
+            parts.extend(f"{d:%d/%m}" for d in stretch)
+    return ", ".join(parts)
 
 
 _STYLE = """
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:820px;
+body{font-family:"DejaVu Sans",Verdana,system-ui,sans-serif;margin:2rem auto;max-width:860px;
 color:#1b1b1b;line-height:1.45;padding:0 1rem}
 h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2.2rem;border-bottom:1px solid #ccc}
 .headline{font-size:1.15rem}.meta{color:#555;font-size:.9rem}
-.legend-item{margin-right:1rem;font-size:.9rem}
-.swatch{display:inline-block;width:.9rem;height:.9rem;margin-right:.3rem;vertical-align:middle}
-.small-multiples{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:.6rem}
-.small-multiples figure{margin:0}.small-multiples figcaption{font-size:.85rem;font-weight:600}
-table{border-collapse:collapse;font-size:.85rem;margin-top:.6rem}
-td,th{border-bottom:1px solid #e3e3e3;padding:.15rem .6rem;text-align:right}
-td:first-child,th:first-child{text-align:left}
-svg.chart{max-width:100%;height:auto}
+.method{background:#f5f5f2;padding:.6rem .9rem;border-left:3px solid #999}
+table{border-collapse:collapse;font-size:.8rem;margin-top:.6rem}
+td,th{border-bottom:1px solid #e3e3e3;padding:.15rem .35rem;text-align:right;white-space:nowrap}
+div.table{overflow-x:auto}
+td:first-child,th:first-child,td:nth-child(2),th:nth-child(2){text-align:left}
+svg.chart{display:block;max-width:100%;height:auto;margin:.4rem 0}
 """
 
 
-def render_report(data: ReportData, *, title: str = "Ecology in French TV and radio news") -> str:
+def render_report(
+    data: ReportData,
+    *,
+    title: str = "Ecology in French TV and radio news",
+    methodology_url: str = METHODOLOGY_URL,
+) -> str:
     """The report as one HTML document."""
     days = list(data.by_day["day"])
-    crisis_series = {
-        "all": list(zip(days, data.by_day["share"], strict=True)),
-        **{c: list(zip(days, data.by_day[f"share_{c}"], strict=True)) for c in CRISES},
-    }
-    crisis_chart = line_chart(
-        crisis_series,
-        days,
-        CRISIS_COLOURS,
-        title="Daily share of airtime, all channels",
-        markers=data.changes,
+    marks = TimeMarks(
+        missing=data.missing_days, low_coverage=data.low_coverage_days, changes=data.changes
     )
-    channel_max = _nice_max(float(data.by_channel_day["share"].max(skipna=True) or 0.0))
-    multiples = []
-    for channel, group in data.by_channel_day.groupby("channel_name", sort=True):
+    crisis_chart = time_chart(
+        "by-crisis",
+        "Daily share of airtime, all channels, by crisis",
+        days,
+        [
+            Series("all", CRISIS_LABELS["all"], CRISIS_COLOURS["all"], list(data.by_day["share"])),
+            *(
+                Series(c, CRISIS_LABELS[c], CRISIS_COLOURS[c], list(data.by_day[f"share_{c}"]))
+                for c in CRISES
+            ),
+        ],
+        marks,
+        coverage=list(data.by_day["coverage"]),
+        low_coverage_below=data.low_coverage_below,
+    )
+    medium_series = []
+    for medium in (TV, RADIO):
+        part = data.by_medium_day[data.by_medium_day["medium"] == medium]
+        if part.empty:
+            continue
+        by_day = dict(zip(part["day"], part["share"], strict=True))
+        medium_series.append(
+            Series(medium.lower(), medium, MEDIUM_COLOURS[medium], [by_day.get(d) for d in days])
+        )
+    medium_chart = (
+        time_chart("by-medium", "Daily share of airtime, TV and radio", days, medium_series, marks)
+        if medium_series
+        else ""
+    )
+    groups = list(data.breakdown["group"])
+    breakdown = data.breakdown.set_index("group")
+
+    def grouped(parts: Sequence[str]) -> dict[str, tuple[str, list[float | None]]]:
+        return {
+            str(g).lower().replace(" ", "-"): (
+                str(g),
+                [_optional(breakdown.loc[g, f"share_{p}"]) for p in parts],
+            )
+            for g in groups
+        }
+
+    crisis_bars = bar_chart(
+        "crisis-split",
+        "Share of airtime by crisis, all channels, TV and radio",
+        [CRISIS_LABELS[c] for c in CRISES],
+        grouped(CRISES),
+    )
+    link_bars = bar_chart(
+        "causal-links",
+        "Share of airtime by causal link, all channels, TV and radio",
+        [CAUSAL_LINK_LABELS[link] for link in CAUSAL_LINKS],
+        grouped(CAUSAL_LINKS),
+    )
+    panels = []
+    for channel, group in data.by_channel_day.groupby("channel_name", sort=False):
         by_day = dict(zip(group["day"], group["share"], strict=True))
-        points = [(d, by_day.get(d)) for d in days]
-        chart = line_chart(
-            {channel: points},
-            days,
-            {channel: CRISIS_COLOURS["all"]},
-            title=f"Daily share, {channel}",
-            width=260,
-            height=120,
-            y_max=channel_max,
-            markers=data.changes,
-        )
-        multiples.append(
-            f'<figure class="channel" data-channel="{html.escape(str(channel))}">'
-            f"<figcaption>{html.escape(str(channel))}</figcaption>{chart}</figure>"
-        )
-    ranking_bars = [
-        (str(r["channel_name"]), float(r["share"]), CRISIS_COLOURS["all"], _pct(r["share"], 2))
-        for r in data.ranking.to_dict("records")
-        if not pd.isna(r["share"])
-    ]
-    ranking_chart = bar_chart(ranking_bars, title="Channels ranked by share of airtime")
-    keyword_bars = [
-        (
-            str(r["keyword"]),
-            float(r["windows"]),
-            CRISIS_COLOURS.get(str(r["crisis"]), "#555"),
-            f"{int(r['windows'])} window{'s' if int(r['windows']) != 1 else ''}",
-        )
-        for r in data.top_keywords.to_dict("records")
-    ]
+        panels.append((str(channel), [by_day.get(d) for d in days]))
+    titles = dict(zip(data.ranking["channel_name"], data.ranking["channel_title"], strict=True))
+    media = dict(zip(data.ranking["channel_name"], data.ranking["medium"], strict=True))
+    panels.sort(key=lambda p: (media[p[0]] != TV, titles[p[0]].lower()))
+    multiples = small_multiples(
+        "by-channel",
+        "Daily share of airtime per channel",
+        days,
+        [(name, _labelled(titles[name], media[name]), values) for name, values in panels],
+        TimeMarks(missing=data.missing_days, changes=data.changes),
+        CRISIS_COLOURS["all"],
+    )
+    ranked = data.ranking[data.ranking["share"].notna()]
+    ranking_chart = bar_chart(
+        "ranking",
+        "Channels ranked by share of airtime over the period",
+        [_labelled(t, m) for t, m in zip(ranked["channel_title"], ranked["medium"], strict=True)],
+        {"share": ("share", list(ranked["share"]))},
+        bar_colours=[MEDIUM_COLOURS.get(m, "#777777") for m in ranked["medium"]],
+    )
+    keywords = data.top_keywords
     keyword_section = (
-        bar_chart(keyword_bars, title="Most counted keywords")
-        if keyword_bars
+        bar_chart(
+            "keywords",
+            "Most counted keywords",
+            [
+                f"{k} ({CRISIS_LABELS.get(str(c), str(c))})"
+                for k, c in zip(keywords["keyword"], keywords["crisis"], strict=True)
+            ],
+            {"windows": ("windows", [float(w) for w in keywords["windows"]])},
+            percent=False,
+            value_text=[
+                [f"{int(w)} window{'s' if int(w) != 1 else ''}" for w in keywords["windows"]]
+            ],
+            bar_colours=[CRISIS_COLOURS.get(str(c), "#555555") for c in keywords["crisis"]],
+        )
+        if not keywords.empty
         else "<p>No keyword evidence for this period.</p>"
     )
     ranking_table = _table(
         data.ranking,
         {
-            "channel_name": "channel",
+            "channel_title": "channel",
+            "medium": "medium",
             "env_minutes": "env. minutes",
             "covered_minutes": "covered minutes",
             "share": "share",
@@ -440,16 +441,27 @@ def render_report(data: ReportData, *, title: str = "Ecology in French TV and ra
     )
     notes = []
     if data.missing_days:
-        listed = ", ".join(f"{d:%d/%m}" for d in data.missing_days)
         notes.append(
             f'<p class="meta gaps">No data for {len(data.missing_days)} day(s), left as gaps: '
-            f"{html.escape(listed)}.</p>"
+            f"{html.escape(_day_list(data.missing_days))}.</p>"
+        )
+    if data.low_coverage_days:
+        notes.append(
+            f'<p class="meta low-coverage">Low coverage (under '
+            f"{data.low_coverage_below:.0%} of the programme grid received) on "
+            f"{len(data.low_coverage_days)} day(s), shaded orange: "
+            f"{html.escape(_day_list(data.low_coverage_days))}.</p>"
         )
     for day, label in data.changes:
         notes.append(
             f'<p class="meta version-change-note">From {day}: {html.escape(label)}. Figures '
-            "before and after this line were counted differently.</p>"
+            "before and after the dashed line were counted differently.</p>"
         )
+    channel_count = len(data.ranking)
+    media_counts = data.ranking["medium"].value_counts()
+    split = ", ".join(
+        f"{media_counts[m]} {m}" for m in (TV, RADIO, UNKNOWN_MEDIUM) if m in media_counts
+    )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -457,31 +469,42 @@ def render_report(data: ReportData, *, title: str = "Ecology in French TV and ra
 <style>{_STYLE}</style></head>
 <body>
 <h1>{html.escape(title)}</h1>
-<p class="meta">Broadcast days {data.start} to {data.end} · {len(data.ranking)} channels ·
-{html.escape(versions)}</p>
-{"".join(notes)}
+<p class="meta">Broadcast days {data.start} to {data.end} · {channel_count} channels
+({html.escape(split)}) · {html.escape(versions)}</p>
 <p class="headline">Over the period, <strong>{_pct(data.total_share, 2)}</strong> of the covered
 news airtime was about ecology (climate, biodiversity or natural resources).</p>
-<p class="meta">Share = environmental minutes / covered minutes. Environmental minutes are
-20-second windows holding at least one counted keyword. Aggregates are ratios of sums.</p>
+<p class="method">Method: the captions of each channel's news programmes are cut into 20-second
+windows, and a window counts as talking about ecology when it holds a keyword of the public
+dictionary. The share is the time of those windows divided by all the news time received, summed
+over days and channels before dividing. <a href="{html.escape(methodology_url)}">Full
+methodology</a>.</p>
+{"".join(notes)}
 
 <section id="by-crisis"><h2>Share over time, by crisis</h2>
-{_legend(["all", *CRISES])}
 {crisis_chart}
 <p class="meta">A window may hold keywords of several crises, so the crisis shares overlap and
-can add up to more than the total.</p></section>
+can add up to more than the total. Grey bands: no data. Orange: low coverage. Dashed line: the
+counting changed.</p></section>
+
+<section id="by-medium"><h2>TV and radio</h2>
+{medium_chart}
+{crisis_bars}</section>
+
+<section id="by-causal-link"><h2>By causal link</h2>
+{link_bars}
+<p class="meta">Each dictionary theme states what it says about a crisis: the observation
+(constat), its causes, its consequences or its solutions.</p></section>
 
 <section id="by-channel"><h2>Share over time, per channel</h2>
-<div class="small-multiples">{"".join(multiples)}</div></section>
+{multiples}</section>
 
 <section id="ranking"><h2>Ranking of channels over the period</h2>
 {ranking_chart}
 {ranking_table}</section>
 
 <section id="keywords"><h2>Top keywords</h2>
-{_legend(list(CRISES))}
 {keyword_section}
-<p class="meta">Counted 20-second windows holding the keyword.</p></section>
+<p class="meta">Counted 20-second windows holding the keyword, coloured by crisis.</p></section>
 </body></html>
 """
 

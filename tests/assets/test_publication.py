@@ -75,8 +75,9 @@ def test_report_for_the_month(built):
     metadata = result.get_asset_materialization_events()[0].materialization.metadata
     page = Path(metadata["path"].value).read_text(encoding="utf-8")
     assert Path(metadata["path"].value).name == "report_2024-03.html"
-    assert page.count('<path class="series"') >= 4
-    assert "Top keywords" in page and '<rect class="bar"' in page
+    assert page.count('<g id="by-crisis-series-') == 4  # all crises, then one per crisis
+    assert "Top keywords" in page and '<g id="keywords-bar-' in page
+    assert "<script" not in page
     assert 0 < metadata["share_all_channels"].value < 1
 
 

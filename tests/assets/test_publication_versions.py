@@ -93,11 +93,12 @@ def test_report_keeps_gaps_on_the_axis_and_marks_the_dictionary_change(lake: Lak
     result = publish(lake, build_report_asset(monthly_partitions("2024-01-01")), allow=True)
     assert result.success
     page = (Path(lake.root) / "reports" / "report_2024-03.html").read_text()
-    crisis_chart = page[page.index('<section id="by-crisis">') : page.index('id="by-channel"')]
+    crisis_chart = page[page.index('<section id="by-crisis">') : page.index('id="by-medium"')]
     # Every day of the month is on the x-axis: the line breaks at the missing days.
-    total = re.search(r'data-series="all" d="([^"]+)"', crisis_chart).group(1)
+    total = re.search(r'<g id="by-crisis-series-all">\s*<path d="([^"]+)"', crisis_chart).group(1)
     assert total.count("M") == 2
-    assert crisis_chart.count('class="version-change"') == 1
+    assert crisis_chart.count('<g id="by-crisis-change-2024-03-20"') == 1
+    assert '<g id="by-crisis-missing-2024-03-10"' in crisis_chart  # one band for 10-12/03
     assert "fedcba987654" in crisis_chart
-    assert "No data for 3 day(s), left as gaps: 10/03, 11/03, 12/03" in page
+    assert "No data for 3 day(s), left as gaps: 10/03–12/03." in page
     assert "From 2024-03-20: dictionary fedcba987654" in page
