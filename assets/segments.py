@@ -116,7 +116,8 @@ def build_segment_assets(
                         occurrences=keywords.num_rows,
                         counted=int(pc.sum(keywords["counted"]).as_py() or 0),
                     )
-            context.log.info(f"peak memory per worker {pool.peak_memory_per_worker_mb():,.0f} MB")
+            worker_memory = pool.peak_memory_per_worker_mb()
+            context.log.info(f"peak memory per worker {worker_memory:,.0f} MB")
             versions = {
                 "dictionary_version": MetadataValue.text(dictionary_version),
                 "window_seconds": MetadataValue.int(method.window_seconds),
@@ -127,6 +128,8 @@ def build_segment_assets(
                 metadata={
                     **segments_summary.metadata("segments", "in_scope", "with_keywords"),
                     **versions,
+                    "day_workers": MetadataValue.int(workers),
+                    "peak_memory_per_worker_mb": MetadataValue.float(round(worker_memory, 1)),
                     "preview": preview(
                         segments.sort_by([("number_of_keywords", "descending")]),
                         ["channel_name", "start", "programme_name", "number_of_keywords", "timing"],
