@@ -17,6 +17,7 @@ import resource
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -129,6 +130,10 @@ def peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+class WorkerLostError(RuntimeError):
+    """A worker process died (killed, out of memory) instead of returning its day."""
+
+
 @dataclass(frozen=True)
 class WorkerFigures:
     """What a worker process reports about itself with each day it computes."""
@@ -205,24 +210,33 @@ class DayWorkers(Generic[Inputs, State]):
             self.figures[os.getpid()] = WorkerFigures(os.getpid(), peak_memory_mb())
             return
         pending = iter(days)
-        in_flight: deque[Future[tuple[Result, WorkerFigures]]] = deque()
+        in_flight: deque[tuple[Day, Future[tuple[Result, WorkerFigures]]]] = deque()
 
         def submit() -> None:
             for day in pending:
-                in_flight.append(self._pool.submit(_work_in_worker, work, day))  # type: ignore[union-attr]
+                future = self._pool.submit(_work_in_worker, work, day)  # type: ignore[union-attr]
+                in_flight.append((day, future))
                 return
 
         for _ in range(self.workers * IN_FLIGHT_PER_WORKER):
             submit()
         try:
             while in_flight:
-                result, figures = in_flight.popleft().result()
+                day, future = in_flight.popleft()
+                try:
+                    result, figures = future.result()
+                except BrokenProcessPool as error:
+                    raise WorkerLostError(
+                        f"a worker process ended abruptly while computing {day} "
+                        "(killed, or out of memory: lower OBSERVATOIRE_DAY_WORKERS or use a "
+                        "larger tier); nothing of this step was published"
+                    ) from error
                 self.figures[figures.pid] = figures
                 submit()
                 yield result
         finally:
-            for future in in_flight:
-                future.cancel()
+            for _, waiting in in_flight:
+                waiting.cancel()
 
     def peak_memory_per_worker_mb(self) -> float:
         """The largest peak resident memory any worker reported (the calling process when
@@ -233,6 +247,7 @@ class DayWorkers(Generic[Inputs, State]):
 __all__ = [
     "DayWorkers",
     "WorkerFigures",
+    "WorkerLostError",
     "affinity_cpus",
     "cgroup_cpu_limit",
     "cpu_allowance",

@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 import observatoire.day_workers as day_workers
-from observatoire.day_workers import DayWorkers, cgroup_cpu_limit, cpu_allowance, worker_count
+from observatoire.day_workers import (
+    DayWorkers,
+    WorkerLostError,
+    cgroup_cpu_limit,
+    cpu_allowance,
+    worker_count,
+)
 
 
 def write(path: Path, text: str) -> Path:
@@ -118,3 +124,18 @@ def test_a_failing_day_raises_its_own_error(workers: int) -> None:
         for result in pool.map(failing_on_the_second, days):
             seen.append(result)
     assert seen == [10]
+
+
+def dying_on_the_second(state: int, day: date) -> int:
+    if day.day == 2:
+        os._exit(9)  # as the kernel's out-of-memory killer would end it
+    return state
+
+
+def test_a_worker_that_dies_is_named_with_its_day() -> None:
+    days = [date(2024, 1, d) for d in range(1, 5)]
+    with (
+        pytest.raises(WorkerLostError, match="while computing 2024-01-0"),
+        DayWorkers(offset, 1, 2) as pool,
+    ):
+        list(pool.map(dying_on_the_second, days))
