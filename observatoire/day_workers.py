@@ -14,11 +14,14 @@ import math
 import multiprocessing
 import os
 import resource
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib.machinery import ModuleSpec
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -145,6 +148,26 @@ class WorkerFigures:
 _state: Any = None
 
 
+@contextmanager
+def _main_module_not_rerun() -> Iterator[None]:
+    """While workers start, make the caller's main script look like a `python -m` main.
+
+    A new worker re-runs the caller's main script unless that script was started as a module
+    named `__main__`; a Dagster process or a benchmark script would then import Dagster and every
+    asset in each worker (ten seconds and more on a busy machine) for nothing: the work lives in
+    importable modules. The spec is put back as soon as the worker has been asked for.
+    """
+    main = sys.modules.get("__main__")
+    if main is None or getattr(main, "__spec__", None) is not None:
+        yield
+        return
+    main.__spec__ = ModuleSpec("__main__", None)
+    try:
+        yield
+    finally:
+        main.__spec__ = None
+
+
 def _prepare_worker(prepare: Callable[[Any], Any], inputs: Any) -> None:
     global _state
     _state = prepare(inputs)
@@ -214,7 +237,8 @@ class DayWorkers(Generic[Inputs, State]):
 
         def submit() -> None:
             for day in pending:
-                future = self._pool.submit(_work_in_worker, work, day)  # type: ignore[union-attr]
+                with _main_module_not_rerun():
+                    future = self._pool.submit(_work_in_worker, work, day)  # type: ignore[union-attr]
                 in_flight.append((day, future))
                 return
 
