@@ -58,8 +58,8 @@ def build_definitions(settings: Settings) -> Definitions:
     return Definitions(
         assets=[
             *build_reference_assets(method),
-            build_caption_assets(partitions),
-            build_segment_assets(partitions, method),
+            build_caption_assets(partitions, settings.day_workers),
+            build_segment_assets(partitions, method, settings.day_workers),
             build_monitoring_asset(partitions),
             build_indicator_asset(partitions),
             build_open_data_asset(monthly),

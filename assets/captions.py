@@ -7,6 +7,9 @@ raw_captions file (and from there in time_monitored). Each day is written separa
 what was there.
 """
 
+from contextlib import ExitStack
+from datetime import date
+
 from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
@@ -27,6 +30,9 @@ from assets.partitions import (
     stored_day,
     write_channels_day,
 )
+from observatoire.channel_names import ChannelNames
+from observatoire.day_intake import DayIntake, demo_intake_day, prepare_demo_intake
+from observatoire.day_workers import DayWorkers, worker_count
 from observatoire.grid import deliveries_of, with_deliveries
 from observatoire.intake import captions_of_day, conformed
 from observatoire.partial_days import merge_rejected
@@ -38,7 +44,12 @@ from resources.lake import LakeResource
 GROUP = "daily"
 
 
-def build_caption_assets(partitions: PartitionsDefinition) -> AssetsDefinition:
+def build_caption_assets(
+    partitions: PartitionsDefinition, day_workers: int = 0
+) -> AssetsDefinition:
+    """`day_workers` caps the worker processes a multi-day run generates and parses its days on,
+    for sources that allow it (0: the run's CPU allowance; 1: every day in the run's process)."""
+
     @multi_asset(
         name="ingest_captions",
         specs=[
@@ -66,33 +77,33 @@ def build_caption_assets(partitions: PartitionsDefinition) -> AssetsDefinition:
         lake: LakeResource,
         captions: CaptionSource,
     ):
-        with day_writes(context, lake) as store:
+        with day_writes(context, lake) as store, ExitStack() as stack:
             channels, restricted = run_channels(store, config)
-            names = channel_names_from_table(store.read_table("channels"))
+            channels_table = store.read_table("channels")
+            names = channel_names_from_table(channels_table)
             summary = RunSummary(context, "raw_captions", ["channel_name", "start", "plaintext"])
             rejected_summary = RunSummary(
                 context, "raw_captions_rejected", ["day", "position", "reason", "record"]
             )
             missing: list[str] = []
             last = rejected = None
-            for day in run_days(context):
+            days = run_days(context)
+            intake = captions.worker_intake(channels, channels_table)
+            workers = 1 if intake is None else worker_count(len(days), cap=day_workers)
+            if intake is not None and workers > 1:
+                context.log.info(f"ingesting {len(days)} day(s) on {workers} worker(s)")
+                pool = stack.enter_context(DayWorkers(prepare_demo_intake, intake, workers))
+                fetched = pool.map(demo_intake_day, days)
+            else:
+                fetched = (_fetched_day(captions, day, channels, names) for day in days)
+            for got in fetched:
+                day, parsed = got.day, got.parsed
                 if restricted is not None:
                     _conform_stored_day(store, day)
-                fetch = captions.fetch_day(day, channels)
-                parsed = captions_of_day(
-                    fetch.items,
-                    fetch.source,
-                    day,
-                    chunks=fetch.chunks,
-                    pre_rejected=fetch.pre_rejected,
-                    channels=channels,
-                    names=names,
-                    origins=fetch.origins,
-                )
                 deliveries = {
                     **_kept_deliveries(store, day, restricted),
-                    **{channel: ("missing", reason) for channel, reason in fetch.missing},
-                    **{channel: ("incomplete", reason) for channel, reason in fetch.incomplete},
+                    **{channel: ("missing", reason) for channel, reason in got.missing},
+                    **{channel: ("incomplete", reason) for channel, reason in got.incomplete},
                 }
                 table = write_channels_day(
                     store,
@@ -149,6 +160,24 @@ def build_caption_assets(partitions: PartitionsDefinition) -> AssetsDefinition:
             )
 
     return ingest_captions
+
+
+def _fetched_day(
+    captions: CaptionSource, day: date, channels: list[str], names: ChannelNames
+) -> DayIntake:
+    """A day fetched from the source by the run itself, parsed by the common rules."""
+    fetch = captions.fetch_day(day, channels)
+    parsed = captions_of_day(
+        fetch.items,
+        fetch.source,
+        day,
+        chunks=fetch.chunks,
+        pre_rejected=fetch.pre_rejected,
+        channels=channels,
+        names=names,
+        origins=fetch.origins,
+    )
+    return DayIntake(day, parsed, fetch.missing, fetch.incomplete)
 
 
 def _conform_stored_day(store, day) -> None:

@@ -4,7 +4,6 @@ The dictionary, channels and grid are read from the lake as the reference assets
 dictionary version is stored in each day's files so the indicators can say which one they used.
 """
 
-import pyarrow as pa
 import pyarrow.compute as pc
 from dagster import (
     AssetExecutionContext,
@@ -17,41 +16,23 @@ from dagster import (
 )
 
 from assets.metadata import RunSummary, preview
-from assets.partitions import (
-    BACKFILL_POLICY,
-    DailyRunConfig,
-    day_writes,
-    run_channels,
-    run_days,
-    stored_day,
-)
+from assets.partitions import BACKFILL_POLICY, DailyRunConfig, day_writes, run_channels, run_days
 from observatoire import METHODOLOGY_VERSION
-from observatoire.grid import assign_programmes
-from observatoire.intake import with_timing_flags
-from observatoire.lake import LakeError
-from observatoire.matcher import Matcher
-from observatoire.partial_days import only_channels, replace_channels
-from observatoire.reference import (
-    VERSION_KEY,
-    channels_from_table,
-    dictionary_from_table,
-    grid_from_table,
-)
+from observatoire.day_matching import MatchingInputs, match_day, prepare_matching
+from observatoire.day_workers import DayWorkers, worker_count
+from observatoire.reference import dictionary_from_table
 from resources.lake import LakeResource
 from resources.method import MethodResource
 
 GROUP = "daily"
-# What matching needs of raw_captions (channel titles, radio flags and sources stay on disk).
-CAPTION_COLUMNS = ["chunk_id", "channel_name", "start", "day", "plaintext", "srt"]
-
-
-def _versioned(table: pa.Table, dictionary_version: str) -> pa.Table:
-    return table.replace_schema_metadata({VERSION_KEY: dictionary_version.encode()})
 
 
 def build_segment_assets(
-    partitions: PartitionsDefinition, method: MethodResource
+    partitions: PartitionsDefinition, method: MethodResource, day_workers: int = 0
 ) -> AssetsDefinition:
+    """`day_workers` caps the worker processes a multi-day run matches its days on (0: as many
+    as the run's CPU allowance gives; 1: every day in the run's own process)."""
+
     @multi_asset(
         name="match_themes",
         specs=[
@@ -85,15 +66,17 @@ def build_segment_assets(
     ):
         with day_writes(context, lake) as store:
             _, restricted = run_channels(store, config)
-            dictionary = dictionary_from_table(store.read_table("keyword_dictionary"))
-            grid = grid_from_table(
-                store.read_table("programme_grid"),
-                channels_from_table(store.read_table("channels")),
+            days = run_days(context)
+            inputs = MatchingInputs(
+                lake=lake.address(),
+                dictionary=store.read_table("keyword_dictionary"),
+                channels=store.read_table("channels"),
+                grid=store.read_table("programme_grid"),
+                window_seconds=method.window_seconds,
+                profile=method.profile,
+                restricted=tuple(restricted) if restricted is not None else None,
             )
-            dictionary_version = dictionary.version  # a content hash: computed once per run
-            matcher = Matcher(
-                dictionary, window_seconds=method.window_seconds, profile=method.profile
-            )
+            dictionary_version = dictionary_from_table(inputs.dictionary).version
             segments_summary = RunSummary(
                 context,
                 "theme_segments",
@@ -107,40 +90,34 @@ def build_segment_assets(
             )
             segments = keywords = None
             day_versions = {"dictionary_version": MetadataValue.text(dictionary_version)}
-            for day in run_days(context):
-                captions = only_channels(_captions(store, day), restricted)
-                result = matcher.match_table(captions)
-                segments = replace_channels(
-                    stored_day(store, "theme_segments", day, restricted),
-                    assign_programmes(grid, with_timing_flags(result.segments, captions)),
-                    restricted,
-                )
-                keywords = replace_channels(
-                    stored_day(store, "theme_keywords", day, restricted),
-                    result.keywords,
-                    restricted,
-                )
-                store.write_day("theme_segments", day, _versioned(segments, dictionary_version))
-                store.write_day("theme_keywords", day, _versioned(keywords, dictionary_version))
-                segments_summary.add(
-                    day,
-                    segments["channel_name"].unique().to_pylist(),
-                    table=segments,
-                    figures=day_versions,
-                    segments=segments.num_rows,
-                    in_scope=int(pc.sum(segments["in_scope"]).as_py() or 0),
-                    with_keywords=int(
-                        pc.sum(pc.greater(segments["number_of_keywords"], 0)).as_py() or 0
-                    ),
-                )
-                keywords_summary.add(
-                    day,
-                    keywords["channel_name"].unique().to_pylist(),
-                    table=keywords,
-                    figures=day_versions,
-                    occurrences=keywords.num_rows,
-                    counted=int(pc.sum(keywords["counted"]).as_py() or 0),
-                )
+            workers = worker_count(len(days), cap=day_workers)
+            context.log.info(f"matching {len(days)} day(s) on {workers} worker(s)")
+            with DayWorkers(prepare_matching, inputs, workers) as pool:
+                for matched in pool.map(match_day, days):
+                    day, segments, keywords = matched.day, matched.segments, matched.keywords
+                    store.write_day("theme_segments", day, segments)
+                    store.write_day("theme_keywords", day, keywords)
+                    segments_summary.add(
+                        day,
+                        segments["channel_name"].unique().to_pylist(),
+                        table=segments,
+                        figures=day_versions,
+                        segments=segments.num_rows,
+                        in_scope=int(pc.sum(segments["in_scope"]).as_py() or 0),
+                        with_keywords=int(
+                            pc.sum(pc.greater(segments["number_of_keywords"], 0)).as_py() or 0
+                        ),
+                    )
+                    keywords_summary.add(
+                        day,
+                        keywords["channel_name"].unique().to_pylist(),
+                        table=keywords,
+                        figures=day_versions,
+                        occurrences=keywords.num_rows,
+                        counted=int(pc.sum(keywords["counted"]).as_py() or 0),
+                    )
+            worker_memory = pool.peak_memory_per_worker_mb()
+            context.log.info(f"peak memory per worker {worker_memory:,.0f} MB")
             versions = {
                 "dictionary_version": MetadataValue.text(dictionary_version),
                 "window_seconds": MetadataValue.int(method.window_seconds),
@@ -151,6 +128,8 @@ def build_segment_assets(
                 metadata={
                     **segments_summary.metadata("segments", "in_scope", "with_keywords"),
                     **versions,
+                    "day_workers": MetadataValue.int(workers),
+                    "peak_memory_per_worker_mb": MetadataValue.float(round(worker_memory, 1)),
                     "preview": preview(
                         segments.sort_by([("number_of_keywords", "descending")]),
                         ["channel_name", "start", "programme_name", "number_of_keywords", "timing"],
@@ -170,11 +149,3 @@ def build_segment_assets(
             )
 
     return match_themes
-
-
-def _captions(store, day):
-    """The day's chunks with their timing flag (days ingested before the flag existed lack it)."""
-    try:
-        return store.read_day("raw_captions", day, [*CAPTION_COLUMNS, "timing"])
-    except (pa.ArrowInvalid, LakeError):
-        return store.read_day("raw_captions", day, CAPTION_COLUMNS)

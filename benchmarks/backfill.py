@@ -2,20 +2,27 @@
 default (SQLite instance in a temporary DAGSTER_HOME, Parquet lake on local disk), as a backfill
 would run it: month-long runs (BackfillPolicy.multi_run, 31 days), steps in-process.
 
-Prints wall time, time per stage (summed step durations), chunks per second and peak memory.
-Goal on a 2-core machine: under 10 minutes and under 2 GB.
+The same range runs twice, in one invocation: with one worker (every day in the run's process)
+and with the run's days matched on as many workers as the CPU allowance gives (or --workers).
+Prints for each the wall time, time per stage (summed step durations), chunks per second, peak
+memory of the run's process and of a worker, then compares the two lakes file by file (content
+hashes of every daily table). Goal on a 2-core machine: the parallel year under 5 minutes and
+under 1 GB per worker, its lake identical to the sequential one.
 
-    .venv/bin/python benchmarks/backfill.py [--start 2024-01-01] [--days 366] [--keep DIR]
+    .venv/bin/python benchmarks/backfill.py [--start 2024-01-01] [--days 366] [--workers N]
+        [--keep DIR]
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
+import hashlib
+import os
 import sys
 import tempfile
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -23,13 +30,10 @@ from dagster import DagsterInstance
 
 from assets.partitions import MAX_DAYS_PER_RUN, range_tags
 from definitions import build_definitions
-from observatoire.lake import Lake
+from observatoire.day_workers import cpu_allowance, peak_memory_mb
+from observatoire.lake import DAILY_TABLES, Lake
 from resources.settings import Settings
 from sensors.schedules import DAILY_JOB, REFERENCE_JOB
-
-
-def peak_memory_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
 
 
 def month_runs(start: date, days: int) -> list[tuple[date, date]]:
@@ -43,58 +47,126 @@ def month_runs(start: date, days: int) -> list[tuple[date, date]]:
     return runs
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--start", type=date.fromisoformat, default=date(2024, 1, 1))
-    parser.add_argument("--days", type=int, default=366)
-    parser.add_argument("--keep", type=Path, help="keep the lake and instance in this folder")
-    args = parser.parse_args(argv)
+@dataclass
+class Backfill:
+    workers: int
+    wall: float
+    chunks: int
+    stage_seconds: dict[str, float]
+    worker_memory_mb: float
+    lake: Lake
 
-    workdir = args.keep or Path(tempfile.mkdtemp(prefix="observatoire-backfill-"))
+
+def backfill(workdir: Path, start: date, days: int, workers: int) -> Backfill:
+    """Reference data then the daily stages over `days` days, in month-long runs."""
     workdir.mkdir(parents=True, exist_ok=True)
     settings = Settings(
         lake_url=str(workdir / "lake"),
         warehouse_path=str(workdir / "warehouse.duckdb"),
-        partitions_start=args.start.isoformat(),
+        partitions_start=start.isoformat(),
+        day_workers=workers,
     )
     defs = build_definitions(settings)
     home = workdir / "dagster_home"
     home.mkdir(exist_ok=True)
     stage_seconds: dict[str, float] = defaultdict(float)
-    runs = month_runs(args.start, args.days)
-    print(f"{args.days} days from {args.start}, {len(runs)} runs, work folder {workdir}")
-
+    worker_memory = 0.0
+    used = 1
     began = time.perf_counter()
     with DagsterInstance.local_temp(str(home)) as instance:
         reference = defs.resolve_job_def(REFERENCE_JOB).execute_in_process(instance=instance)
         assert reference.success
         daily = defs.resolve_job_def(DAILY_JOB)
-        for first, last in runs:
+        for first, last in month_runs(start, days):
             run_began = time.perf_counter()
             result = daily.execute_in_process(instance=instance, tags=range_tags(first, last))
             if not result.success:
-                print(f"run {first}..{last} failed", file=sys.stderr)
-                return 1
+                raise SystemExit(f"run {first}..{last} failed")
             for step in instance.get_run_step_stats(result.run_id):
                 if step.start_time and step.end_time:
                     stage_seconds[step.step_key] += step.end_time - step.start_time
+            for event in result.get_asset_materialization_events():
+                materialization = event.step_materialization_data.materialization
+                if materialization.asset_key.to_user_string() != "theme_segments":
+                    continue
+                metadata = materialization.metadata
+                used = max(used, int(metadata["day_workers"].value))
+                worker_memory = max(
+                    worker_memory, float(metadata["peak_memory_per_worker_mb"].value)
+                )
             print(
                 f"  {first}..{last}: {time.perf_counter() - run_began:6.1f} s, "
                 f"peak memory {peak_memory_mb():,.0f} MB",
                 flush=True,
             )
     wall = time.perf_counter() - began
-
     lake = Lake(settings.lake_url)
-    chunks = sum(lake.dataset("raw_captions").count_rows(filter=None) for _ in [0])
+    chunks = lake.dataset("raw_captions").count_rows()
+    return Backfill(used, wall, chunks, dict(stage_seconds), worker_memory, lake)
+
+
+def content_hashes(lake: Lake) -> dict[str, str]:
+    """SHA-256 of every day file of every daily table, by path inside the lake."""
+    root = Path(lake.root)
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for table in DAILY_TABLES
+        for path in sorted((root / table).glob("day=*/part-0.parquet"))
+    }
+
+
+def report(label: str, run: Backfill, days: int) -> None:
+    print(f"{label}: {run.workers} worker(s)")
+    print(f"  wall time          {run.wall:8.1f} s  ({run.wall / 60:.1f} min)")
+    for step, seconds in sorted(run.stage_seconds.items(), key=lambda item: -item[1]):
+        print(f"    {step:<16} {seconds:8.1f} s  ({seconds / days * 1000:.0f} ms/day)")
+    print(f"  chunks             {run.chunks:8d}")
+    print(f"  chunks per second  {run.chunks / run.wall:8.0f}")
+    print(f"  match_themes: peak memory per worker {run.worker_memory_mb:,.0f} MB")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--start", type=date.fromisoformat, default=date(2024, 1, 1))
+    parser.add_argument("--days", type=int, default=366)
+    parser.add_argument(
+        "--workers", type=int, default=0, help="workers of the parallel pass (0: CPU allowance)"
+    )
+    parser.add_argument("--keep", type=Path, help="keep the lakes and instances in this folder")
+    args = parser.parse_args(argv)
+
+    workdir = args.keep or Path(tempfile.mkdtemp(prefix="observatoire-backfill-"))
+    runs = month_runs(args.start, args.days)
+    print(
+        f"{args.days} days from {args.start}, {len(runs)} runs, work folder {workdir}; "
+        f"CPU allowance {cpu_allowance()} (host cores {os.cpu_count()})"
+    )
+    print("sequential (1 worker)")
+    sequential = backfill(workdir / "sequential", args.start, args.days, 1)
+    print("parallel")
+    parallel = backfill(workdir / "parallel", args.start, args.days, args.workers)
+
     print()
-    print(f"wall time          {wall:8.1f} s  ({wall / 60:.1f} min; goal < 10 min)")
-    for step, seconds in sorted(stage_seconds.items(), key=lambda item: -item[1]):
-        print(f"  {step:<16} {seconds:8.1f} s  ({seconds / args.days * 1000:.0f} ms/day)")
-    print(f"chunks             {chunks:8d}")
-    print(f"chunks per second  {chunks / wall:8.0f}")
-    print(f"peak memory        {peak_memory_mb():8.0f} MB  (goal < 2048 MB)")
-    return 0
+    report("sequential", sequential, args.days)
+    report("parallel", parallel, args.days)
+    speedup = sequential.wall / parallel.wall
+    print(
+        f"speed-up           {speedup:8.2f} x  (parallel {parallel.wall:.1f} s, goal year <= 300 s)"
+    )
+    print(f"peak memory        {peak_memory_mb():8.0f} MB  (this process, both passes)")
+    left, right = content_hashes(sequential.lake), content_hashes(parallel.lake)
+    differing = sorted(
+        path for path in left.keys() | right.keys() if left.get(path) != right.get(path)
+    )
+    print(
+        f"lakes              {len(left)} day files each, "
+        + (
+            "identical content hashes"
+            if not differing
+            else f"{len(differing)} differ: {differing[:5]}"
+        )
+    )
+    return 0 if not differing else 1
 
 
 if __name__ == "__main__":

@@ -16,8 +16,9 @@ import pyarrow as pa
 from dagster import ConfigurableResource, MetadataValue
 from pydantic import Field, PrivateAttr
 
-from observatoire.demo import DEMO_SOURCE, demo_day
-from observatoire.grid import Channel, ProgrammeGrid, default_channels
+from observatoire.day_intake import DemoDays, DemoIntakeInputs
+from observatoire.demo import DEMO_SOURCE
+from observatoire.grid import ProgrammeGrid
 from observatoire.records import Origin, PreRejected
 
 
@@ -62,6 +63,13 @@ class CaptionSource(ConfigurableResource):
         """Non-secret description of the source, attached to raw_captions materialisations."""
         return {}
 
+    def worker_intake(
+        self, channels: Sequence[str], channels_table: pa.Table
+    ) -> DemoIntakeInputs | None:
+        """What worker processes need to ingest this source's days in parallel, or None when
+        the source is fetched day after day by the run itself (network sources, drop folder)."""
+        return None
+
 
 class DemoCaptionSource(CaptionSource):
     """Generated French captions (observatoire.demo): the embedded default, no network needed."""
@@ -84,20 +92,16 @@ class DemoCaptionSource(CaptionSource):
         return self._grid
 
     def fetch_day(self, day: date, channels: Sequence[str]) -> CaptionFetch:
-        known = {channel.name: channel for channel in default_channels()}
-        wanted: list[Channel] = [known[name] for name in channels if name in known]
-        missing = [
-            (name, "the demo generator has no such channel")
-            for name in channels
-            if name not in known
-        ]
-        generated = demo_day(day, wanted, self.grid(), seed=self.seed)
+        generated = DemoDays(self.seed, self.grid()).generate(day, channels)
         return CaptionFetch(
-            items=list(generated.items),
+            items=generated.items,
             source=self.source_name,
-            missing=missing,
+            missing=generated.missing,
             chunks=generated.chunks,
         )
+
+    def worker_intake(self, channels: Sequence[str], channels_table: pa.Table) -> DemoIntakeInputs:
+        return DemoIntakeInputs(DemoDays(self.seed, self.grid()), tuple(channels), channels_table)
 
     def describe(self) -> dict[str, MetadataValue]:
         return {

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
 
+from observatoire.day_matching import LakeAddress
 from observatoire.lake import DEFAULT_LAKE_URL, Lake
 from resources.settings import Settings, variable_holding
 
@@ -54,6 +55,16 @@ class LakeResource(ConfigurableResource):
 
     def lake(self) -> Lake:
         return Lake(
+            self.url,
+            s3_endpoint=self.s3_endpoint,
+            s3_region=self.s3_region,
+            access_key=_resolved(self.access_key),
+            secret_key=_resolved(self.secret_key),
+        )
+
+    def address(self) -> LakeAddress:
+        """The lake as worker processes open it (they cannot receive a live client)."""
+        return LakeAddress(
             self.url,
             s3_endpoint=self.s3_endpoint,
             s3_region=self.s3_region,

@@ -155,6 +155,8 @@ class Settings:
     """Serverless Jobs price, EUR per vCPU-second (default: see `observatoire.job_costs`)."""
     job_price_gb_second: float = DEFAULT_PRICE_PER_GB_SECOND
     """Serverless Jobs price, EUR per GB-second of memory."""
+    day_workers: int = 0
+    """Most worker processes a multi-day run computes its days on (0: the run's CPU allowance)."""
     drop_naive_timezone: str = "Europe/Paris"
     """Time zone of Parquet timestamps written without one (wall-clock times of the export)."""
 
@@ -167,6 +169,10 @@ class Settings:
         if self.stop_phrases and not self.dictionary_csv:
             raise SettingsError(
                 f"{PREFIX}STOP_PHRASES is only read together with {PREFIX}DICTIONARY_CSV"
+            )
+        if self.day_workers < 0:
+            raise SettingsError(
+                f"{PREFIX}DAY_WORKERS must be 0 (the CPU allowance) or more, got {self.day_workers}"
             )
         if self.caption_source == "mediatree" and not self.mediatree_url:
             raise SettingsError(f"{PREFIX}CAPTION_SOURCE=mediatree needs {PREFIX}MEDIATREE_URL")
@@ -234,6 +240,7 @@ class Settings:
             ),
             job_price_gb_second=_number(env, "JOB_PRICE_GB_SECOND", defaults.job_price_gb_second),
             drop_naive_timezone=_text(env, "DROP_NAIVE_TIMEZONE", defaults.drop_naive_timezone),
+            day_workers=_integer(env, "DAY_WORKERS", defaults.day_workers),
         )
 
     def describe(self) -> dict[str, str]:

@@ -34,7 +34,7 @@ DAY = date(2024, 3, 5)
 PARIS = ZoneInfo("Europe/Paris")
 
 
-def settings_for(root: Path, **extra: str) -> Settings:
+def settings_for(root: Path, **extra: object) -> Settings:
     return Settings(
         lake_url=str(root / "lake"),
         warehouse_path=str(root / "warehouse.duckdb"),
@@ -194,7 +194,9 @@ def test_a_rematch_that_fails_half_way_leaves_every_day_old(
         return original(self, table)
 
     monkeypatch.setattr(Matcher, "match_table", failing)
-    result = defs.resolve_job_def("rematch").execute_in_process(
+    # Days matched in this process, where the patched matcher is (workers: test_parallel_days).
+    sequential = build_definitions(settings_for(tmp_path, day_workers=1))
+    result = sequential.resolve_job_def("rematch").execute_in_process(
         instance=instance, tags=tags, raise_on_error=False
     )
     assert not result.success

@@ -1,0 +1,148 @@
+"""One broadcast day of matching, as a pure function a worker process can run.
+
+The run reads the reference tables (dictionary, channels, programme grid) once and hands them to
+every worker, which compiles its matcher once and then matches day after day: every day of a run
+is matched against the same reference version, however many workers share the run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pyarrow as pa
+
+from observatoire.grid import ProgrammeGrid, assign_programmes
+from observatoire.intake import with_timing_flags
+from observatoire.lake import Lake, LakeError
+from observatoire.matcher import Matcher
+from observatoire.partial_days import only_channels, replace_channels
+from observatoire.reference import (
+    VERSION_KEY,
+    channels_from_table,
+    dictionary_from_table,
+    grid_from_table,
+)
+
+CAPTION_COLUMNS = ["chunk_id", "channel_name", "start", "day", "plaintext", "srt"]
+"""What matching needs of raw_captions (channel titles, radio flags and sources stay on disk)."""
+
+
+@dataclass(frozen=True)
+class LakeAddress:
+    """How to open the lake in another process (credentials included: they stay in memory)."""
+
+    url: str
+    s3_endpoint: str | None = None
+    s3_region: str | None = None
+    access_key: str | None = None
+    secret_key: str | None = None
+
+    def __repr__(self) -> str:
+        return f"LakeAddress({self.url!r})"
+
+    def open(self) -> Lake:
+        return Lake(
+            self.url,
+            s3_endpoint=self.s3_endpoint,
+            s3_region=self.s3_region,
+            access_key=self.access_key,
+            secret_key=self.secret_key,
+        )
+
+
+@dataclass(frozen=True)
+class MatchingInputs:
+    """Everything a worker needs to match days: the lake and the run's reference tables."""
+
+    lake: LakeAddress
+    dictionary: pa.Table
+    channels: pa.Table
+    grid: pa.Table
+    window_seconds: int
+    profile: str
+    restricted: tuple[str, ...] | None = None
+
+
+@dataclass
+class PreparedMatching:
+    """A worker's state: the compiled matcher and the grid, built once per worker."""
+
+    lake: Lake
+    matcher: Matcher
+    grid: ProgrammeGrid
+    dictionary_version: str
+    restricted: list[str] | None
+
+
+@dataclass(frozen=True)
+class DayMatch:
+    """The theme_segments and theme_keywords files of one day, ready to be written."""
+
+    day: date
+    segments: pa.Table
+    keywords: pa.Table
+
+
+def prepare_matching(inputs: MatchingInputs) -> PreparedMatching:
+    """Compile the dictionary into a matcher and the grid for the run's channels."""
+    dictionary = dictionary_from_table(inputs.dictionary)
+    return PreparedMatching(
+        lake=inputs.lake.open(),
+        matcher=Matcher(dictionary, window_seconds=inputs.window_seconds, profile=inputs.profile),
+        grid=grid_from_table(inputs.grid, channels_from_table(inputs.channels)),
+        dictionary_version=dictionary.version,  # a content hash: computed once per worker
+        restricted=list(inputs.restricted) if inputs.restricted is not None else None,
+    )
+
+
+def match_day(prepared: PreparedMatching, day: date) -> DayMatch:
+    """The day's segments and keywords as they are to be stored: the run's channels matched,
+    merged into the stored day when the run is restricted to some channels, and stamped with
+    the dictionary version."""
+    lake, restricted = prepared.lake, prepared.restricted
+    captions = only_channels(day_captions(lake, day), restricted)
+    result = prepared.matcher.match_table(captions)
+    segments = replace_channels(
+        _stored_day(lake, "theme_segments", day, restricted),
+        assign_programmes(prepared.grid, with_timing_flags(result.segments, captions)),
+        restricted,
+    )
+    keywords = replace_channels(
+        _stored_day(lake, "theme_keywords", day, restricted), result.keywords, restricted
+    )
+    return DayMatch(
+        day,
+        _versioned(segments, prepared.dictionary_version),
+        _versioned(keywords, prepared.dictionary_version),
+    )
+
+
+def day_captions(lake: Lake, day: date) -> pa.Table:
+    """The day's chunks with their timing flag (days ingested before the flag existed lack it)."""
+    try:
+        return lake.read_day("raw_captions", day, [*CAPTION_COLUMNS, "timing"])
+    except (pa.ArrowInvalid, LakeError):
+        return lake.read_day("raw_captions", day, CAPTION_COLUMNS)
+
+
+def _stored_day(lake: Lake, table: str, day: date, restricted: list[str] | None) -> pa.Table | None:
+    if restricted is None or not lake.has_day(table, day):
+        return None
+    return lake.read_day(table, day)
+
+
+def _versioned(table: pa.Table, dictionary_version: str) -> pa.Table:
+    return table.replace_schema_metadata({VERSION_KEY: dictionary_version.encode()})
+
+
+__all__ = [
+    "CAPTION_COLUMNS",
+    "DayMatch",
+    "LakeAddress",
+    "MatchingInputs",
+    "PreparedMatching",
+    "day_captions",
+    "match_day",
+    "prepare_matching",
+]

@@ -1,0 +1,280 @@
+"""The days of a run computed on as many worker processes as the run may use.
+
+A serverless run is given a CPU allowance (a cgroup quota, a CPU set) that is often smaller than
+the host's core count, so the number of workers comes from the allowance, never from
+`os.cpu_count()`. Each worker prepares its state once (reference tables turned into a compiled
+matcher, say) and then computes one day at a time; the caller receives the days' results in day
+order and writes them itself, so what is written, and when it is published, does not depend on the
+number of workers. With one worker everything runs in the calling process, as a plain loop.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import resource
+import sys
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib.machinery import ModuleSpec
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+Inputs = TypeVar("Inputs")
+State = TypeVar("State")
+Day = TypeVar("Day")
+Result = TypeVar("Result")
+
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+PROC_CGROUP = Path("/proc/self/cgroup")
+IN_FLIGHT_PER_WORKER = 2
+"""Days submitted ahead per worker: enough to keep every worker busy while the caller writes,
+few enough that finished days waiting for an earlier one stay a handful in memory."""
+
+
+def _quota_cpus(quota: str, period: str) -> float | None:
+    """CPUs a CFS quota allows; None when unlimited ('max' or -1)."""
+    quota, period = quota.strip(), period.strip()
+    if quota in ("max", "-1", ""):
+        return None
+    try:
+        allowed = int(quota) / int(period)
+    except (ValueError, ZeroDivisionError):
+        return None
+    return allowed if allowed > 0 else None
+
+
+def cgroup_cpu_limit(root: Path = CGROUP_ROOT, proc_cgroup: Path = PROC_CGROUP) -> float | None:
+    """The CPUs the process's cgroup allows (the smallest quota on its path), or None if none.
+
+    cgroup v2: `cpu.max` holds "<quota> <period>" or "max <period>" in the process's group and
+    each parent up to the root. cgroup v1: `cpu.cfs_quota_us` / `cpu.cfs_period_us` of the cpu
+    controller. A container usually sees its own group as the root of the hierarchy.
+    """
+    limits: list[float] = []
+    for folder in _cgroup_folders(root, proc_cgroup):
+        limit = None
+        v2 = folder / "cpu.max"
+        v1_quota, v1_period = folder / "cpu.cfs_quota_us", folder / "cpu.cfs_period_us"
+        if v2.is_file():
+            parts = v2.read_text().split()
+            if len(parts) == 2:
+                limit = _quota_cpus(parts[0], parts[1])
+        elif v1_quota.is_file() and v1_period.is_file():
+            limit = _quota_cpus(v1_quota.read_text(), v1_period.read_text())
+        if limit is not None:
+            limits.append(limit)
+    return min(limits) if limits else None
+
+
+def _cgroup_folders(root: Path, proc_cgroup: Path) -> list[Path]:
+    """The folders of the process's cgroup and its parents, deepest first, that exist."""
+    relative: list[str] = []
+    try:
+        lines = proc_cgroup.read_text().splitlines()
+    except OSError:
+        lines = []
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        _, controllers, path = parts
+        if controllers == "":  # v2 unified hierarchy
+            relative.append(path)
+        elif "cpu" in controllers.split(","):  # v1 cpu controller, mounted under its names
+            relative.extend(f"{mount}{path}" for mount in (f"/{controllers}", "/cpu"))
+    folders: list[Path] = []
+    for path in relative or ["/"]:
+        current = Path(str(root) + path.rstrip("/")) if path != "/" else root
+        while True:
+            if current.is_dir() and current not in folders:
+                folders.append(current)
+            if current == root or root not in current.parents:
+                break
+            current = current.parent
+    if root not in folders and root.is_dir():
+        folders.append(root)
+    return folders
+
+
+def affinity_cpus() -> int:
+    """CPUs this process may be scheduled on (its CPU set), or the host's count where unknown."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def cpu_allowance(root: Path = CGROUP_ROOT, proc_cgroup: Path = PROC_CGROUP) -> int:
+    """Whole CPUs the process may use: its CPU set, lowered by a cgroup quota (rounded down, at
+    least one; 1.5 CPUs of quota do not keep two busy workers fed)."""
+    cpus = affinity_cpus()
+    limit = cgroup_cpu_limit(root, proc_cgroup)
+    if limit is not None:
+        cpus = min(cpus, max(1, math.floor(limit)))
+    return max(1, cpus)
+
+
+def worker_count(days: int, cap: int = 0, allowance: int | None = None) -> int:
+    """How many workers a run of `days` days uses: the CPU allowance, at most `cap` when set
+    (0: no cap), never more than there are days, at least one."""
+    workers = cpu_allowance() if allowance is None else allowance
+    if cap > 0:
+        workers = min(workers, cap)
+    return max(1, min(workers, days))
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process, in MB (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class WorkerLostError(RuntimeError):
+    """A worker process died (killed, out of memory) instead of returning its day."""
+
+
+@dataclass(frozen=True)
+class WorkerFigures:
+    """What a worker process reports about itself with each day it computes."""
+
+    pid: int
+    peak_memory_mb: float
+
+
+_state: Any = None
+
+
+@contextmanager
+def _main_module_not_rerun() -> Iterator[None]:
+    """While workers start, make the caller's main script look like a `python -m` main.
+
+    A new worker re-runs the caller's main script unless that script was started as a module
+    named `__main__`; a Dagster process or a benchmark script would then import Dagster and every
+    asset in each worker (ten seconds and more on a busy machine) for nothing: the work lives in
+    importable modules. The spec is put back as soon as the worker has been asked for.
+    """
+    main = sys.modules.get("__main__")
+    if main is None or getattr(main, "__spec__", None) is not None:
+        yield
+        return
+    main.__spec__ = ModuleSpec("__main__", None)
+    try:
+        yield
+    finally:
+        main.__spec__ = None
+
+
+def _prepare_worker(prepare: Callable[[Any], Any], inputs: Any) -> None:
+    global _state
+    _state = prepare(inputs)
+
+
+def _work_in_worker(work: Callable[[Any, Any], Any], day: Any) -> tuple[Any, WorkerFigures]:
+    return work(_state, day), WorkerFigures(os.getpid(), peak_memory_mb())
+
+
+class DayWorkers(Generic[Inputs, State]):
+    """A pool of `workers` processes, each holding `prepare(inputs)` as its state.
+
+    `prepare` and the work functions must be importable module-level functions and `inputs`
+    picklable: workers start fresh interpreters (forkserver, else spawn), never forks of a
+    process holding threads, locks or open connections.
+    """
+
+    def __init__(
+        self,
+        prepare: Callable[[Inputs], State],
+        inputs: Inputs,
+        workers: int,
+    ) -> None:
+        self.prepare = prepare
+        self.inputs = inputs
+        self.workers = max(1, workers)
+        self.figures: dict[int, WorkerFigures] = {}
+        self._state: State | None = None
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> DayWorkers[Inputs, State]:
+        if self.workers == 1:
+            self._state = self.prepare(self.inputs)
+        else:
+            if "forkserver" in multiprocessing.get_all_start_methods():
+                context = multiprocessing.get_context("forkserver")
+                # Workers fork from a server that imported the work's module, not the caller's
+                # main module (a Dagster process or a script): each starts in a fraction of
+                # a second with what it needs and nothing else.
+                context.set_forkserver_preload([self.prepare.__module__])
+            else:
+                context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=context,
+                initializer=_prepare_worker,
+                initargs=(self.prepare, self.inputs),
+            )
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        self._state = None
+
+    def map(self, work: Callable[[State, Day], Result], days: Iterable[Day]) -> Iterator[Result]:
+        """`work(state, day)` for every day, yielded in day order; the first failure is raised
+        as soon as its day comes up (later days are cancelled)."""
+        if self._pool is None:
+            for day in days:
+                yield work(self._state, day)  # type: ignore[arg-type]
+            self.figures[os.getpid()] = WorkerFigures(os.getpid(), peak_memory_mb())
+            return
+        pending = iter(days)
+        in_flight: deque[tuple[Day, Future[tuple[Result, WorkerFigures]]]] = deque()
+
+        def submit() -> None:
+            for day in pending:
+                with _main_module_not_rerun():
+                    future = self._pool.submit(_work_in_worker, work, day)  # type: ignore[union-attr]
+                in_flight.append((day, future))
+                return
+
+        for _ in range(self.workers * IN_FLIGHT_PER_WORKER):
+            submit()
+        try:
+            while in_flight:
+                day, future = in_flight.popleft()
+                try:
+                    result, figures = future.result()
+                except BrokenProcessPool as error:
+                    raise WorkerLostError(
+                        f"a worker process ended abruptly while computing {day} "
+                        "(killed, or out of memory: lower OBSERVATOIRE_DAY_WORKERS or use a "
+                        "larger tier); nothing of this step was published"
+                    ) from error
+                self.figures[figures.pid] = figures
+                submit()
+                yield result
+        finally:
+            for _, waiting in in_flight:
+                waiting.cancel()
+
+    def peak_memory_per_worker_mb(self) -> float:
+        """The largest peak resident memory any worker reported (the calling process when
+        running in it)."""
+        return max((f.peak_memory_mb for f in self.figures.values()), default=0.0)
+
+
+__all__ = [
+    "DayWorkers",
+    "WorkerFigures",
+    "WorkerLostError",
+    "affinity_cpus",
+    "cgroup_cpu_limit",
+    "cpu_allowance",
+    "peak_memory_mb",
+    "worker_count",
+]

@@ -1,0 +1,141 @@
+"""The CPU allowance of a run: cgroup v2 and v1 quotas, CPU sets, and the worker count."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+import observatoire.day_workers as day_workers
+from observatoire.day_workers import (
+    DayWorkers,
+    WorkerLostError,
+    cgroup_cpu_limit,
+    cpu_allowance,
+    worker_count,
+)
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_a_v2_quota_of_two_cpus(tmp_path: Path) -> None:
+    write(tmp_path / "cpu.max", "200000 100000\n")
+    proc = write(tmp_path / "proc", "0::/\n")
+    assert cgroup_cpu_limit(tmp_path, proc) == 2.0
+
+
+def test_no_v2_quota_means_no_limit(tmp_path: Path) -> None:
+    write(tmp_path / "cpu.max", "max 100000\n")
+    proc = write(tmp_path / "proc", "0::/\n")
+    assert cgroup_cpu_limit(tmp_path, proc) is None
+
+
+def test_the_smallest_quota_on_the_group_path_wins(tmp_path: Path) -> None:
+    write(tmp_path / "cpu.max", "max 100000\n")
+    write(tmp_path / "system.slice" / "cpu.max", "150000 100000\n")
+    write(tmp_path / "system.slice" / "job.scope" / "cpu.max", "400000 100000\n")
+    proc = write(tmp_path / "proc", "0::/system.slice/job.scope\n")
+    assert cgroup_cpu_limit(tmp_path, proc) == 1.5
+
+
+def test_a_v1_cfs_quota(tmp_path: Path) -> None:
+    write(tmp_path / "cpu,cpuacct" / "docker" / "abc" / "cpu.cfs_quota_us", "300000\n")
+    write(tmp_path / "cpu,cpuacct" / "docker" / "abc" / "cpu.cfs_period_us", "100000\n")
+    proc = write(tmp_path / "proc", "12:memory:/docker/abc\n4:cpu,cpuacct:/docker/abc\n")
+    assert cgroup_cpu_limit(tmp_path, proc) == 3.0
+
+
+def test_a_v1_unlimited_quota(tmp_path: Path) -> None:
+    write(tmp_path / "cpu" / "cpu.cfs_quota_us", "-1\n")
+    write(tmp_path / "cpu" / "cpu.cfs_period_us", "100000\n")
+    proc = write(tmp_path / "proc", "4:cpu:/\n")
+    assert cgroup_cpu_limit(tmp_path, proc) is None
+
+
+def test_unreadable_cgroups_mean_no_limit(tmp_path: Path) -> None:
+    assert cgroup_cpu_limit(tmp_path / "absent", tmp_path / "absent-proc") is None
+
+
+def test_the_allowance_is_the_cpu_set_lowered_by_the_quota(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(day_workers, "affinity_cpus", lambda: 8)
+    proc = write(tmp_path / "proc", "0::/\n")
+    write(tmp_path / "cpu.max", "250000 100000\n")
+    assert cpu_allowance(tmp_path, proc) == 2  # 2.5 CPUs keep two workers busy, not three
+    write(tmp_path / "cpu.max", "50000 100000\n")
+    assert cpu_allowance(tmp_path, proc) == 1
+    write(tmp_path / "cpu.max", "max 100000\n")
+    assert cpu_allowance(tmp_path, proc) == 8
+    monkeypatch.setattr(day_workers, "affinity_cpus", lambda: 2)
+    write(tmp_path / "cpu.max", "400000 100000\n")
+    assert cpu_allowance(tmp_path, proc) == 2
+
+
+def test_the_machine_s_own_allowance_is_within_its_cpu_set() -> None:
+    assert 1 <= cpu_allowance() <= len(os.sched_getaffinity(0))
+
+
+def test_worker_count_caps() -> None:
+    assert worker_count(31, allowance=4) == 4
+    assert worker_count(31, cap=2, allowance=4) == 2
+    assert worker_count(3, allowance=4) == 3
+    assert worker_count(1, allowance=4) == 1
+    assert worker_count(31, cap=8, allowance=1) == 1
+
+
+def add_offset(state: int, day: date) -> int:
+    return day.toordinal() + state
+
+
+def offset(inputs: int) -> int:
+    return inputs * 10
+
+
+def failing_on_the_second(state: int, day: date) -> int:
+    if day.day == 2:
+        raise ValueError(f"day {day} cannot be computed")
+    return state
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_results_come_in_day_order(workers: int) -> None:
+    days = [date(2024, 1, d) for d in range(1, 8)]
+    with DayWorkers(offset, 1, workers) as pool:
+        results = list(pool.map(add_offset, days))
+        assert pool.peak_memory_per_worker_mb() > 0
+    assert results == [day.toordinal() + 10 for day in days]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_failing_day_raises_its_own_error(workers: int) -> None:
+    days = [date(2024, 1, d) for d in range(1, 5)]
+    seen = []
+    with (
+        pytest.raises(ValueError, match="2024-01-02 cannot be computed"),
+        DayWorkers(offset, 1, workers) as pool,
+    ):
+        for result in pool.map(failing_on_the_second, days):
+            seen.append(result)
+    assert seen == [10]
+
+
+def dying_on_the_second(state: int, day: date) -> int:
+    if day.day == 2:
+        os._exit(9)  # as the kernel's out-of-memory killer would end it
+    return state
+
+
+def test_a_worker_that_dies_is_named_with_its_day() -> None:
+    days = [date(2024, 1, d) for d in range(1, 5)]
+    with (
+        pytest.raises(WorkerLostError, match="while computing 2024-01-0"),
+        DayWorkers(offset, 1, 2) as pool,
+    ):
+        list(pool.map(dying_on_the_second, days))
