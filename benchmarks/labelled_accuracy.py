@@ -1,16 +1,15 @@
 """Window-level accuracy of the matcher on the project's hand-labelled caption chunks.
 
-The chunks (`tests/observatoire/labelled/chunks_*.jsonl`) are built from passages labelled by
-LABELLING.md; the `tuning` half may be looked at while tuning the dictionary and its data; the
-`heldout` half and the `fresh` half (written later, by another hand, with other topics, traps and
+The chunks (built in memory by `tests/observatoire/labelled/corpus.py`) come from passages labelled
+by LABELLING.md; the `tuning` half may be looked at while tuning the dictionary and its data; the
+`heldout` half and the `fresh` half (written after the first tuning, with other topics, traps and
 transitions) are the honest figures and are read only as totals. A window is predicted
-environmental when the matcher counts at least one occurrence in it. Printed per half and
-profile: precision, recall, F1, the share of trap windows counted (false-positive rate on traps)
-and recall on subtle windows. `--show-errors N` prints up to N wrong windows of the tuning half
-(never of the others), each with the words said in it and the evidence of its occurrences.
+environmental when the matcher counts at least one occurrence in it. Printed per half and profile:
+precision, recall, F1, the share of trap windows counted (false-positive rate on traps) and recall
+on subtle windows. `--show-errors N` prints up to N wrong windows of the tuning half (never of the
+others), each with the words said in it and the evidence of its occurrences.
 
-    .venv/bin/python benchmarks/labelled_accuracy.py [--profile default] [--show-errors 0]
-"""
+.venv/bin/python benchmarks/labelled_accuracy.py [--profile default] [--show-errors 0]"""
 
 from __future__ import annotations
 

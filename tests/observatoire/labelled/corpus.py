@@ -10,14 +10,16 @@ subtle when every environmental clause in it is marked subtle. Three halves: `tu
 while tuning), `heldout` and `fresh` (read only as totals; `fresh` was written later, by another
 hand, with other topics, traps and story transitions).
 
-    .venv/bin/python -m tests.observatoire.labelled.corpus   # rewrites chunks_*.jsonl
+    .venv/bin/python -m tests.observatoire.labelled.corpus [FOLDER]   # counts; JSONL into FOLDER
 """
 
 from __future__ import annotations
 
 import json
 import random
+import sys
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -162,21 +164,29 @@ def build_half(half: str) -> list[dict]:
     return chunks
 
 
-def chunks_path(half: str) -> Path:
-    return HERE / f"chunks_{half}.jsonl"
+@cache
+def _built(half: str) -> str:
+    return json.dumps(build_half(half), ensure_ascii=False)
 
 
 def load_chunks(half: str) -> list[dict]:
-    with chunks_path(half).open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+    """The half's chunks, built from its passages (deterministic: the generator is seeded by the
+    half's name), so only the hand-written passages are kept in the repository."""
+    return json.loads(_built(half))
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Print each half's counts; with a folder, also write `chunks_<half>.jsonl` there (caption
+    records with their window labels, e.g. for `observatoire match`)."""
+    args = argv if argv is not None else sys.argv[1:]
+    folder = Path(args[0]) if args else None
     for half in HALVES:
-        chunks = build_half(half)
-        with chunks_path(half).open("w", encoding="utf-8") as handle:
-            for chunk in chunks:
-                handle.write(json.dumps(chunk, ensure_ascii=False) + "\n")
+        chunks = load_chunks(half)
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+            with (folder / f"chunks_{half}.jsonl").open("w", encoding="utf-8") as handle:
+                for chunk in chunks:
+                    handle.write(json.dumps(chunk, ensure_ascii=False) + "\n")
         windows = [w for c in chunks for w in c["windows"]]
         print(
             f"{half}: {len(chunks)} chunks, {len(windows)} windows, "
