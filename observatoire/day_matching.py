@@ -23,9 +23,11 @@ from observatoire.reference import (
     dictionary_from_table,
     grid_from_table,
 )
+from observatoire.word_timing import word_list_columns
 
-CAPTION_COLUMNS = ["chunk_id", "channel_name", "start", "day", "plaintext", "srt"]
-"""What matching needs of raw_captions (channel titles, radio flags and sources stay on disk)."""
+CAPTION_COLUMNS = ["chunk_id", "channel_name", "start", "day", "plaintext", *word_list_columns()]
+"""What matching needs of raw_captions: channel titles, radio flags, sources and the words'
+durations stay on disk (reading the word lists whole was most of a day's reading time)."""
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,10 @@ from observatoire.dictionary import KeywordDictionary, KeywordEntry
 from observatoire.grid import ProgrammeGrid, assign_programmes
 from observatoire.matcher import Matcher, crisis_column
 from observatoire.themes import CRISES
+from observatoire.word_timing import word_list_columns
 
-# What matching needs of a stored caption day.
-CAPTION_COLUMNS = ["chunk_id", "channel_name", "start", "day", "plaintext", "srt"]
+# What matching needs of a stored caption day (of the words, only their texts and times).
+CAPTION_COLUMNS = ["chunk_id", "channel_name", "start", "day", "plaintext", *word_list_columns()]
 
 
 @dataclass(frozen=True)

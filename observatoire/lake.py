@@ -282,7 +282,9 @@ class Lake:
         with self._storage_errors(action):
             try:
                 with self.filesystem.open_input_file(path) as source:
-                    return pq.read_table(source, columns=None if columns is None else list(columns))
+                    if columns is None:
+                        return pq.read_table(source)
+                    return _read_columns(source, list(columns), missing)
             except FileNotFoundError:
                 pass
         raise LakeMissingError(f"{missing} is not in the lake ({self.describe()})")
@@ -392,7 +394,9 @@ class Lake:
         """The stored day; LakeMissingError names the table and day when it was never written.
 
         `columns` reads only those columns (all by default): the word lists of raw_captions are
-        most of its size and most stages never look at them.
+        most of its size and most stages never look at them. A nested field is named by its
+        Parquet path, such as `srt.list.element.text`: the list keeps only the fields named, and
+        the others are never read from disk or fetched from object storage.
         """
         return self._read(
             self.day_path(table, day),
@@ -502,6 +506,25 @@ class Lake:
                 partitioning=partitioning,
                 partition_base_dir=self.table_path(table),
             )
+
+
+def _read_columns(source: Any, columns: list[str], what: str) -> pa.Table:
+    """The named columns of a Parquet file, in the order named; a name is a top-level column or
+    the Parquet path of a nested field (`srt.list.element.text`), and an unknown name is an
+    error rather than a column silently left out."""
+    parquet = pq.ParquetFile(source, pre_buffer=True)
+    paths = [column.path for column in parquet.schema]
+    unknown = [
+        name
+        for name in columns
+        if not any(path == name or path.startswith(f"{name}.") for path in paths)
+    ]
+    if unknown:
+        raise LakeError(
+            f"{what} has no column {', '.join(map(repr, unknown))}; it has "
+            f"{', '.join(paths)} (nested fields are named by these Parquet paths)"
+        )
+    return parquet.read(columns=columns)
 
 
 _GLOB_SPECIAL = re.compile(r"([\[\]*?{}])")

@@ -22,6 +22,14 @@ import pyarrow.compute as pc
 
 from observatoire.text import word_tokens
 
+WORD_FIELDS = ("cts_in_ms", "text")
+"""The fields of an `srt` word that timing reads; the others (`duration_ms`) can stay on disk."""
+
+
+def word_list_columns(column: str = "srt") -> list[str]:
+    """Parquet paths of the word fields timing reads, for a lake read of only those."""
+    return [f"{column}.list.element.{field}" for field in WORD_FIELDS]
+
 
 def align_token_times(
     tokens: Sequence[str], words: Sequence[str | None], times: Sequence[int]

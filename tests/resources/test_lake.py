@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import date
 from pathlib import Path
 
@@ -11,7 +12,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from observatoire.lake import Lake, LakeMissingError, LakeUnavailableError
+from observatoire.lake import Lake, LakeError, LakeMissingError, LakeUnavailableError
+from observatoire.records import SRT_TYPE
 from observatoire.warehouse import open_warehouse
 from resources.lake import LakeResource
 from resources.settings import Settings
@@ -84,6 +86,53 @@ def test_reading_some_columns_leaves_the_others_on_disk(lake: Lake) -> None:
     both = lake.read_days("raw_captions", [DAY_1, DAY_2], columns=["channel_name"])
     assert both.column_names == ["channel_name"]
     assert both.num_rows == 6
+
+
+def test_reading_some_fields_of_the_word_lists_leaves_the_others_on_disk(lake: Lake) -> None:
+    words = pa.array(
+        [
+            [{"cts_in_ms": 1_000, "duration_ms": 300, "text": "l'eau"}],
+            None,
+            [],
+            [
+                {"cts_in_ms": 2_000, "duration_ms": 200, "text": "du"},
+                {"cts_in_ms": 2_200, "duration_ms": None, "text": None},
+            ],
+        ],
+        SRT_TYPE,
+    )
+    lake.write_day("raw_captions", DAY_1, captions(DAY_1, 4).append_column("srt", words))
+
+    read = lake.read_day(
+        "raw_captions",
+        DAY_1,
+        ["chunk_id", "srt.list.element.text", "srt.list.element.cts_in_ms"],
+    )
+    assert read.column_names == ["chunk_id", "srt"]
+    element = read.schema.field("srt").type.value_type
+    assert [field.name for field in element] == ["cts_in_ms", "text"]
+    assert read.column("srt").to_pylist() == [
+        [{"cts_in_ms": 1_000, "text": "l'eau"}],
+        None,
+        [],
+        [{"cts_in_ms": 2_000, "text": "du"}, {"cts_in_ms": 2_200, "text": None}],
+    ]
+    assert (
+        lake.read_day("raw_captions", DAY_1, ["srt"])
+        .column("srt")
+        .equals(pa.chunked_array([words]))
+    )
+
+
+def test_reading_a_column_a_day_lacks_names_it(lake: Lake) -> None:
+    lake.write_day("raw_captions", DAY_1, captions(DAY_1, 2))
+
+    for missing in ("timing", "srt.list.element.text", "plaintext.text"):
+        with pytest.raises(
+            LakeError,
+            match=rf"raw_captions for day 2024-03-30 has no column '{re.escape(missing)}'",
+        ):
+            lake.read_day("raw_captions", DAY_1, ["chunk_id", missing])
 
 
 def test_words_keep_a_dictionary_and_only_top_level_columns_carry_statistics(
