@@ -299,20 +299,24 @@ SECRET_VALUES = {
 }
 
 
+def deployer_environment(monkeypatch: pytest.MonkeyPatch, api_url: str, spec: dict) -> None:
+    """The deployer holds the deploy key in the SDK's variables, the rest in its own."""
+    monkeypatch.setenv("SCW_API_URL", api_url)
+    monkeypatch.setenv("SCW_ACCESS_KEY", ACCESS_KEY)
+    monkeypatch.setenv("SCW_SECRET_KEY", SECRET_KEY)
+    monkeypatch.setenv("SCW_DEFAULT_PROJECT_ID", PROJECT_ID)
+    monkeypatch.setenv("SCW_DEFAULT_REGION", "fr-par")
+    for name in spec["environment_from_deployer"]:
+        monkeypatch.setenv(name, f"value-of-{name}")
+
+
 def test_deploy_script_creates_then_updates_job_definitions(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     deploy = load_deploy_script()
     spec = json.loads(JOB_SPEC.read_text())
     with FakeScalewayJobs() as fake:
-        # The deployer holds the deploy key in the SDK's variables, the rest in its own.
-        monkeypatch.setenv("SCW_API_URL", fake.url)
-        monkeypatch.setenv("SCW_ACCESS_KEY", ACCESS_KEY)
-        monkeypatch.setenv("SCW_SECRET_KEY", SECRET_KEY)
-        monkeypatch.setenv("SCW_DEFAULT_PROJECT_ID", PROJECT_ID)
-        monkeypatch.setenv("SCW_DEFAULT_REGION", "fr-par")
-        for name in spec["environment_from_deployer"]:
-            monkeypatch.setenv(name, f"value-of-{name}")
+        deployer_environment(monkeypatch, fake.url, spec)
         for name, value in SECRET_VALUES.items():
             monkeypatch.setenv(name, value)
 
@@ -372,12 +376,7 @@ def test_deploy_script_needs_each_secret_to_exist_or_a_value(
     deploy = load_deploy_script()
     spec = json.loads(JOB_SPEC.read_text())
     with FakeScalewayJobs() as fake:
-        monkeypatch.setenv("SCW_API_URL", fake.url)
-        monkeypatch.setenv("SCW_ACCESS_KEY", ACCESS_KEY)
-        monkeypatch.setenv("SCW_SECRET_KEY", SECRET_KEY)
-        monkeypatch.setenv("SCW_DEFAULT_PROJECT_ID", PROJECT_ID)
-        for name in spec["environment_from_deployer"]:
-            monkeypatch.setenv(name, f"value-of-{name}")
+        deployer_environment(monkeypatch, fake.url, spec)
         for name in SECRET_VALUES:
             monkeypatch.delenv(name, raising=False)
         error = io.StringIO()

@@ -89,26 +89,10 @@ def test_promotion_stops_at_a_story_boundary_and_crosses_within_a_story(phrase: 
 
 
 def test_explain_shows_why_a_high_risk_word_was_not_promoted() -> None:
-    import pyarrow as pa
-
-    from observatoire.records import parse_items
-
     text, srt = timed(
         (14, "le changement climatique inquiète"), (19, "en sport"), (22, "l' énergie du pays")
     )
-    item = {
-        "channel": {"name": "tf1", "title": "TF1", "radio": False},
-        "start": START,
-        "plaintext": text,
-        "srt": [dict(w, duration_ms=200) for w in srt],
-    }
-    captions = parse_items([item], source="test").table
-    keywords = Matcher(DICT).match_table(captions).keywords
-    assert "reason" in keywords.column_names
-    day = captions["day"][0].as_py()
-    evidence = channel_day_evidence(pa.Table.from_batches(keywords.to_batches()), "tf1", day,
-                                    covered_minutes=2.0)  # fmt: skip
-    output = format_evidence(evidence)
+    output = _explained(Matcher(DICT), text, srt)
     assert "Not counted, and why" in output
     assert "énergie" in output and REASONS[STORY_BOUNDARY] in output
 
