@@ -30,14 +30,14 @@ from assets.partitions import (
     stored_day,
     write_channels_day,
 )
-from observatoire.channel_names import ChannelNames
-from observatoire.day_intake import DayIntake, demo_intake_day, prepare_demo_intake
-from observatoire.day_workers import DayWorkers, worker_count
-from observatoire.grid import deliveries_of, with_deliveries
-from observatoire.intake import captions_of_day, conformed
-from observatoire.partial_days import merge_rejected
-from observatoire.records import REJECT_SCHEMA, with_quality_columns
-from observatoire.reference import channel_names_from_table
+from observatoire.intake.day_intake import DayIntake, demo_intake_day, prepare_demo_intake
+from observatoire.intake.intake import captions_of_day, conformed
+from observatoire.intake.records import REJECT_SCHEMA, with_quality_columns
+from observatoire.reference.channel_names import ChannelNames
+from observatoire.reference.grid import deliveries_of, with_deliveries
+from observatoire.reference.reference import channel_names_from_table
+from observatoire.runs.day_workers import DayWorkers, worker_count
+from observatoire.storage.partial_days import merge_rejected
 from resources.captions import CaptionSource
 from resources.lake import LakeResource
 

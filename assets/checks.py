@@ -1,10 +1,10 @@
 """Asset checks on every daily stage, one result per day checked.
 
-The rules live in `observatoire.data_quality`; here they read each checked day from the lake and
-report to the UI. A run covers a range of days, and a check result returned from it would belong
-to no day (Dagster attaches an `AssetCheckResult` to a partition only in a single-partition
-run), so each check yields one `AssetCheckEvaluation` per day with `partition` set: every day
-has its own status in the asset's partition view, and a failing day is found there.
+The rules live in `observatoire.quality.data_quality`; here they read each checked day from the lake
+and report to the UI. A run covers a range of days, and a check result returned from it would belong
+to no day (Dagster attaches an `AssetCheckResult` to a partition only in a single-partition run), so
+each check yields one `AssetCheckEvaluation` per day with `partition` set: every day has its own
+status in the asset's partition view, and a failing day is found there.
 
 The matching stage's check is blocking: when `theme_segments` disagrees with its input or its own
 evidence on any day, `channel_indicators` is not materialised in that run.
@@ -33,9 +33,9 @@ from dagster._core.definitions.asset_checks.asset_check_evaluation import (
 
 from assets.metadata import markdown_table
 from assets.partitions import run_days
-from observatoire import data_quality
-from observatoire.data_quality import QualityOutcome
-from observatoire.lake import Lake
+from observatoire.quality import data_quality
+from observatoire.quality.data_quality import QualityOutcome
+from observatoire.storage.lake import Lake
 from resources.lake import LakeResource
 from resources.method import MethodResource
 

@@ -12,7 +12,7 @@ from dagster._core.storage.dagster_run import RunsFilter
 
 from assets.metadata import markdown_table
 from assets.periods import period_days
-from observatoire.job_costs import RunUsage, cost_per_day
+from observatoire.runs.job_costs import RunUsage, cost_per_day
 from resources.scaleway_launcher import (
     BILLED_SECONDS_TAG,
     COST_TAG,

@@ -14,8 +14,8 @@ from dagster import (
 )
 
 from assets.periods import period_days
-from observatoire.reference import dictionary_from_table
-from observatoire.stop_phrase_discovery import candidates_markdown, discover_stop_phrases
+from observatoire.quality.stop_phrase_discovery import candidates_markdown, discover_stop_phrases
+from observatoire.reference.reference import dictionary_from_table
 from resources.lake import LakeResource
 
 GROUP = "curation"

@@ -21,11 +21,11 @@ from assets.partitions import (
     write_channels_day,
 )
 from observatoire import METHODOLOGY_VERSION
-from observatoire.day_states import inputs_metadata
-from observatoire.indicator_table import channel_summary, format_markdown
-from observatoire.indicators import channel_indicators as compute_indicators
-from observatoire.partial_days import only_channels
-from observatoire.reference import table_version
+from observatoire.publish.indicator_table import channel_summary, format_markdown
+from observatoire.publish.indicators import channel_indicators as compute_indicators
+from observatoire.reference.reference import table_version
+from observatoire.storage.day_states import inputs_metadata
+from observatoire.storage.partial_days import only_channels
 from resources.lake import LakeResource
 from resources.method import MethodResource
 from resources.warehouse import WarehouseResource

@@ -22,8 +22,8 @@ from dagster import (
     TableSchema,
 )
 
-from observatoire.indicator_table import TOTAL, channel_summary
-from observatoire.themes import CRISES
+from observatoire.core.themes import CRISES
+from observatoire.publish.indicator_table import TOTAL, channel_summary
 
 PREVIEW_ROWS = 5
 PREVIEW_CHARS = 80

@@ -19,11 +19,11 @@ from assets.partitions import (
     write_channels_day,
 )
 from observatoire import METHODOLOGY_VERSION
-from observatoire.grid import deliveries_of
-from observatoire.grid import time_monitored as monitored_minutes
-from observatoire.intake import conformed
-from observatoire.partial_days import only_channels
-from observatoire.reference import channels_from_table, grid_from_table
+from observatoire.intake.intake import conformed
+from observatoire.reference.grid import deliveries_of
+from observatoire.reference.grid import time_monitored as monitored_minutes
+from observatoire.reference.reference import channels_from_table, grid_from_table
+from observatoire.storage.partial_days import only_channels
 from resources.lake import LakeResource
 
 GROUP = "daily"

@@ -19,8 +19,8 @@ from dagster import (
 from pydantic import Field
 
 from assets.periods import period_days, read_published_period
-from observatoire.day_states import mix_note
-from observatoire.open_data import build_release, write_release
+from observatoire.publish.open_data import build_release, write_release
+from observatoire.storage.day_states import mix_note
 from resources.lake import LakeResource
 
 GROUP = "publication"

@@ -23,11 +23,11 @@ from dagster import (
 )
 from pydantic import Field
 
-from observatoire.day_lease import DayLeases, StagedDays
-from observatoire.grid import default_channels
-from observatoire.lake import Lake, LakeMissingError
-from observatoire.partial_days import replace_channels
-from observatoire.reference import channels_from_table
+from observatoire.reference.grid import default_channels
+from observatoire.reference.reference import channels_from_table
+from observatoire.storage.day_lease import DayLeases, StagedDays
+from observatoire.storage.lake import Lake, LakeMissingError
+from observatoire.storage.partial_days import replace_channels
 from resources.lake import LakeResource
 
 TIMEZONE = "Europe/Paris"

@@ -10,8 +10,8 @@ from datetime import date, datetime, timedelta
 from dagster import Failure, MonthlyPartitionsDefinition, WeeklyPartitionsDefinition
 
 from assets.partitions import TIMEZONE, last_days
-from observatoire.day_states import PeriodStates, VersionMixError, check_period, read_period
-from observatoire.lake import Lake
+from observatoire.storage.day_states import PeriodStates, VersionMixError, check_period, read_period
+from observatoire.storage.lake import Lake
 
 
 def monthly_partitions(start: str) -> MonthlyPartitionsDefinition:

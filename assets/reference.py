@@ -23,14 +23,14 @@ from dagster import (
 )
 
 from assets.metadata import PREVIEW_ROWS, preview, table_shape
-from observatoire.dictionary import DictionaryError
-from observatoire.reference import (
+from observatoire.core.dictionary import DictionaryError
+from observatoire.matching.stories import default_story_rules, method_data_version
+from observatoire.reference.reference import (
     channels_reference_table,
     channels_version,
     dictionary_table,
     grid_table,
 )
-from observatoire.stories import default_story_rules, method_data_version
 from resources.lake import LakeResource
 from resources.method import MethodResource
 

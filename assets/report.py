@@ -13,8 +13,7 @@ from pydantic import Field
 
 from assets.metadata import markdown_table
 from assets.periods import period_days, read_published_period
-from observatoire.grid import channels_table, default_channels
-from observatoire.report import (
+from observatoire.publish.report import (
     METHODOLOGY_URL,
     keyword_counts,
     render_report,
@@ -22,6 +21,7 @@ from observatoire.report import (
     sum_keyword_counts,
     write_report,
 )
+from observatoire.reference.grid import channels_table, default_channels
 from resources.lake import LakeResource
 
 GROUP = "publication"

@@ -18,9 +18,9 @@ from dagster import (
 from assets.metadata import RunSummary, preview
 from assets.partitions import BACKFILL_POLICY, DailyRunConfig, day_writes, run_channels, run_days
 from observatoire import METHODOLOGY_VERSION
-from observatoire.day_matching import MatchingInputs, match_day, prepare_matching
-from observatoire.day_workers import DayWorkers, worker_count
-from observatoire.reference import dictionary_from_table
+from observatoire.matching.day_matching import MatchingInputs, match_day, prepare_matching
+from observatoire.reference.reference import dictionary_from_table
+from observatoire.runs.day_workers import DayWorkers, worker_count
 from resources.lake import LakeResource
 from resources.method import MethodResource
 

@@ -15,11 +15,11 @@ from datetime import date, timedelta
 import pyarrow as pa
 
 from observatoire import METHODOLOGY_VERSION
-from observatoire.demo import demo_day
-from observatoire.dictionary import default_dictionary
-from observatoire.grid import ProgrammeGrid, default_channels
-from observatoire.matcher import Matcher, crisis_column
-from observatoire.themes import CRISES
+from observatoire.core.dictionary import default_dictionary
+from observatoire.core.themes import CRISES
+from observatoire.intake.demo import demo_day
+from observatoire.matching.matcher import Matcher, crisis_column
+from observatoire.reference.grid import ProgrammeGrid, default_channels
 
 
 def main() -> int:

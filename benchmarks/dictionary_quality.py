@@ -24,9 +24,9 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from observatoire.dictionary import KeywordDictionary, default_dictionary, load_dictionary_csv
-from observatoire.matcher import Matcher, crisis_column, theme_column
-from observatoire.themes import THEMES
+from observatoire.core.dictionary import KeywordDictionary, default_dictionary, load_dictionary_csv
+from observatoire.core.themes import THEMES
+from observatoire.matching.matcher import Matcher, crisis_column, theme_column
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ROOT / ".." / "shared" / "corpora"

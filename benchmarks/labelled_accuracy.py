@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from observatoire.dictionary import default_dictionary
-from observatoire.matcher import ChunkMatch, Matcher
+from observatoire.core.dictionary import default_dictionary
+from observatoire.matching.matcher import ChunkMatch, Matcher
 from tests.observatoire.labelled.corpus import HALVES, load_chunks
 
 

@@ -25,15 +25,15 @@ from pathlib import Path
 import ahocorasick
 import pyarrow as pa
 
-from observatoire.demo import demo_day
-from observatoire.dictionary import KeywordDictionary, KeywordEntry, default_dictionary
-from observatoire.grid import ProgrammeGrid, default_channels
-from observatoire.intake import captions_of_day
-from observatoire.matcher import Matcher
-from observatoire.records import parse_items
-from observatoire.text import keyword_variants, normalize
-from observatoire.themes import THEMES
-from observatoire.word_timing import BatchWordTimes, align_token_times
+from observatoire.core.dictionary import KeywordDictionary, KeywordEntry, default_dictionary
+from observatoire.core.text import keyword_variants, normalize
+from observatoire.core.themes import THEMES
+from observatoire.intake.demo import demo_day
+from observatoire.intake.intake import captions_of_day
+from observatoire.intake.records import parse_items
+from observatoire.matching.matcher import Matcher
+from observatoire.matching.word_timing import BatchWordTimes, align_token_times
+from observatoire.reference.grid import ProgrammeGrid, default_channels
 
 CORPUS = (
     Path(__file__).resolve().parents[1] / ".." / "shared" / "corpora" / "cop15_mediatree"

@@ -1,15 +1,15 @@
 """Where match_themes spends a day: the asset's per-day path against the bare matcher.
 
-One generated broadcast day (every reference channel, word lists included) is written to a
-temporary lake as raw_captions, then timed in the same process, the ways taking turns so that a
-busy machine slows them alike: `Matcher.match_table` alone (what benchmarks/matcher.py measures),
-the asset's per-day function (`observatoire.day_matching.match_day`: read, match, timing flags,
+One generated broadcast day (every reference channel, word lists included) is written to a temporary
+lake as raw_captions, then timed in the same process, the ways taking turns so that a busy machine
+slows them alike: `Matcher.match_table` alone (what benchmarks/matcher.py measures), the asset's
+per-day function (`observatoire.matching.day_matching.match_day`: read, match, timing flags,
 programmes, version stamp), the same reading the word lists whole (every field of every word, as
 matching did before it read only the words' texts and times), and the asset's path with its two
 Parquet writes. Each is given in chunks/s and as a share of the bare matcher. The stored
-theme_segments and theme_keywords of both reads are hashed and must be identical. A cProfile of
-the whole per-day path follows, sorted by cumulative then own time, so the gap between the asset
-and the bare matcher has names.
+theme_segments and theme_keywords of both reads are hashed and must be identical. A cProfile of the
+whole per-day path follows, sorted by cumulative then own time, so the gap between the asset and the
+bare matcher has names.
 
     .venv/bin/python benchmarks/profile_matching.py [--repeat 3] [--top 25]
 """
@@ -28,20 +28,20 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-import observatoire.day_matching as day_matching
-from observatoire.day_matching import (
+import observatoire.matching.day_matching as day_matching
+from observatoire.core.dictionary import default_dictionary
+from observatoire.intake.demo import demo_day
+from observatoire.intake.intake import captions_of_day
+from observatoire.matching.day_matching import (
     DayMatch,
     LakeAddress,
     MatchingInputs,
     match_day,
     prepare_matching,
 )
-from observatoire.demo import demo_day
-from observatoire.dictionary import default_dictionary
-from observatoire.grid import ProgrammeGrid, default_channels
-from observatoire.intake import captions_of_day
-from observatoire.lake import Lake
-from observatoire.reference import channels_reference_table, dictionary_table, grid_table
+from observatoire.reference.grid import ProgrammeGrid, default_channels
+from observatoire.reference.reference import channels_reference_table, dictionary_table, grid_table
+from observatoire.storage.lake import Lake
 
 DAY = date(2024, 3, 5)
 

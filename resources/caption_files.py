@@ -47,14 +47,13 @@ import pyarrow.parquet as pq
 from dagster import MetadataValue, get_dagster_logger
 from pydantic import PrivateAttr
 
-from observatoire.lake import Lake
-from observatoire.record_lines import (
+from observatoire.intake.record_lines import (
     OversizedLine,
     decode_line,
     oversized_reason,
     record_lines,
 )
-from observatoire.records import (
+from observatoire.intake.records import (
     Origin,
     PreRejected,
     broadcast_day,
@@ -62,6 +61,7 @@ from observatoire.records import (
     plausible_start,
     raw_record_text,
 )
+from observatoire.storage.lake import Lake
 from resources.captions import CaptionFetch, CaptionSource
 from resources.settings import Settings
 

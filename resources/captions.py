@@ -1,8 +1,8 @@
 """Caption sources: where the raw_captions asset gets a broadcast day of caption chunks.
 
 Every source is a Dagster resource implementing `fetch_day(day, channels) -> CaptionFetch`; the
-asset turns the fetch into typed rows with `observatoire.intake`, so every source's records are
-parsed, de-duplicated and quarantined by the same rules. The source in use is chosen by the
+asset turns the fetch into typed rows with `observatoire.intake.intake`, so every source's records
+are parsed, de-duplicated and quarantined by the same rules. The source in use is chosen by the
 `OBSERVATOIRE_CAPTION_SOURCE` setting (see definitions.py).
 """
 
@@ -16,10 +16,10 @@ import pyarrow as pa
 from dagster import ConfigurableResource, MetadataValue
 from pydantic import Field, PrivateAttr
 
-from observatoire.day_intake import DemoDays, DemoIntakeInputs
-from observatoire.demo import DEMO_SOURCE
-from observatoire.grid import ProgrammeGrid
-from observatoire.records import Origin, PreRejected
+from observatoire.intake.day_intake import DemoDays, DemoIntakeInputs
+from observatoire.intake.demo import DEMO_SOURCE
+from observatoire.intake.records import Origin, PreRejected
+from observatoire.reference.grid import ProgrammeGrid
 
 
 @dataclass
@@ -72,7 +72,7 @@ class CaptionSource(ConfigurableResource):
 
 
 class DemoCaptionSource(CaptionSource):
-    """Generated French captions (observatoire.demo): the embedded default, no network needed."""
+    """Generated French captions (observatoire.intake.demo): the embedded default, no network."""
 
     seed: int = Field(default=0, description="Same seed, same captions.")
     programme_grid_csv: str | None = Field(

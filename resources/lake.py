@@ -10,8 +10,8 @@ from __future__ import annotations
 from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
 
-from observatoire.day_matching import LakeAddress
-from observatoire.lake import DEFAULT_LAKE_URL, Lake
+from observatoire.matching.day_matching import LakeAddress
+from observatoire.storage.lake import DEFAULT_LAKE_URL, Lake
 from resources.settings import Settings, variable_holding
 
 ACCESS_KEY_VARIABLES = ("OBSERVATOIRE_S3_ACCESS_KEY", "SCW_ACCESS_KEY")

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from observatoire.dictionary import KeywordDictionary, default_dictionary, load_dictionary_csv
-from observatoire.grid import Channel, ProgrammeGrid, default_channels
+from observatoire.core.dictionary import KeywordDictionary, default_dictionary, load_dictionary_csv
+from observatoire.reference.grid import Channel, ProgrammeGrid, default_channels
 from resources.settings import Settings
 
 

@@ -31,8 +31,8 @@ from typing import Literal
 from dagster import Failure, MetadataValue, get_dagster_logger
 from pydantic import Field, PrivateAttr
 
-from observatoire.grid import ProgrammeGrid
-from observatoire.records import PARIS, Origin, broadcast_day
+from observatoire.intake.records import PARIS, Origin, broadcast_day
+from observatoire.reference.grid import ProgrammeGrid
 from resources.captions import CaptionFetch, CaptionSource
 from resources.mediatree_client import (
     MediatreeClient,

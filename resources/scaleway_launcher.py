@@ -18,7 +18,7 @@ carrying this Dagster run's id; it starts again only when a listing made after t
 and showed none. Before a launch fails for good, any job run found for it is stopped.
 
 The run's tier (job definition) comes from the tier tag, or else from its work: broadcast days ×
-channels, against each tier's memory (see `observatoire.run_sizing`).
+channels, against each tier's memory (see `observatoire.runs.run_sizing`).
 """
 
 from __future__ import annotations
@@ -67,8 +67,8 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from observatoire.job_costs import PriceTable, billed_seconds, run_cost
-from observatoire.run_sizing import RunWork, choose_tier, estimated_peak_mb
+from observatoire.runs.job_costs import PriceTable, billed_seconds, run_cost
+from observatoire.runs.run_sizing import RunWork, choose_tier, estimated_peak_mb
 
 T = TypeVar("T")
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
 
-from observatoire.job_costs import (
+from observatoire.runs.job_costs import (
     DEFAULT_PRICE_PER_GB_SECOND,
     DEFAULT_PRICE_PER_VCPU_SECOND,
     PriceTable,
@@ -152,7 +152,7 @@ class Settings:
     drop_folder_url: str | None = None
     """Drop folder of caption files (source `files`): a local folder or `s3://bucket/prefix`."""
     job_price_vcpu_second: float = DEFAULT_PRICE_PER_VCPU_SECOND
-    """Serverless Jobs price, EUR per vCPU-second (default: see `observatoire.job_costs`)."""
+    """Serverless Jobs price, EUR per vCPU-second (default: see `observatoire.runs.job_costs`)."""
     job_price_gb_second: float = DEFAULT_PRICE_PER_GB_SECOND
     """Serverless Jobs price, EUR per GB-second of memory."""
     day_workers: int = 0

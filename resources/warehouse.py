@@ -1,6 +1,6 @@
 """The DuckDB warehouse as a Dagster resource: one view per lake table, refreshed on connect.
 
-See `observatoire.warehouse` for how views reach a lake on object storage (pyarrow datasets
+See `observatoire.storage.warehouse` for how views reach a lake on object storage (pyarrow datasets
 registered in the connection, since DuckDB's httpfs extension is downloaded at run time). With
 such a lake, as in production, each connection builds its views in memory and no file is written:
 analysts query through `connect()` from their own machine with a read-only key of the lake bucket.
@@ -15,7 +15,7 @@ import duckdb
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from observatoire.warehouse import DEFAULT_WAREHOUSE_PATH, open_warehouse, refresh_views
+from observatoire.storage.warehouse import DEFAULT_WAREHOUSE_PATH, open_warehouse, refresh_views
 from resources.lake import LakeResource
 from resources.settings import Settings
 

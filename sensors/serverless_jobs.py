@@ -15,7 +15,7 @@ from dagster import (
     sensor,
 )
 
-from observatoire.job_costs import PriceTable
+from observatoire.runs.job_costs import PriceTable
 from resources.scaleway_launcher import ScalewayJobsRunLauncher
 
 INTERVAL_SECONDS = 30

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from definitions import build_definitions
-from observatoire.lake import DAILY_TABLES, REFERENCE_TABLES
+from observatoire.storage.lake import DAILY_TABLES, REFERENCE_TABLES
 from resources.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

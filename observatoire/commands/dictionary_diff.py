@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 from observatoire.commands.lake_option import add_lake_argument, open_lake
-from observatoire.dictionary import DictionaryError, KeywordDictionary, load_dictionary_csv
-from observatoire.dictionary_diff import (
+from observatoire.core.dictionary import DictionaryError, KeywordDictionary, load_dictionary_csv
+from observatoire.core.text import PROFILES
+from observatoire.quality.dictionary_diff import (
     CAPTION_COLUMNS,
     diff_dictionaries,
     format_diff,
@@ -17,9 +18,12 @@ from observatoire.dictionary_diff import (
     impact,
     sample_days,
 )
-from observatoire.lake import Lake, LakeError
-from observatoire.reference import channels_from_table, dictionary_from_table, grid_from_table
-from observatoire.text import PROFILES
+from observatoire.reference.reference import (
+    channels_from_table,
+    dictionary_from_table,
+    grid_from_table,
+)
+from observatoire.storage.lake import Lake, LakeError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

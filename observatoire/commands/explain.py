@@ -11,9 +11,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from observatoire.commands.lake_option import add_lake_argument, open_lake
-from observatoire.evidence import DEFAULT_WINDOW_SECONDS, channel_day_evidence, format_evidence
-from observatoire.lake import Lake, LakeMissingError
-from observatoire.reference import table_version
+from observatoire.matching.evidence import (
+    DEFAULT_WINDOW_SECONDS,
+    channel_day_evidence,
+    format_evidence,
+)
+from observatoire.reference.reference import table_version
+from observatoire.storage.lake import Lake, LakeMissingError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

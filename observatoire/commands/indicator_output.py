@@ -6,8 +6,8 @@ import argparse
 
 import pandas as pd
 
-from observatoire.indicator_table import COLUMNS, TOTAL
-from observatoire.themes import CRISES
+from observatoire.core.themes import CRISES
+from observatoire.publish.indicator_table import COLUMNS, TOTAL
 
 SORT_KEYS = {
     "share": ("share", False),

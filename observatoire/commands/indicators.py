@@ -8,7 +8,8 @@ from datetime import date, timedelta
 
 from observatoire.commands.indicator_output import add_sort_argument, legend, sort_summary
 from observatoire.commands.lake_option import add_lake_argument, open_lake
-from observatoire.day_states import (
+from observatoire.publish.indicator_table import channel_summary, format_text
+from observatoire.storage.day_states import (
     PeriodStates,
     VersionMixError,
     check_period,
@@ -16,8 +17,7 @@ from observatoire.day_states import (
     mix_note,
     read_period,
 )
-from observatoire.indicator_table import channel_summary, format_text
-from observatoire.lake import LakeError
+from observatoire.storage.lake import LakeError
 
 TABLE = "channel_indicators"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from observatoire.lake import Lake
+from observatoire.storage.lake import Lake
 
 
 def add_lake_argument(parser: argparse.ArgumentParser) -> None:

@@ -10,12 +10,17 @@ import sys
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from observatoire.dictionary import DictionaryError, default_dictionary, load_dictionary_csv
-from observatoire.matcher import ChunkMatch, Matcher, crisis_column, theme_column
-from observatoire.record_lines import OversizedLine, decode_line, oversized_reason, record_lines
-from observatoire.records import Origin, parse_items
-from observatoire.text import PROFILES
-from observatoire.themes import CRISES, THEMES
+from observatoire.core.dictionary import DictionaryError, default_dictionary, load_dictionary_csv
+from observatoire.core.text import PROFILES
+from observatoire.core.themes import CRISES, THEMES
+from observatoire.intake.record_lines import (
+    OversizedLine,
+    decode_line,
+    oversized_reason,
+    record_lines,
+)
+from observatoire.intake.records import Origin, parse_items
+from observatoire.matching.matcher import ChunkMatch, Matcher, crisis_column, theme_column
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

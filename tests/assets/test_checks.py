@@ -6,7 +6,7 @@ import pyarrow as pa
 import pytest
 from dagster import AssetCheckKey, AssetCheckSeverity, AssetKey
 
-from observatoire.lake import Lake
+from observatoire.storage.lake import Lake
 from tests.assets.analyst_pipeline import pipeline
 
 DAYS = ("2024-03-11", "2024-03-12")

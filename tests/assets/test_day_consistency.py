@@ -15,18 +15,18 @@ import pyarrow.compute as pc
 import pytest
 from dagster import DagsterInstance
 
-import observatoire.lake as lake_module
+import observatoire.storage.lake as lake_module
 from assets.partitions import RANGE_END_TAG, RANGE_START_TAG
 from definitions import build_definitions
 from observatoire.cli import main
-from observatoire.lake import DAILY_TABLES, Lake
-from observatoire.matcher import Matcher
-from observatoire.reference import (
+from observatoire.matching.matcher import Matcher
+from observatoire.reference.reference import (
     VERSION_KEY,
     dictionary_from_table,
     dictionary_table,
     table_version,
 )
+from observatoire.storage.lake import DAILY_TABLES, Lake
 from resources.settings import Settings
 from sensors.schedules import DAILY_JOB, REFERENCE_JOB
 

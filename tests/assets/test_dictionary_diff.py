@@ -15,10 +15,10 @@ import pyarrow.compute as pc
 import pytest
 
 from observatoire.cli import main
-from observatoire.dictionary import canonical_keyword, default_dictionary
-from observatoire.dictionary_diff import diff_dictionaries, impact, sample_days
-from observatoire.lake import Lake
-from observatoire.themes import THEMES, crisis_of
+from observatoire.core.dictionary import canonical_keyword, default_dictionary
+from observatoire.core.themes import THEMES, crisis_of
+from observatoire.quality.dictionary_diff import diff_dictionaries, impact, sample_days
+from observatoire.storage.lake import Lake
 from tests.assets.analyst_pipeline import pipeline
 
 PACKAGED = Path(__file__).resolve().parents[2] / "observatoire" / "data"

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from dagster import AssetKey, TableMetadataValue, TableSchemaMetadataValue
 
-from observatoire.lake import Lake
+from observatoire.storage.lake import Lake
 from tests.assets.analyst_pipeline import pipeline
 
 FIRST = date(2024, 3, 4)

@@ -17,8 +17,8 @@ from dagster._core.loader import LoadingContextForTest
 
 import observatoire
 from observatoire.cli import main as cli_main
-from observatoire.dictionary import default_dictionary
-from observatoire.lake import Lake
+from observatoire.core.dictionary import default_dictionary
+from observatoire.storage.lake import Lake
 from tests.assets.analyst_pipeline import pipeline
 
 DAYS = ("2024-03-11", "2024-03-12")

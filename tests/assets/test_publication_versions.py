@@ -16,7 +16,7 @@ from dagster import materialize
 from assets.open_data import build_open_data_asset
 from assets.periods import monthly_partitions
 from assets.report import build_report_asset
-from observatoire.lake import Lake
+from observatoire.storage.lake import Lake
 from resources.lake import LakeResource
 from tests.observatoire.analyst_fixtures import indicator_table
 

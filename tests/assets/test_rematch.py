@@ -18,8 +18,8 @@ from dagster._core.definitions.events import AssetKeyPartitionKey
 from assets.partitions import RANGE_END_TAG, RANGE_START_TAG, range_tags
 from assets.rematch import REMATCH_JOB, plan
 from definitions import build_definitions
-from observatoire.lake import Lake
-from observatoire.reference import table_version
+from observatoire.reference.reference import table_version
+from observatoire.storage.lake import Lake
 from resources.settings import Settings
 from sensors.schedules import DAILY_JOB, REFERENCE_JOB
 

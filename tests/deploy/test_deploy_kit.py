@@ -28,7 +28,7 @@ import yaml
 from dagster._config import process_config, resolve_to_config_type
 from dagster._core.instance.config import dagster_instance_config
 
-from observatoire.run_sizing import HEADROOM, RunWork, estimated_peak_mb
+from observatoire.runs.run_sizing import HEADROOM, RunWork, estimated_peak_mb
 from resources.scaleway_launcher import EXECUTE_RUN_COMMAND, ScalewayJobsRunLauncher
 from tests.fakes.scaleway_jobs import ACCESS_KEY, PROJECT_ID, SECRET_KEY, FakeScalewayJobs
 

@@ -39,7 +39,7 @@ from scaleway.jobs.v1alpha2 import CreateSecretsRequestSecretConfig, JobsV1Alpha
 
 from assets.costs import build_cost_asset
 from assets.periods import monthly_partitions
-from observatoire.job_costs import PriceTable, billed_seconds, run_cost
+from observatoire.runs.job_costs import PriceTable, billed_seconds, run_cost
 from resources.scaleway_launcher import (
     COSTED_TAG,
     EXECUTE_RUN_ARGS_ENV,

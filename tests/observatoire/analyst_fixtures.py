@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime
 import pyarrow as pa
 
 from observatoire import METHODOLOGY_VERSION
-from observatoire.dictionary import KeywordDictionary, KeywordEntry
-from observatoire.indicators import INDICATOR_SCHEMA, MINUTE_COLUMNS, SHARE_COLUMNS
-from observatoire.matcher import Matcher
-from observatoire.records import parse_items
-from observatoire.stories import StoryRules
+from observatoire.core.dictionary import KeywordDictionary, KeywordEntry
+from observatoire.intake.records import parse_items
+from observatoire.matching.matcher import Matcher
+from observatoire.matching.stories import StoryRules
+from observatoire.publish.indicators import INDICATOR_SCHEMA, MINUTE_COLUMNS, SHARE_COLUMNS
 
 DAY = date(2024, 3, 12)
 # 12:00 Paris (UTC+1 in March before the DST change) on DAY.

@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 import pytest
 
 from observatoire.cli import main
-from observatoire.lake import Lake
+from observatoire.storage.lake import Lake
 from tests.observatoire.analyst_fixtures import indicator_table
 
 DAYS = [date(2024, 3, 1) + timedelta(days=n) for n in range(10)]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from observatoire.cli import main
-from observatoire.themes import THEMES
+from observatoire.core.themes import THEMES
 
 START = 1_700_000_000
 CHUNK_FIELDS = {

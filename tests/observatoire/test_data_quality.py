@@ -5,7 +5,8 @@ from datetime import date, timedelta
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from observatoire.data_quality import (
+from observatoire.intake.records import REJECT_SCHEMA
+from observatoire.quality.data_quality import (
     captions_without_grid,
     dictionary_version_current,
     duplicate_chunk_ids,
@@ -14,8 +15,7 @@ from observatoire.data_quality import (
     segments_consistent,
     shares_out_of_range,
 )
-from observatoire.grid import TIME_MONITORED_SCHEMA
-from observatoire.records import REJECT_SCHEMA
+from observatoire.reference.grid import TIME_MONITORED_SCHEMA
 from tests.observatoire.analyst_fixtures import DAY, indicator_table, matched
 
 

@@ -10,14 +10,19 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-import observatoire.day_matching as day_matching
-from observatoire.day_matching import LakeAddress, MatchingInputs, match_day, prepare_matching
-from observatoire.demo import demo_day
-from observatoire.dictionary import default_dictionary
-from observatoire.grid import ProgrammeGrid, default_channels
-from observatoire.intake import captions_of_day
-from observatoire.lake import Lake
-from observatoire.reference import channels_reference_table, dictionary_table, grid_table
+import observatoire.matching.day_matching as day_matching
+from observatoire.core.dictionary import default_dictionary
+from observatoire.intake.demo import demo_day
+from observatoire.intake.intake import captions_of_day
+from observatoire.matching.day_matching import (
+    LakeAddress,
+    MatchingInputs,
+    match_day,
+    prepare_matching,
+)
+from observatoire.reference.grid import ProgrammeGrid, default_channels
+from observatoire.reference.reference import channels_reference_table, dictionary_table, grid_table
+from observatoire.storage.lake import Lake
 
 DAY = date(2024, 3, 5)
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-import observatoire.day_workers as day_workers
-from observatoire.day_workers import (
+import observatoire.runs.day_workers as day_workers
+from observatoire.runs.day_workers import (
     DayWorkers,
     WorkerLostError,
     cgroup_cpu_limit,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from observatoire.dictionary import (
+from observatoire.core.dictionary import (
     CSV_HEADER,
     DictionaryError,
     KeywordDictionary,
@@ -20,8 +20,8 @@ from observatoire.dictionary import (
     load_dictionary_csv,
     parse_dictionary_csv,
 )
-from observatoire.text import keyword_variants, normalize
-from observatoire.themes import THEMES
+from observatoire.core.text import keyword_variants, normalize
+from observatoire.core.themes import THEMES
 
 HEADER = ",".join(CSV_HEADER)
 _ACRONYMS = re.compile(r"\b(co2|cop[0-9]{2})\b")

@@ -41,10 +41,10 @@ from pathlib import Path
 
 import pytest
 
-from observatoire.dictionary import KeywordDictionary, default_dictionary
-from observatoire.matcher import Matcher, crisis_column
-from observatoire.text import normalize
-from observatoire.themes import CRISES
+from observatoire.core.dictionary import KeywordDictionary, default_dictionary
+from observatoire.core.text import normalize
+from observatoire.core.themes import CRISES
+from observatoire.matching.matcher import Matcher, crisis_column
 
 HERE = Path(__file__).resolve()
 CORPORA = HERE.parents[2] / ".." / "shared" / "corpora"

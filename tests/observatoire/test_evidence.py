@@ -9,15 +9,15 @@ import pyarrow as pa
 import pytest
 
 from observatoire.commands import explain
-from observatoire.evidence import (
+from observatoire.matching.evidence import (
     EVIDENCE_SCHEMA,
     channel_day_evidence,
     evidence_table,
     evidence_view_sql,
     format_evidence,
 )
-from observatoire.lake import Lake
-from observatoire.warehouse import open_warehouse
+from observatoire.storage.lake import Lake
+from observatoire.storage.warehouse import open_warehouse
 from tests.observatoire.analyst_fixtures import DAY, matched
 
 

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 import pytest
 
-from observatoire.grid import (
+from observatoire.intake.records import chunk_id, parse_items
+from observatoire.reference.grid import (
     CHANNELS_SCHEMA,
     GRID_HEADER,
     TIME_MONITORED_SCHEMA,
@@ -20,7 +21,6 @@ from observatoire.grid import (
     default_channels,
     time_monitored,
 )
-from observatoire.records import chunk_id, parse_items
 
 PARIS = ZoneInfo("Europe/Paris")
 HEADER = ",".join(GRID_HEADER)

@@ -9,17 +9,23 @@ import pyarrow as pa
 import pytest
 
 from observatoire import METHODOLOGY_VERSION
-from observatoire.dictionary import KeywordDictionary, KeywordEntry
-from observatoire.grid import GRID_HEADER, Channel, ProgrammeGrid, assign_programmes, time_monitored
-from observatoire.indicators import (
+from observatoire.core.dictionary import KeywordDictionary, KeywordEntry
+from observatoire.intake.records import broadcast_day, chunk_id, parse_items
+from observatoire.matching.matcher import COUNTER_COLUMNS, SEGMENT_SCHEMA, Matcher
+from observatoire.publish.indicators import (
     INDICATOR_SCHEMA,
     MINUTE_COLUMNS,
     SHARE_COLUMNS,
     channel_indicators,
     rollup,
 )
-from observatoire.matcher import COUNTER_COLUMNS, SEGMENT_SCHEMA, Matcher
-from observatoire.records import broadcast_day, chunk_id, parse_items
+from observatoire.reference.grid import (
+    GRID_HEADER,
+    Channel,
+    ProgrammeGrid,
+    assign_programmes,
+    time_monitored,
+)
 
 DAY = date(2025, 6, 4)
 NEXT = date(2025, 6, 5)

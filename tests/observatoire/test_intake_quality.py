@@ -10,22 +10,22 @@ from datetime import date
 import pyarrow as pa
 import pytest
 
-from observatoire.channel_names import (
-    ChannelAlias,
-    ChannelNames,
-    aliases_from_text,
-    channel_names,
-)
-from observatoire.grid import GridError, default_channels
-from observatoire.intake import with_timing_flags
-from observatoire.records import (
+from observatoire.intake.intake import with_timing_flags
+from observatoire.intake.records import (
     MAX_PLAINTEXT_CHARS,
     MAX_WORDS,
     Origin,
     broadcast_day,
     parse_items,
 )
-from observatoire.reference import (
+from observatoire.reference.channel_names import (
+    ChannelAlias,
+    ChannelNames,
+    aliases_from_text,
+    channel_names,
+)
+from observatoire.reference.grid import GridError, default_channels
+from observatoire.reference.reference import (
     channel_names_from_table,
     channels_reference_table,
     channels_version,
@@ -226,7 +226,7 @@ def test_flat_export_records_parse_like_provider_items() -> None:
 
 
 def test_the_quality_rule_lists_chunks_whose_plaintext_disagrees() -> None:
-    from observatoire.data_quality import plaintext_disagrees
+    from observatoire.quality.data_quality import plaintext_disagrees
 
     altered = real(2)
     altered["plaintext"] = "autre chose"

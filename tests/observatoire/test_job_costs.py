@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from observatoire.job_costs import PriceTable, RunUsage, billed_seconds, cost_per_day, run_cost
-from observatoire.run_sizing import (
+from observatoire.runs.job_costs import PriceTable, RunUsage, billed_seconds, cost_per_day, run_cost
+from observatoire.runs.run_sizing import (
     HEADROOM,
     RunWork,
     choose_tier,

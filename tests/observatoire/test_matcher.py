@@ -13,14 +13,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from observatoire.counting import (
+from observatoire.core.counting import (
     number_of_windows,
     promote_in_stories,
     window_counters,
     window_of,
 )
-from observatoire.dictionary import KeywordDictionary, KeywordEntry
-from observatoire.matcher import (
+from observatoire.core.dictionary import KeywordDictionary, KeywordEntry
+from observatoire.core.text import keyword_variants, normalize
+from observatoire.core.themes import CAUSAL_LINKS, CRISES, THEMES
+from observatoire.intake.records import parse_items
+from observatoire.matching.matcher import (
     _SCAN_BATCH_ROWS,
     COUNTER_COLUMNS,
     KEYWORD_SCHEMA,
@@ -30,10 +33,7 @@ from observatoire.matcher import (
     crisis_column,
     theme_column,
 )
-from observatoire.records import parse_items
-from observatoire.stories import StoryRules
-from observatoire.text import keyword_variants, normalize
-from observatoire.themes import CAUSAL_LINKS, CRISES, THEMES
+from observatoire.matching.stories import StoryRules
 
 CORPORA = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpora"
 START = 1_700_000_000  # epoch seconds
@@ -641,7 +641,7 @@ def test_real_corpus_chunks_all_match_the_packaged_dictionary_consistently() -> 
     for line in lines:
         record = json.loads(line)
         items.append(item(record["channel_name"], record["start"], record["plaintext"]))
-    from observatoire.dictionary import default_dictionary
+    from observatoire.core.dictionary import default_dictionary
 
     matcher = Matcher(default_dictionary())
     result = matcher.match_table(captions_table(items))

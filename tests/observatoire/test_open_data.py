@@ -13,8 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from observatoire import METHODOLOGY_VERSION
-from observatoire.indicators import INDICATOR_SCHEMA
-from observatoire.open_data import (
+from observatoire.publish.indicators import INDICATOR_SCHEMA
+from observatoire.publish.open_data import (
     DATA_DICTIONARY_VERSION,
     OpenDataError,
     build_release,

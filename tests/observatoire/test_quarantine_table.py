@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from observatoire.grid import default_channels
-from observatoire.intake import captions_of_day
-from observatoire.lake import Lake
-from observatoire.records import Origin, broadcast_day
-from observatoire.reference import channel_names_from_table, channels_reference_table
-from observatoire.warehouse import open_warehouse
+from observatoire.intake.intake import captions_of_day
+from observatoire.intake.records import Origin, broadcast_day
+from observatoire.reference.grid import default_channels
+from observatoire.reference.reference import channel_names_from_table, channels_reference_table
+from observatoire.storage.lake import Lake
+from observatoire.storage.warehouse import open_warehouse
 from tests.fakes.mediatree import fixture_items
 
 NAMES = channel_names_from_table(channels_reference_table(default_channels()))

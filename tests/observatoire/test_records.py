@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from observatoire.records import (
+from observatoire.intake.records import (
     RAW_CAPTIONS_SCHEMA,
     REJECT_SCHEMA,
     broadcast_day,

@@ -6,15 +6,15 @@ from datetime import date, timedelta
 import pyarrow as pa
 import pytest
 
-from observatoire.grid import channels_table, default_channels
-from observatoire.report import (
+from observatoire.publish.report import (
     CAUSAL_LINK_LABELS,
     keyword_counts,
     render_report,
     report_data,
     sum_keyword_counts,
 )
-from observatoire.report_charts import percent_label
+from observatoire.publish.report_charts import percent_label
+from observatoire.reference.grid import channels_table, default_channels
 from tests.observatoire.analyst_fixtures import indicator_table, matched
 
 DAYS = [date(2024, 3, 1) + timedelta(days=i) for i in range(10)]

@@ -5,10 +5,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pyarrow.compute as pc
 
-from observatoire.dictionary import KeywordDictionary, KeywordEntry
-from observatoire.matcher import Matcher
-from observatoire.records import parse_items
-from observatoire.stop_phrase_discovery import (
+from observatoire.core.dictionary import KeywordDictionary, KeywordEntry
+from observatoire.intake.records import parse_items
+from observatoire.matching.matcher import Matcher
+from observatoire.quality.stop_phrase_discovery import (
     CANDIDATE_SCHEMA,
     DiscoveryParameters,
     candidates_markdown,

@@ -7,7 +7,7 @@ import random
 import numpy as np
 import pytest
 
-from observatoire.counting import (
+from observatoire.core.counting import (
     ADJACENT,
     AS_A_COST,
     DIRECT,
@@ -21,11 +21,11 @@ from observatoire.counting import (
     promote_in_list_order,
     promote_in_stories,
 )
-from observatoire.dictionary import KeywordDictionary, KeywordEntry
-from observatoire.evidence import channel_day_evidence, format_evidence
-from observatoire.matcher import Matcher
-from observatoire.stories import default_story_rules, parse_cost, parse_framing
-from observatoire.text import normalize
+from observatoire.core.dictionary import KeywordDictionary, KeywordEntry
+from observatoire.core.text import normalize
+from observatoire.matching.evidence import channel_day_evidence, format_evidence
+from observatoire.matching.matcher import Matcher
+from observatoire.matching.stories import default_story_rules, parse_cost, parse_framing
 
 START = 1_700_000_000
 CLIMATE = "changement_climatique_constat"
@@ -101,7 +101,7 @@ def _explained(matcher: Matcher, text: str, srt: list[dict]) -> str:
     """What `explain` prints for one chunk of channel tf1."""
     import pyarrow as pa
 
-    from observatoire.records import parse_items
+    from observatoire.intake.records import parse_items
 
     item = {
         "channel": {"name": "tf1", "title": "TF1", "radio": False},
@@ -198,7 +198,7 @@ def test_a_high_risk_energy_word_is_not_promoted_where_its_window_speaks_of_its_
 
 
 def test_idioms_are_stop_phrases_in_the_shipped_data() -> None:
-    from observatoire.dictionary import default_dictionary
+    from observatoire.core.dictionary import default_dictionary
 
     matcher = Matcher(default_dictionary())
     for text in ("le sénat donne son feu vert", "le climat social se tend", "une marée humaine"):

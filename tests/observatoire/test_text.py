@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from observatoire.text import (
+from observatoire.core.text import (
     MAX_VARIANTS_PER_KEYWORD,
     keyword_variants,
     normalize,

@@ -6,11 +6,11 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from observatoire.dictionary import KeywordDictionary, KeywordEntry
-from observatoire.matcher import Matcher
-from observatoire.records import SRT_TYPE
-from observatoire.text import normalize
-from observatoire.word_timing import BatchWordTimes, align_token_times
+from observatoire.core.dictionary import KeywordDictionary, KeywordEntry
+from observatoire.core.text import normalize
+from observatoire.intake.records import SRT_TYPE
+from observatoire.matching.matcher import Matcher
+from observatoire.matching.word_timing import BatchWordTimes, align_token_times
 
 START_MS = 1_700_000_000_000
 

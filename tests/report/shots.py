@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from observatoire.report import render_report
+from observatoire.publish.report import render_report
 from tests.chromium import screenshot
 from tests.report.sample import sample_data
 

@@ -10,7 +10,7 @@ import re
 from itertools import pairwise
 from pathlib import Path
 
-from observatoire.report import CRISIS_COLOURS, render_report
+from observatoire.publish.report import CRISIS_COLOURS, render_report
 from tests.chromium import ARTIFACTS, dump_dom, png_size, screenshot
 from tests.report.sample import MISSING, sample_data
 

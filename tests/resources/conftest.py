@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from observatoire.lake import Lake
+from observatoire.storage.lake import Lake
 from resources.lake import LakeResource
 from resources.settings import Settings
 from tests.services import S3Bucket

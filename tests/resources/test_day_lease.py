@@ -12,9 +12,9 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from observatoire.day_lease import DayLeases, DayTakenError, StagedDays
-from observatoire.lake import Lake
-from observatoire.warehouse import open_warehouse
+from observatoire.storage.day_lease import DayLeases, DayTakenError, StagedDays
+from observatoire.storage.lake import Lake
+from observatoire.storage.warehouse import open_warehouse
 
 DAY = date(2024, 3, 5)
 OTHER = date(2024, 3, 6)

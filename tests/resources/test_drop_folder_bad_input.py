@@ -12,10 +12,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from observatoire.grid import default_channels
-from observatoire.intake import captions_of_day
-from observatoire.records import MAX_RECORD_BYTES, PARIS
-from observatoire.reference import channel_names_from_table, channels_reference_table
+from observatoire.intake.intake import captions_of_day
+from observatoire.intake.records import MAX_RECORD_BYTES, PARIS
+from observatoire.reference.grid import default_channels
+from observatoire.reference.reference import channel_names_from_table, channels_reference_table
 from resources.caption_files import DropFolder, FileCaptionSource
 from tests.fakes.mediatree import shifted_items
 

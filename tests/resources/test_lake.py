@@ -12,9 +12,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from observatoire.lake import Lake, LakeError, LakeMissingError, LakeUnavailableError
-from observatoire.records import SRT_TYPE
-from observatoire.warehouse import open_warehouse
+from observatoire.intake.records import SRT_TYPE
+from observatoire.storage.lake import Lake, LakeError, LakeMissingError, LakeUnavailableError
+from observatoire.storage.warehouse import open_warehouse
 from resources.lake import LakeResource
 from resources.settings import Settings
 from tests.services import S3Bucket, S3Server

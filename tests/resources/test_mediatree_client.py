@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from observatoire.records import parse_items
+from observatoire.intake.records import parse_items
 from resources.mediatree_client import (
     MediatreeAuthError,
     MediatreeClient,

@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 from dagster import Failure
 
-from observatoire.grid import ProgrammeGrid
-from observatoire.records import broadcast_day, parse_items
+from observatoire.intake.records import broadcast_day, parse_items
+from observatoire.reference.grid import ProgrammeGrid
 from resources.provider_api import MediatreeCaptionSource, day_bounds, query_windows
 from resources.settings import Settings, SettingsError
 from tests.fakes.mediatree import FakeMediatree, running_fake, shifted_items, source_for

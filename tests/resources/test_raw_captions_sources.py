@@ -18,15 +18,15 @@ from dagster import DagsterInstance, materialize
 
 from assets.captions import build_caption_assets
 from assets.partitions import daily_partitions
-from observatoire.demo import demo_items
-from observatoire.grid import (
+from observatoire.intake.demo import demo_items
+from observatoire.reference.grid import (
     ProgrammeGrid,
     channels_table,
     default_channels,
     deliveries_of,
     time_monitored,
 )
-from observatoire.lake import Lake
+from observatoire.storage.lake import Lake
 from resources.caption_files import FileCaptionSource
 from resources.lake import LakeResource
 from tests.fakes.mediatree import FakeMediatree, running_fake, source_for

@@ -15,10 +15,10 @@ from pathlib import Path
 import pyarrow.compute as pc
 import pytest
 
-from observatoire.grid import default_channels
-from observatoire.intake import captions_of_day
-from observatoire.records import broadcast_day
-from observatoire.reference import channel_names_from_table, channels_reference_table
+from observatoire.intake.intake import captions_of_day
+from observatoire.intake.records import broadcast_day
+from observatoire.reference.grid import default_channels
+from observatoire.reference.reference import channel_names_from_table, channels_reference_table
 from resources.caption_files import FileCaptionSource
 from tests.fakes.mediatree import CORPORA
 

@@ -37,7 +37,7 @@ from scaleway import Client
 from scaleway.jobs.v1alpha2 import JobsV1Alpha2API
 from scaleway_core.api import ScalewayException
 
-from observatoire.job_costs import PriceTable
+from observatoire.runs.job_costs import PriceTable
 from resources.scaleway_launcher import (
     BILLED_SECONDS_TAG,
     COMPRESSED_EXECUTE_RUN_ARGS_ENV,

@@ -9,7 +9,7 @@ import dagster as dg
 import pyarrow as pa
 
 from definitions import build_definitions
-from observatoire.lake import Lake
+from observatoire.storage.lake import Lake
 from resources.lake import LakeResource
 from resources.settings import Settings
 from sensors.schedules import DAILY_JOB, REFERENCE_JOB

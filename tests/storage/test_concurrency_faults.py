@@ -18,8 +18,8 @@ import yaml
 from moto.s3.models import S3Backend
 
 from definitions import build_definitions
-from observatoire.lake import Lake
-from observatoire.warehouse import open_warehouse
+from observatoire.storage.lake import Lake
+from observatoire.storage.warehouse import open_warehouse
 from tests.services import PostgresDatabase, S3Bucket, S3Server
 from tests.storage.graph import (
     DAYS,
@@ -41,7 +41,7 @@ WRITER = textwrap.dedent(
     import builtins, os, signal, sys
     from datetime import date
     import pyarrow as pa
-    import observatoire.lake as lake_module
+    import observatoire.storage.lake as lake_module
     from resources.lake import LakeResource
     from resources.settings import Settings
 

@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 import pytest
 
 from definitions import build_definitions
-from observatoire.lake import DAILY_TABLES, REFERENCE_TABLES
+from observatoire.storage.lake import DAILY_TABLES, REFERENCE_TABLES
 from resources.warehouse import WarehouseResource
 from tests.services import S3Bucket
 from tests.storage.graph import (

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from observatoire.lake import DAILY_TABLES
+from observatoire.storage.lake import DAILY_TABLES
 from tests.chromium import ARTIFACTS, dump_dom, png_size, screenshot
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]

@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from observatoire.records import CAPTION_SCHEMA, PARIS, SRT_TYPE, SRT_WORD_TYPE, chunk_id
+from observatoire.intake.records import CAPTION_SCHEMA, PARIS, SRT_TYPE, SRT_WORD_TYPE, chunk_id
 
 CHUNK_SECONDS = 120
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from observatoire.records import MAX_RECORD_BYTES, STORED_OVERSIZED_BYTES, Origin
+from observatoire.intake.records import MAX_RECORD_BYTES, STORED_OVERSIZED_BYTES, Origin
 
 READ_BLOCK_BYTES = 1024 * 1024
 

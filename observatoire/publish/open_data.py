@@ -23,7 +23,7 @@ import pyarrow.csv as pacsv
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from observatoire.themes import CAUSAL_LINKS, CRISES, THEMES
+from observatoire.core.themes import CAUSAL_LINKS, CRISES, THEMES
 
 DATA_DICTIONARY_VERSION = "1.0"
 LICENSE = {"name": "ODbL-1.0", "path": "https://opendatacommons.org/licenses/odbl/1-0/"}

@@ -5,10 +5,10 @@ each written between spaces, so a single pass over `" " + normalised text + " "`
 whole-token occurrence. A batch of chunks is scanned as one string (each chunk's text between
 spaces, so no pattern can straddle two chunks); per chunk, Python only normalises the text.
 Stop-phrase masking, removal of occurrences nested in a longer one, token indices, timing,
-excerpts, windows, promotion and counters (`observatoire.counting`) run on arrays.
+excerpts, windows, promotion and counters (`observatoire.core.counting`) run on arrays.
 
-Story boundaries, weather-framing cues and cost cues (`observatoire.stories`) are patterns of
-the same automaton. Profile `default`: a high-risk occurrence is promoted only by a direct one of
+Story boundaries, weather-framing cues and cost cues (`observatoire.matching.stories`) are patterns
+of the same automaton. Profile `default`: a high-risk occurrence is promoted only by a direct one of
 its crisis in its window or an adjacent window of the same story, at most `PROMOTION_REACH_MS`
 away; a weather event counts only with a cue of its story in its window (and then, if high-risk,
 without promotion); a high-risk energy word is not promoted in a window of its story that holds a
@@ -36,7 +36,7 @@ import ahocorasick
 import numpy as np
 import pyarrow as pa
 
-from observatoire.counting import (
+from observatoire.core.counting import (
     AS_A_COST,
     CHUNK_SECONDS,
     FRAMED,
@@ -50,11 +50,11 @@ from observatoire.counting import (
     window_counters,
     windows_of,
 )
-from observatoire.dictionary import KeywordDictionary
-from observatoire.stories import StoryRules, default_story_rules
-from observatoire.text import PROFILES, keyword_variants, normalize
-from observatoire.themes import CAUSAL_LINKS, CRISES, THEMES
-from observatoire.word_timing import BatchWordTimes, align_token_times
+from observatoire.core.dictionary import KeywordDictionary
+from observatoire.core.text import PROFILES, keyword_variants, normalize
+from observatoire.core.themes import CAUSAL_LINKS, CRISES, THEMES
+from observatoire.matching.stories import StoryRules, default_story_rules
+from observatoire.matching.word_timing import BatchWordTimes, align_token_times
 
 # An excerpt shows the keyword with five words either side (when the text has them).
 EXCERPT_TOKENS: Final = 5
@@ -271,11 +271,11 @@ def _space_positions(text: str) -> np.ndarray:
 class Matcher:
     """Compiled dictionary: matches chunk texts and counts their windows.
 
-    Compilation expands every keyword into its inflected forms (`observatoire.text`) and builds
+    Compilation expands every keyword into its inflected forms (`observatoire.core.text`) and builds
     one automaton; matching a batch of chunks is then one pass over their joined texts. Per
     chunk, Python only normalises the text; the matches' masking, nesting, tokens, times and
     excerpts, their expansion into occurrences per theme, windows, promotion and counters run
-    on arrays over the whole batch (`observatoire.counting`).
+    on arrays over the whole batch (`observatoire.core.counting`).
     """
 
     def __init__(

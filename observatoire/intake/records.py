@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 if TYPE_CHECKING:
-    from observatoire.channel_names import ChannelNames
+    from observatoire.reference.channel_names import ChannelNames
 
 PARIS = ZoneInfo("Europe/Paris")
 

@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from observatoire.text import word_tokens
+from observatoire.core.text import word_tokens
 
 WORD_FIELDS = ("cts_in_ms", "text")
 """The fields of an `srt` word that timing reads; the others (`duration_ms`) can stay on disk."""

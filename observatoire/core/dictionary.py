@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from observatoire.text import normalize
-from observatoire.themes import THEMES, causal_link_of, crisis_of
+from observatoire.core.text import normalize
+from observatoire.core.themes import THEMES, causal_link_of, crisis_of
 
 CSV_HEADER = ("keyword", "theme", "high_risk", "category", "language")
 CATEGORIES = (

@@ -30,8 +30,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from observatoire.counting import CHUNK_SECONDS
-from observatoire.records import PARIS
+from observatoire.core.counting import CHUNK_SECONDS
+from observatoire.intake.records import PARIS
 
 CHANNELS_HEADER = ("name", "title", "radio", "all_news")
 GRID_HEADER = (

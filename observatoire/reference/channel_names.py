@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 
-from observatoire.grid import Channel, GridError
+from observatoire.reference.grid import Channel, GridError
 
 ALIASES_HEADER = ("alias", "radio", "channel")
 

@@ -13,7 +13,7 @@ from typing import Final
 
 import numpy as np
 
-from observatoire.themes import CAUSAL_LINKS, CRISES, THEMES
+from observatoire.core.themes import CAUSAL_LINKS, CRISES, THEMES
 
 CHUNK_SECONDS: Final = 120
 COUNTER_WIDTH: Final = 2 + 2 * len(CRISES) + len(CAUSAL_LINKS) + len(THEMES)

@@ -17,8 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from observatoire.channel_names import ChannelNames
-from observatoire.records import (
+from observatoire.intake.records import (
     CAPTION_SCHEMA,
     REJECT_SCHEMA,
     Origin,
@@ -29,6 +28,7 @@ from observatoire.records import (
     rejected_rows,
     with_quality_columns,
 )
+from observatoire.reference.channel_names import ChannelNames
 
 # Beyond this many runs of consecutive rows, sorting copies the table rather than slicing it.
 _MAX_SLICES = 64

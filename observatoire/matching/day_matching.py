@@ -12,18 +12,18 @@ from datetime import date
 
 import pyarrow as pa
 
-from observatoire.grid import ProgrammeGrid, assign_programmes
-from observatoire.intake import with_timing_flags
-from observatoire.lake import Lake, LakeError
-from observatoire.matcher import Matcher
-from observatoire.partial_days import only_channels, replace_channels
-from observatoire.reference import (
+from observatoire.intake.intake import with_timing_flags
+from observatoire.matching.matcher import Matcher
+from observatoire.matching.word_timing import word_list_columns
+from observatoire.reference.grid import ProgrammeGrid, assign_programmes
+from observatoire.reference.reference import (
     VERSION_KEY,
     channels_from_table,
     dictionary_from_table,
     grid_from_table,
 )
-from observatoire.word_timing import word_list_columns
+from observatoire.storage.lake import Lake, LakeError
+from observatoire.storage.partial_days import only_channels, replace_channels
 
 CAPTION_COLUMNS = ["chunk_id", "channel_name", "start", "day", "plaintext", *word_list_columns()]
 """What matching needs of raw_captions: channel titles, radio flags, sources and the words'

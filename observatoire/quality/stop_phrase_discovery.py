@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from observatoire.text import normalize, tokenize
+from observatoire.core.text import normalize, tokenize
 
 CANDIDATE_SCHEMA = pa.schema(
     [

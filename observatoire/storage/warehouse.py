@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from observatoire.lake import Lake, escape_glob, lake_tables
+from observatoire.storage.lake import Lake, escape_glob, lake_tables
 
 DEFAULT_WAREHOUSE_PATH = "./data/warehouse.duckdb"
 

@@ -17,14 +17,14 @@ from datetime import date
 
 import pyarrow as pa
 
-from observatoire.channel_names import (
+from observatoire.core.dictionary import KeywordDictionary, KeywordEntry
+from observatoire.reference.channel_names import (
     ChannelAlias,
     ChannelNames,
     channel_names,
     default_aliases,
 )
-from observatoire.dictionary import KeywordDictionary, KeywordEntry
-from observatoire.grid import (
+from observatoire.reference.grid import (
     GRID_HEADER,
     Channel,
     ProgrammeGrid,

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from observatoire.themes import CRISES
+from observatoire.core.themes import CRISES
 
 PARIS = ZoneInfo("Europe/Paris")
 DEFAULT_WINDOW_SECONDS = 20

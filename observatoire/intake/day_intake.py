@@ -12,12 +12,12 @@ from datetime import date
 
 import pyarrow as pa
 
-from observatoire.channel_names import ChannelNames
-from observatoire.demo import DEMO_SOURCE, demo_day
-from observatoire.grid import Channel, ProgrammeGrid, default_channels
-from observatoire.intake import captions_of_day
-from observatoire.records import ParsedCaptions
-from observatoire.reference import channel_names_from_table
+from observatoire.intake.demo import DEMO_SOURCE, demo_day
+from observatoire.intake.intake import captions_of_day
+from observatoire.intake.records import ParsedCaptions
+from observatoire.reference.channel_names import ChannelNames
+from observatoire.reference.grid import Channel, ProgrammeGrid, default_channels
+from observatoire.reference.reference import channel_names_from_table
 
 
 @dataclass(frozen=True)

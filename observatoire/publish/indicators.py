@@ -14,8 +14,13 @@ import pandas as pd
 import pyarrow as pa
 
 from observatoire import METHODOLOGY_VERSION
-from observatoire.grid import CHANNELS_SCHEMA, Channel, channels_table, default_channels
-from observatoire.matcher import COUNTER_COLUMNS
+from observatoire.matching.matcher import COUNTER_COLUMNS
+from observatoire.reference.grid import (
+    CHANNELS_SCHEMA,
+    Channel,
+    channels_table,
+    default_channels,
+)
 
 _COUNTER_PREFIX = "number_of_keywords"
 PERIODS = ("day", "week", "month", "year")

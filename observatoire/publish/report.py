@@ -1,7 +1,7 @@
 """A static, self-contained HTML report of the indicators for a period.
 
 The report must open anywhere, offline, years later: one HTML file, charts drawn by matplotlib
-as inline SVG (observatoire.report_charts), no script, no external font or library. Every
+as inline SVG (observatoire.publish.report_charts), no script, no external font or library. Every
 aggregate is a ratio of sums (sum of environmental minutes over sum of covered minutes), never a
 mean of daily shares.
 """
@@ -18,8 +18,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.fs as pafs
 
-from observatoire.report_charts import Series, TimeMarks, bar_chart, small_multiples, time_chart
-from observatoire.themes import CAUSAL_LINKS, CRISES
+from observatoire.core.themes import CAUSAL_LINKS, CRISES
+from observatoire.publish.report_charts import (
+    Series,
+    TimeMarks,
+    bar_chart,
+    small_multiples,
+    time_chart,
+)
 
 CRISIS_COLOURS: Mapping[str, str] = {
     "all": "#1b1b1b",

@@ -29,7 +29,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from observatoire.lake import Lake, LakeError
+from observatoire.storage.lake import Lake, LakeError
 
 LEASE_SECONDS = 600.0
 """How long a lease lasts without renewal; a step renews it every time it stages a file."""

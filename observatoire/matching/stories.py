@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from observatoire.dictionary import DictionaryError
-from observatoire.text import normalize
+from observatoire.core.dictionary import DictionaryError
+from observatoire.core.text import normalize
 
 BOUNDARY_FILE = "story_boundaries_fr.txt"
 FRAMING_FILE = "weather_framing_fr.txt"

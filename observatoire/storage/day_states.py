@@ -17,7 +17,7 @@ from datetime import date
 
 import pyarrow as pa
 
-from observatoire.lake import Lake, LakeMissingError
+from observatoire.storage.lake import Lake, LakeMissingError
 
 INDICATORS = "channel_indicators"
 SEGMENTS = "theme_segments"

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import pandas as pd
 import pyarrow as pa
 
-from observatoire.indicators import rollup
-from observatoire.themes import CRISES
+from observatoire.core.themes import CRISES
+from observatoire.publish.indicators import rollup
 
 TOTAL = "all channels"
 

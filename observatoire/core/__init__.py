@@ -1,0 +1,1 @@
+"""The measurement's vocabulary: themes, caption text normalisation, the dictionary and counting."""

@@ -1,0 +1,1 @@
+"""Caption intake: records, their validation and quarantine, and the demo source."""

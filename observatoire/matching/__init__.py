@@ -1,0 +1,1 @@
+"""Finding dictionary keywords in captions: the matcher, word timing, stories and evidence."""

@@ -1,0 +1,1 @@
+"""What the public reads: indicators, tables, open data and the report."""

@@ -1,0 +1,1 @@
+"""Rules that judge the data and the dictionary: quality checks, stop-phrase discovery, diffs."""

@@ -1,0 +1,1 @@
+"""Reference data: channels and their names, the programme grid and time monitored."""
