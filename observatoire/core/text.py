@@ -14,6 +14,8 @@ import unicodedata
 from functools import lru_cache
 from typing import Final
 
+from observatoire.core.languages import COMPOUND_MARK, check_compound_head, rules_for
+
 PROFILES: Final = ("default", "ome-2024")
 
 # Typographic apostrophes and look-alikes written by people and some caption sources.
@@ -54,13 +56,16 @@ FUNCTION_WORDS: Final = frozenset(
 MAX_VARIANTS_PER_KEYWORD: Final = 64
 
 
-def normalize(text: str) -> str:
+def normalize(text: str, language: str = "fr") -> str:
     """Canonical caption form: NFC, lowercase, `'` apostrophes, split elisions, no `<unk>`.
 
     The result is a single-space-separated sequence of tokens, without leading or trailing
     space, so that `" " + result + " "` delimits every token by spaces. Punctuation and any
     whitespace become spaces first; runs of spaces are collapsed only when the text has some.
+    Elisions are split only in a language that elides (French); elsewhere an apostrophe stays
+    inside its token (Dutch `auto's`).
     """
+    splits_elisions = language == "fr" or rules_for(language).splits_elisions
     if not text:
         return ""
     try:
@@ -76,7 +81,7 @@ def normalize(text: str) -> str:
             text = text.replace(_SPACED_UNKNOWN_WORD, " ")
         if UNKNOWN_WORD in text:
             text = text.replace(UNKNOWN_WORD, " ")
-    if "'" in text:
+    if "'" in text and splits_elisions:
         text = _ELISION.sub("' ", text)
     text = text.strip(" ")
     if "  " in text:
@@ -95,16 +100,16 @@ def _canonical_characters(text: str) -> str:
     return _IRREGULAR.sub(" ", text)
 
 
-def tokenize(text: str) -> list[str]:
+def tokenize(text: str, language: str = "fr") -> list[str]:
     """Tokens of a text after normalisation (hyphenated compounds stay one token)."""
-    normalized = normalize(text)
+    normalized = normalize(text, language)
     return normalized.split(" ") if normalized else []
 
 
 @lru_cache(maxsize=65536)
-def word_tokens(word: str) -> tuple[str, ...]:
+def word_tokens(word: str, language: str = "fr") -> tuple[str, ...]:
     """Tokens one caption word (an `srt` entry) contributes: 0 for `<unk>`, 2 for `l'eau`."""
-    normalized = normalize(word)
+    normalized = normalize(word, language)
     return tuple(normalized.split(" ")) if normalized else ()
 
 
@@ -126,7 +131,7 @@ def _singular_forms(word: str) -> list[str]:
     return []
 
 
-def word_forms(word: str, profile: str = "default") -> tuple[str, ...]:
+def word_forms(word: str, profile: str = "default", language: str = "fr") -> tuple[str, ...]:
     """The forms one keyword word matches, the word itself first.
 
     `default`: regular plural (`s`; `x` after `au`/`eu`/`ou`; `-al -> -aux`); for a plural
@@ -134,7 +139,11 @@ def word_forms(word: str, profile: str = "default") -> tuple[str, ...]:
     participle in `é`, its feminine and plural forms. Function words never inflect.
     `ome-2024` (reproduced for parity): a final `s` or `x` is optional on every word, function
     words included, and nothing else (`océans <-> océan`, `réseau` misses `réseaux`).
+    Another `language` applies its own rules (`observatoire.core.languages`); `ome-2024` is a
+    French reference and exists for French only.
     """
+    if language != "fr":
+        return _other_language_forms(word, profile, language)
     if len(word) < 2 or not word[-1].isalpha():
         return (word,)
     if profile == "ome-2024":
@@ -159,12 +168,44 @@ def word_forms(word: str, profile: str = "default") -> tuple[str, ...]:
     return tuple(dict.fromkeys(forms))
 
 
-def keyword_variants(keyword: str, profile: str = "default") -> tuple[str, ...]:
-    """Every normalised surface form a keyword matches, the keyword itself first."""
-    words = tokenize(keyword)
+def _other_language_forms(word: str, profile: str, language: str) -> tuple[str, ...]:
+    rules = rules_for(language)
+    if profile != "default":
+        raise ValueError(f"profile {profile!r} is French only; {rules.name} uses 'default'")
+    if len(word) < 2 or not word[-1].isalpha() or word in rules.function_words:
+        return (word,)
+    assert rules.inflections is not None
+    return tuple(dict.fromkeys([word, *rules.inflections(word)]))
+
+
+def _compound_head_forms(word: str, profile: str, language: str) -> tuple[str, ...]:
+    """`klimaat*`: the head and its own inflections, each still a head, minus covered ones."""
+    heads: list[str] = []
+    for form in word_forms(word[: -len(COMPOUND_MARK)], profile, language):
+        if not any(form.startswith(head) for head in heads):
+            heads.append(form)
+    return tuple(head + COMPOUND_MARK for head in heads)
+
+
+def keyword_variants(
+    keyword: str, profile: str = "default", language: str = "fr"
+) -> tuple[str, ...]:
+    """Every normalised surface form a keyword matches, the keyword itself first.
+
+    A compound head (`klimaat*`, languages that glue compounds) keeps its trailing `*` on every
+    variant: the last word also matches at the start of a longer token.
+    """
+    words = tokenize(keyword, language)
     if not words:
         return ()
-    per_word = [word_forms(word, profile) for word in words]
+    if COMPOUND_MARK in keyword:
+        check_compound_head(" ".join(words), language)
+    per_word = [word_forms(word, profile, language) for word in words[:-1]]
+    last = words[-1]
+    if last.endswith(COMPOUND_MARK):
+        per_word.append(_compound_head_forms(last, profile, language))
+    else:
+        per_word.append(word_forms(last, profile, language))
     size = 1
     for forms in per_word:
         size *= len(forms)
