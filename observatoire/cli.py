@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 # Each module defines `register(subparsers)` adding its subcommand with `set_defaults(run=...)`,
 # where `run(args) -> int` returns the process exit code.
-COMMAND_MODULES = ("match", "indicators", "explain", "dictionary_diff")
+COMMAND_MODULES = ("match", "indicators", "explain", "dictionary_diff", "dictionary")
 
 
 def build_parser() -> argparse.ArgumentParser:
