@@ -104,7 +104,7 @@ def _sheet_entries(
             WorkbookProblem(
                 sheet,
                 None,
-                f"a sheet is named by its language code (known: {', '.join(LANGUAGES)})",
+                f"name a sheet by its language code (known: {', '.join(LANGUAGES)})",
             )
         )
         return []
