@@ -8,6 +8,7 @@ from pathlib import Path
 
 from observatoire.core.dictionary import DictionaryError, parse_dictionary_csv, read_utf8
 from observatoire.core.dictionary_workbook import export_workbook, import_workbook
+from observatoire.reference.countries import CountryError, load_country
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,7 +33,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     exporting = actions.add_parser(
         "export", help="write dictionary CSV files as a workbook, one sheet per language"
     )
-    exporting.add_argument("csv", nargs="+", type=Path, help="dictionary CSV files")
+    exporting.add_argument("csv", nargs="*", type=Path, help="dictionary CSV files")
+    exporting.add_argument(
+        "--country",
+        help="export the dictionaries of a country profile (observatoire/data/countries/CODE)",
+    )
     exporting.add_argument("--out", required=True, type=Path, help="the .xlsx file to write")
     exporting.set_defaults(run=run_export)
 
@@ -52,13 +57,19 @@ def run_import(args: argparse.Namespace, out=None) -> int:
 def run_export(args: argparse.Namespace, out=None) -> int:
     out = out or sys.stdout
     try:
+        paths = list(args.csv)
+        if args.country:
+            paths += load_country(args.country).dictionary_files.values()
+        if not paths:
+            print("error: name dictionary CSV files or --country", file=sys.stderr)
+            return 2
         entries = [
             entry
-            for path in args.csv
+            for path in paths
             for entry in parse_dictionary_csv(read_utf8(path, "dictionary"), source=str(path))
         ]
         export_workbook(entries, args.out)
-    except DictionaryError as error:
+    except (DictionaryError, CountryError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     out.write(f"wrote {args.out} ({len(entries)} keywords)\n")

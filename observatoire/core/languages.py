@@ -37,6 +37,9 @@ class LanguageRules:
     function_words: frozenset[str]
     inflections: Callable[[str], Sequence[str]] | None
     """Forms of a keyword word besides itself; None for French (rules in core.text)."""
+    inflects_last_word_only: bool = False
+    """Only a keyword's last word takes a plural (Dutch `elektrische auto's`: the adjective
+    before the noun is the same in the plural)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -187,6 +190,7 @@ LANGUAGE_RULES: Final[dict[str, LanguageRules]] = {
         glues_compounds=True,
         function_words=DUTCH_FUNCTION_WORDS,
         inflections=_dutch_inflections,
+        inflects_last_word_only=True,
     ),
     "pt": LanguageRules(
         code="pt",

@@ -200,7 +200,10 @@ def keyword_variants(
         return ()
     if COMPOUND_MARK in keyword:
         check_compound_head(" ".join(words), language)
-    per_word = [word_forms(word, profile, language) for word in words[:-1]]
+    if language != "fr" and rules_for(language).inflects_last_word_only:
+        per_word = [(word,) for word in words[:-1]]
+    else:
+        per_word = [word_forms(word, profile, language) for word in words[:-1]]
     last = words[-1]
     if last.endswith(COMPOUND_MARK):
         per_word.append(_compound_head_forms(last, profile, language))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
@@ -236,7 +236,9 @@ def _validated(data: dict[str, Any], path: Path, code: str) -> CountryProfile:
     return profile
 
 
-def _check_dictionary(profile: CountryProfile, language: str, fail: Any) -> None:
+def _check_dictionary(
+    profile: CountryProfile, language: str, fail: Callable[[str, str], CountryError]
+) -> None:
     """The dictionary loads, every entry is in its language, and compound heads are allowed."""
     try:
         dictionary = profile.dictionary(language)

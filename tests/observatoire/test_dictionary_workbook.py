@@ -199,3 +199,13 @@ def test_cli_import_reports_bad_rows_and_fails(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "sheet 'nl', line 2: 'zee*': a compound head needs at least 5 letters" in err
     assert not (tmp_path / "csv").exists()
+
+
+def test_cli_exports_a_country(tmp_path, capsys):
+    xlsx = tmp_path / "be.xlsx"
+    assert main(["dictionary", "export", "--country", "be", "--out", str(xlsx)]) == 0
+    workbook = load_workbook(xlsx, read_only=True)
+    assert workbook.sheetnames == ["fr", "nl"]
+    workbook.close()
+    assert main(["dictionary", "export", "--out", str(xlsx)]) == 2
+    assert "name dictionary CSV files or --country" in capsys.readouterr().err

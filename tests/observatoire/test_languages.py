@@ -92,6 +92,14 @@ def test_dutch_function_words_do_not_inflect():
     assert not any(" des " in v or " vanen " in v for v in variants)
 
 
+def test_dutch_adjectives_before_the_noun_do_not_inflect():
+    assert keyword_variants("elektrische auto", language="nl") == (
+        "elektrische auto",
+        "elektrische auto's",
+        "elektrische autos",
+    )
+
+
 def test_dutch_multiword_keyword_matches_plural_captions():
     text = "Er worden nieuwe zonnepanelen en elektrische auto's verkocht."
     assert occurrences(text, "elektrische auto", language="nl") == [(5, 6)]
