@@ -200,6 +200,7 @@ def keyword_variants(
         return ()
     if COMPOUND_MARK in keyword:
         check_compound_head(" ".join(words), language)
+    per_word: list[tuple[str, ...]]
     if language != "fr" and rules_for(language).inflects_last_word_only:
         per_word = [(word,) for word in words[:-1]]
     else:

@@ -189,8 +189,8 @@ def test_unknown_country():
 # Broadcast days in the profile's time zone
 
 
-def _utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def _utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0):
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def _hours(bounds: tuple[datetime, datetime]) -> float:
