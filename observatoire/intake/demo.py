@@ -17,7 +17,7 @@ import hashlib
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any, Protocol
 
@@ -25,9 +25,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from observatoire.intake.records import CAPTION_SCHEMA, PARIS, SRT_TYPE, SRT_WORD_TYPE, chunk_id
-
-CHUNK_SECONDS = 120
+from observatoire.core.broadcast_day import CHUNK_SECONDS, day_interval
+from observatoire.intake.records import CAPTION_SCHEMA, SRT_TYPE, SRT_WORD_TYPE, chunk_id
 
 DEMO_SOURCE = "demo"
 
@@ -774,13 +773,6 @@ def _item_order(item: dict) -> tuple[str, int]:
     return str(channel.get("name", "")), start if isinstance(start, int) else 0
 
 
-def _day_bounds(day: date) -> tuple[int, int]:
-    following = day + timedelta(days=1)
-    begin = datetime(day.year, day.month, day.day, tzinfo=PARIS)
-    end = datetime(following.year, following.month, following.day, tzinfo=PARIS)
-    return int(begin.timestamp()), int(end.timestamp())
-
-
 def _item(channel: _ChannelLike, start: int, words: list[str], times, durations) -> dict:
     srt = [
         {"cts_in_ms": int(t), "duration_ms": int(d), "text": w}
@@ -795,7 +787,7 @@ def demo_day(
 ) -> DemoDay:
     """Generate one broadcast day for the given channels (see the module docstring)."""
     pools = _pools()
-    day_start, day_end = _day_bounds(day)
+    day_start, day_end = day_interval(day)
     columns: dict[str, list] = {
         "channel": [],
         "start": [],

@@ -19,16 +19,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from observatoire.core.broadcast_day import broadcast_day
+
 if TYPE_CHECKING:
     from observatoire.reference.channel_names import ChannelNames
-
-PARIS = ZoneInfo("Europe/Paris")
 
 SRT_WORD_TYPE = pa.struct(
     [("cts_in_ms", pa.int64()), ("duration_ms", pa.int32()), ("text", pa.string())]
@@ -139,11 +138,6 @@ class _Reject(Exception):
 def chunk_id(channel_name: str, start: int) -> str:
     """Deterministic 16-hex-digit identity of a chunk: its channel and its start instant."""
     return hashlib.sha256(f"{channel_name}\x1f{int(start)}".encode()).hexdigest()[:16]
-
-
-def broadcast_day(start: int) -> date:
-    """Broadcast day of a chunk: the Europe/Paris local date of its start instant."""
-    return datetime.fromtimestamp(int(start), tz=PARIS).date()
 
 
 def start_datetime(start: int) -> datetime:

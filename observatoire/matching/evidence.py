@@ -11,14 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from observatoire.core.broadcast_day import PARIS
 from observatoire.core.themes import CRISES
 
-PARIS = ZoneInfo("Europe/Paris")
 DEFAULT_WINDOW_SECONDS = 20
 
 EVIDENCE_SCHEMA = pa.schema(

@@ -13,10 +13,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+from observatoire.core.broadcast_day import PARIS, broadcast_day
 from observatoire.intake.demo import demo_day, demo_items, environment_story_rate, number_in_words
 from observatoire.intake.intake import captions_of_day
-from observatoire.intake.records import PARIS, broadcast_day, parse_items, with_quality_columns
-from observatoire.reference.grid import ProgrammeGrid, default_channels
+from observatoire.intake.records import parse_items, with_quality_columns
+from observatoire.reference.channels import default_channels
+from observatoire.reference.grid import ProgrammeGrid
 
 DAY = date(2024, 6, 11)
 GRID = ProgrammeGrid.default()

@@ -9,10 +9,10 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from observatoire.core.broadcast_day import broadcast_day
 from observatoire.intake.records import (
     RAW_CAPTIONS_SCHEMA,
     REJECT_SCHEMA,
-    broadcast_day,
     chunk_id,
     concat_parsed,
     filter_day,
