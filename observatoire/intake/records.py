@@ -675,42 +675,6 @@ def rejected_rows(
     )
 
 
-def filter_day(parsed: ParsedCaptions, day: date) -> ParsedCaptions:
-    """Chunks of one broadcast day; rejects of that day plus those whose day is unknown.
-
-    Rejects without a readable start cannot be attributed to a day, so they stay with whichever
-    day's fetch produced them rather than disappearing.
-    """
-    table = parsed.table.filter(pc.equal(parsed.table["day"], pa.scalar(day, pa.date32())))
-    rejected_day = parsed.rejected["day"]
-    mask = pc.or_kleene(
-        pc.equal(rejected_day, pa.scalar(day, pa.date32())), pc.is_null(rejected_day)
-    )
-    return ParsedCaptions(
-        table=table,
-        rejected=parsed.rejected.filter(mask),
-        duplicates=parsed.duplicates,
-        repaired=parsed.repaired,
-    )
-
-
-def concat_parsed(parts: Iterable[ParsedCaptions]) -> ParsedCaptions:
-    """Concatenate parse results of disjoint batches (tables re-sorted by channel, start)."""
-    parts = list(parts)
-    if not parts:
-        return ParsedCaptions(_empty_table(RAW_CAPTIONS_SCHEMA), _empty_table(REJECT_SCHEMA), 0)
-    table = pa.concat_tables([part.table for part in parts])
-    if table.num_rows:
-        table = table.sort_by([("channel_name", "ascending"), ("start", "ascending")])
-    rejected = pa.concat_tables([part.rejected for part in parts])
-    return ParsedCaptions(
-        table,
-        rejected,
-        sum(part.duplicates for part in parts),
-        sum(part.repaired for part in parts),
-    )
-
-
 def with_quality_columns(table: pa.Table) -> pa.Table:
     """CAPTION_SCHEMA rows a source built itself (demo) completed with the quality columns."""
     if "timing" in table.column_names:
