@@ -33,6 +33,7 @@ class Channel:
 
 
 def channels_from_text(text: str, origin: str) -> list[Channel]:
+    """Channels from CSV text with the header name,title,radio,all_news; names are unique."""
     channels: list[Channel] = []
     seen: dict[str, int] = {}
     for number, (name, title, radio, all_news) in data_rows(text, CHANNELS_HEADER, origin):

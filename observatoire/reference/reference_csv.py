@@ -13,6 +13,7 @@ class GridError(ValueError):
 
 
 def parse_bool(value: str, where: str) -> bool:
+    """A true/false cell; anything else is refused rather than guessed."""
     lowered = value.strip().lower()
     if lowered == "true":
         return True
