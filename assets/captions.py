@@ -34,7 +34,7 @@ from observatoire.intake.day_intake import DayIntake, demo_intake_day, prepare_d
 from observatoire.intake.intake import captions_of_day, conformed
 from observatoire.intake.records import REJECT_SCHEMA, with_quality_columns
 from observatoire.reference.channel_names import ChannelNames
-from observatoire.reference.grid import deliveries_of, with_deliveries
+from observatoire.reference.monitoring import deliveries_of, with_deliveries
 from observatoire.reference.reference import channel_names_from_table
 from observatoire.runs.day_workers import DayWorkers, worker_count
 from observatoire.storage.partial_days import merge_rejected

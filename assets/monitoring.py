@@ -20,9 +20,10 @@ from assets.partitions import (
 )
 from observatoire import METHODOLOGY_VERSION
 from observatoire.intake.intake import conformed
-from observatoire.reference.grid import deliveries_of
-from observatoire.reference.grid import time_monitored as monitored_minutes
-from observatoire.reference.reference import channels_from_table, grid_from_table
+from observatoire.reference.grid import ProgrammeGrid
+from observatoire.reference.monitoring import deliveries_of
+from observatoire.reference.monitoring import time_monitored as monitored_minutes
+from observatoire.reference.reference import channels_from_table
 from observatoire.storage.partial_days import only_channels
 from resources.lake import LakeResource
 
@@ -47,7 +48,7 @@ def build_monitoring_asset(partitions: PartitionsDefinition) -> AssetsDefinition
     ) -> MaterializeResult:
         with day_writes(context, lake) as store:
             channels, restricted = run_channels(store, config)
-            grid = grid_from_table(
+            grid = ProgrammeGrid.from_arrow(
                 store.read_table("programme_grid"),
                 channels_from_table(store.read_table("channels")),
             )

@@ -8,7 +8,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from enum import Enum
-from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 from dagster import (
@@ -23,15 +22,13 @@ from dagster import (
 )
 from pydantic import Field
 
-from observatoire.reference.grid import default_channels
+from observatoire.core.broadcast_day import PARIS, PARIS_TIMEZONE
+from observatoire.reference.channels import default_channels
 from observatoire.reference.reference import channels_from_table
 from observatoire.storage.day_lease import DayLeases, StagedDays
 from observatoire.storage.lake import Lake, LakeMissingError
 from observatoire.storage.partial_days import replace_channels
 from resources.lake import LakeResource
-
-TIMEZONE = "Europe/Paris"
-"""Broadcast days are local days: 23- and 25-hour days exist."""
 
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
@@ -47,9 +44,9 @@ def daily_partitions(start: str, end: str | None = None) -> DailyPartitionsDefin
     """One partition per broadcast day from `start` (YYYY-MM-DD) to the last complete broadcast
     day, Paris time (yesterday), or to `end` (YYYY-MM-DD, included) when configured."""
     if end is None:
-        return DailyPartitionsDefinition(start_date=start, timezone=TIMEZONE)
+        return DailyPartitionsDefinition(start_date=start, timezone=PARIS_TIMEZONE)
     after_end = (date.fromisoformat(end) + timedelta(days=1)).isoformat()
-    return DailyPartitionsDefinition(start_date=start, end_date=after_end, timezone=TIMEZONE)
+    return DailyPartitionsDefinition(start_date=start, end_date=after_end, timezone=PARIS_TIMEZONE)
 
 
 def partition_range(partitions: PartitionsDefinition) -> tuple[date, date | None]:
@@ -71,7 +68,7 @@ def refuse_outside_range(partitions: PartitionsDefinition, days: Sequence[date])
         )
         raise Failure(
             description=f"{asked} outside the partition range {bounds} "
-            f"(the last partition is the last complete broadcast day, {TIMEZONE}); "
+            f"(the last partition is the last complete broadcast day, {PARIS_TIMEZONE}); "
             "nothing was written"
         )
 
@@ -213,7 +210,7 @@ def last_days(count: int, today: date | None = None) -> tuple[date, date]:
     """The last `count` complete broadcast days before `today` (Paris time by default)."""
     if count < 1:
         raise ValueError(f"count must be at least 1, got {count}")
-    today = today or datetime.now(ZoneInfo(TIMEZONE)).date()
+    today = today or datetime.now(PARIS).date()
     return today - timedelta(days=count), today - timedelta(days=1)
 
 

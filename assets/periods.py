@@ -9,7 +9,8 @@ from datetime import date, datetime, timedelta
 
 from dagster import Failure, MonthlyPartitionsDefinition, WeeklyPartitionsDefinition
 
-from assets.partitions import TIMEZONE, last_days
+from assets.partitions import last_days
+from observatoire.core.broadcast_day import PARIS_TIMEZONE
 from observatoire.storage.day_states import PeriodStates, VersionMixError, check_period, read_period
 from observatoire.storage.lake import Lake
 
@@ -18,7 +19,7 @@ def monthly_partitions(start: str) -> MonthlyPartitionsDefinition:
     """One partition per calendar month from the month holding `start`, current month included."""
     first = date.fromisoformat(start).replace(day=1)
     return MonthlyPartitionsDefinition(
-        start_date=first.isoformat(), timezone=TIMEZONE, end_offset=1
+        start_date=first.isoformat(), timezone=PARIS_TIMEZONE, end_offset=1
     )
 
 
@@ -27,7 +28,7 @@ def weekly_partitions(start: str) -> WeeklyPartitionsDefinition:
     day = date.fromisoformat(start)
     monday = day - timedelta(days=day.weekday())
     return WeeklyPartitionsDefinition(
-        start_date=monday.isoformat(), timezone=TIMEZONE, day_offset=1, end_offset=1
+        start_date=monday.isoformat(), timezone=PARIS_TIMEZONE, day_offset=1, end_offset=1
     )
 
 

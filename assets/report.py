@@ -21,7 +21,7 @@ from observatoire.publish.report import (
     sum_keyword_counts,
     write_report,
 )
-from observatoire.reference.grid import channels_table, default_channels
+from observatoire.reference.channels import channels_table, default_channels
 from resources.lake import LakeResource
 
 GROUP = "publication"

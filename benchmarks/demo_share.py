@@ -19,7 +19,8 @@ from observatoire.core.dictionary import default_dictionary
 from observatoire.core.themes import CRISES
 from observatoire.intake.demo import demo_day
 from observatoire.matching.matcher import Matcher, crisis_column
-from observatoire.reference.grid import ProgrammeGrid, default_channels
+from observatoire.reference.channels import default_channels
+from observatoire.reference.grid import ProgrammeGrid
 
 
 def main() -> int:

@@ -38,7 +38,8 @@ def peak_memory_mb() -> int:
 def build_drop(folder: Path, day: date, oversized_mb: int) -> tuple[int, int]:
     """Write the day's captions (and the oversized record); (records, bytes) written."""
     from observatoire.intake.demo import demo_day
-    from observatoire.reference.grid import ProgrammeGrid, default_channels
+    from observatoire.reference.channels import default_channels
+    from observatoire.reference.grid import ProgrammeGrid
 
     generated = demo_day(day, default_channels(), ProgrammeGrid.default(), seed=0)
     items = generated.all_items()
@@ -68,7 +69,7 @@ def run_day(drop: str, lake: str, day: str) -> None:
 
     from assets.captions import build_caption_assets
     from assets.partitions import daily_partitions
-    from observatoire.reference.grid import default_channels
+    from observatoire.reference.channels import default_channels
     from observatoire.reference.reference import channels_reference_table
     from observatoire.storage.lake import Lake
     from resources.caption_files import FileCaptionSource

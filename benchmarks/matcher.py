@@ -33,7 +33,8 @@ from observatoire.intake.intake import captions_of_day
 from observatoire.intake.records import parse_items
 from observatoire.matching.matcher import Matcher
 from observatoire.matching.word_timing import BatchWordTimes, align_token_times
-from observatoire.reference.grid import ProgrammeGrid, default_channels
+from observatoire.reference.channels import default_channels
+from observatoire.reference.grid import ProgrammeGrid
 
 CORPUS = (
     Path(__file__).resolve().parents[1] / ".." / "shared" / "corpora" / "cop15_mediatree"

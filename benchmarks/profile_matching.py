@@ -39,7 +39,8 @@ from observatoire.matching.day_matching import (
     match_day,
     prepare_matching,
 )
-from observatoire.reference.grid import ProgrammeGrid, default_channels
+from observatoire.reference.channels import default_channels
+from observatoire.reference.grid import ProgrammeGrid
 from observatoire.reference.reference import channels_reference_table, dictionary_table, grid_table
 from observatoire.storage.lake import Lake
 

@@ -47,6 +47,7 @@ import pyarrow.parquet as pq
 from dagster import MetadataValue, get_dagster_logger
 from pydantic import PrivateAttr
 
+from observatoire.core.broadcast_day import PARIS_TIMEZONE, broadcast_day
 from observatoire.intake.record_lines import (
     OversizedLine,
     decode_line,
@@ -56,7 +57,6 @@ from observatoire.intake.record_lines import (
 from observatoire.intake.records import (
     Origin,
     PreRejected,
-    broadcast_day,
     oversized_record_text,
     plausible_start,
     raw_record_text,
@@ -69,7 +69,7 @@ DAY_FOLDER = re.compile(r"^(?:day=)?(\d{4}-\d{2}-\d{2})$")
 TEXT_FORMATS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 MAX_JSON_FILE_BYTES = 256 * 1024 * 1024
 """A ``.json`` file is decoded whole; beyond this size it is refused (``.jsonl`` streams)."""
-DEFAULT_NAIVE_TIMEZONE = "Europe/Paris"
+DEFAULT_NAIVE_TIMEZONE = PARIS_TIMEZONE
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from dagster import ConfigurableResource
 from pydantic import Field
 
 from observatoire.core.dictionary import KeywordDictionary, default_dictionary, load_dictionary_csv
-from observatoire.reference.grid import Channel, ProgrammeGrid, default_channels
+from observatoire.reference.channels import Channel, default_channels
+from observatoire.reference.grid import ProgrammeGrid
 from resources.settings import Settings
 
 

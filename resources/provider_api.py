@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Literal
 
 from dagster import Failure, MetadataValue, get_dagster_logger
 from pydantic import Field, PrivateAttr
 
-from observatoire.intake.records import PARIS, Origin, broadcast_day
+from observatoire.core.broadcast_day import CHUNK_SECONDS, broadcast_day, day_interval
+from observatoire.intake.records import Origin
 from observatoire.reference.grid import ProgrammeGrid
 from resources.captions import CaptionFetch, CaptionSource
 from resources.mediatree_client import (
@@ -44,14 +45,11 @@ from resources.mediatree_client import (
 )
 from resources.settings import Settings
 
-CHUNK_SECONDS = 120
-
 
 def day_bounds(day: date) -> tuple[int, int]:
     """[first, last] epoch second of a Europe/Paris broadcast day (23, 24 or 25 hours long)."""
-    start = datetime.combine(day, time(0), tzinfo=PARIS)
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=PARIS)
-    return int(start.timestamp()), int(end.timestamp()) - 1
+    start, end = day_interval(day)
+    return start, end - 1
 
 
 def query_windows(

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
 
+from observatoire.core.broadcast_day import CHUNK_SECONDS, PARIS_TIMEZONE
 from observatoire.runs.job_costs import (
     DEFAULT_PRICE_PER_GB_SECOND,
     DEFAULT_PRICE_PER_VCPU_SECOND,
@@ -157,13 +158,13 @@ class Settings:
     """Serverless Jobs price, EUR per GB-second of memory."""
     day_workers: int = 0
     """Most worker processes a multi-day run computes its days on (0: the run's CPU allowance)."""
-    drop_naive_timezone: str = "Europe/Paris"
+    drop_naive_timezone: str = PARIS_TIMEZONE
     """Time zone of Parquet timestamps written without one (wall-clock times of the export)."""
 
     def __post_init__(self) -> None:
-        if self.window_seconds <= 0 or 120 % self.window_seconds:
+        if self.window_seconds <= 0 or CHUNK_SECONDS % self.window_seconds:
             raise SettingsError(
-                f"{PREFIX}WINDOW_SECONDS must divide 120 (e.g. 15, 20, 30), "
+                f"{PREFIX}WINDOW_SECONDS must divide {CHUNK_SECONDS} (e.g. 15, 20, 30), "
                 f"got {self.window_seconds}"
             )
         if self.stop_phrases and not self.dictionary_csv:

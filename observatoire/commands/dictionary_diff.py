@@ -18,10 +18,10 @@ from observatoire.quality.dictionary_diff import (
     impact,
     sample_days,
 )
+from observatoire.reference.grid import ProgrammeGrid
 from observatoire.reference.reference import (
     channels_from_table,
     dictionary_from_table,
-    grid_from_table,
 )
 from observatoire.storage.lake import Lake, LakeError
 
@@ -93,7 +93,7 @@ def run(args: argparse.Namespace, out=None) -> int:
         grid = None
         if lake.has_table("programme_grid"):
             channels = channels_from_table(lake.read_table("channels"))
-            grid = grid_from_table(lake.read_table("programme_grid"), channels)
+            grid = ProgrammeGrid.from_arrow(lake.read_table("programme_grid"), channels)
         captions = lake.read_days("raw_captions", days, CAPTION_COLUMNS)
     except LakeError as error:
         print(f"error: {error}", file=sys.stderr)

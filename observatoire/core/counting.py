@@ -13,9 +13,9 @@ from typing import Final
 
 import numpy as np
 
+from observatoire.core.broadcast_day import CHUNK_SECONDS
 from observatoire.core.themes import CAUSAL_LINKS, CRISES, THEMES
 
-CHUNK_SECONDS: Final = 120
 COUNTER_WIDTH: Final = 2 + 2 * len(CRISES) + len(CAUSAL_LINKS) + len(THEMES)
 _LINK_OFFSET: Final = 2 + 2 * len(CRISES)
 _THEME_OFFSET: Final = _LINK_OFFSET + len(CAUSAL_LINKS)

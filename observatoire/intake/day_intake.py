@@ -16,7 +16,8 @@ from observatoire.intake.demo import DEMO_SOURCE, demo_day
 from observatoire.intake.intake import captions_of_day
 from observatoire.intake.records import ParsedCaptions
 from observatoire.reference.channel_names import ChannelNames
-from observatoire.reference.grid import Channel, ProgrammeGrid, default_channels
+from observatoire.reference.channels import Channel, default_channels
+from observatoire.reference.grid import ProgrammeGrid
 from observatoire.reference.reference import channel_names_from_table
 
 

@@ -15,19 +15,20 @@ from __future__ import annotations
 
 import hashlib
 import random
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from functools import cache
+from importlib import resources
 from typing import Any, Protocol
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from observatoire.intake.records import CAPTION_SCHEMA, PARIS, SRT_TYPE, SRT_WORD_TYPE, chunk_id
-
-CHUNK_SECONDS = 120
+from observatoire.core.broadcast_day import CHUNK_SECONDS, day_interval
+from observatoire.intake.records import CAPTION_SCHEMA, SRT_TYPE, SRT_WORD_TYPE, chunk_id
 
 DEMO_SOURCE = "demo"
 
@@ -88,348 +89,40 @@ def number_in_words(n: int) -> str:
 
 
 # --------------------------------------------------------------------------- sentence templates
-# Written with ordinary apostrophes; tokenisation splits `l'eau` into `l'` + `eau` as captions do.
 
-_FILL: dict[str, tuple[str, ...]] = {
-    "ville": (
-        "marseille",
-        "lyon",
-        "toulouse",
-        "bordeaux",
-        "lille",
-        "nantes",
-        "rennes",
-        "strasbourg",
-        "montpellier",
-        "grenoble",
-        "perpignan",
-        "brest",
-        "dijon",
-        "clermont-ferrand",
-        "nice",
-        "rouen",
-        "metz",
-        "limoges",
-        "poitiers",
-        "bayonne",
-        "ajaccio",
-        "saint-étienne",
-    ),
-    "region": (
-        "l'occitanie",
-        "la bretagne",
-        "la normandie",
-        "les hauts-de-france",
-        "la nouvelle-aquitaine",
-        "le grand est",
-        "la provence",
-        "l'auvergne",
-        "les pyrénées-orientales",
-        "la corse",
-        "les alpes",
-        "la vallée du rhône",
-        "le var",
-        "la gironde",
-    ),
-    "pays": (
-        "l'allemagne",
-        "l'italie",
-        "l'espagne",
-        "les états-unis",
-        "la chine",
-        "le brésil",
-        "l'inde",
-        "le royaume-uni",
-        "l'ukraine",
-        "le maroc",
-        "le canada",
-        "le japon",
-    ),
-    "personne": (
-        "le premier ministre",
-        "la ministre de la santé",
-        "le président de la république",
-        "le maire de la ville",
-        "la présidente de la région",
-        "le porte-parole du gouvernement",
-        "le ministre de l'économie",
-        "la secrétaire générale du syndicat",
-        "le préfet",
-        "la ministre du travail",
-        "le chef de l'opposition",
-    ),
-    "equipe": (
-        "le psg",
-        "l'olympique de marseille",
-        "lyon",
-        "lens",
-        "le stade toulousain",
-        "l'équipe de france",
-        "les bleus",
-        "monaco",
-        "rennes",
-        "la rochelle",
-    ),
-    "jour": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
-    "mois": (
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ),
-    "filler": ("euh", "euh", "ben", "voilà", "alors", "bon", "hein"),
-}
-_NUMBER_RANGES = {
-    "chiffre": (1, 9),
-    "petit": (2, 19),
-    "nombre": (20, 99),
-    "centaine": (100, 999),
-    "millier": (1000, 90000),
-    "annee": (2026, 2060),
-    "pourcent": (2, 60),
-    "degres": (28, 44),
-}
 
-_ORDINARY: dict[str, tuple[str, ...]] = {
-    "politique": (
-        "{personne} a présenté ce matin le projet de loi sur le budget de l'état",
-        "les députés examinent à partir de {jour} le texte en première lecture à l'assemblée",
-        "l'opposition dénonce un passage en force et promet de déposer une motion de censure",
-        "selon un sondage publié ce {jour} {pourcent} pour cent des français sont favorables "
-        "à la réforme",
-        "{personne} était l'invité de notre matinale et il a répondu à vos questions",
-        "le conseil des ministres s'est réuni ce matin à l'élysée autour du chef de l'état",
-        "les négociations reprennent {jour} entre les partenaires sociaux et le gouvernement",
-        "au sénat la commission des finances a rejeté l'amendement par {nombre} voix contre "
-        "{petit}",
-        "les élections municipales approchent et les listes se constituent à {ville}",
-        "{personne} a annoncé qu'il ne se représenterait pas aux prochaines élections",
-        "c'est un remaniement attendu depuis plusieurs semaines qui se précise",
-        "la réforme des retraites revient dans le débat avec une nouvelle proposition",
-        "le gouvernement veut réduire le déficit public de {petit} milliards d'euros l'an prochain",
-        "les syndicats appellent à une journée de mobilisation le {petit} {mois}",
-        "{filler} il faut il faut bien comprendre que le texte va encore évoluer",
-        "dans l'hémicycle le ton est monté entre la majorité et les oppositions",
-    ),
-    "economie": (
-        "l'inflation a ralenti en {mois} à {petit} virgule {chiffre} pour cent sur un an",
-        "le chômage est resté stable au dernier trimestre à {petit} virgule {chiffre} pour cent",
-        "le prix du pétrole est reparti à la hausse sur les marchés ce {jour}",
-        "à la pompe le prix du gazole dépasse à nouveau un euro {nombre} le litre",
-        "la bourse de paris a terminé la séance en hausse de {petit} virgule {chiffre} pour cent",
-        "le constructeur automobile annonce {centaine} suppressions de postes dans son usine "
-        "de {ville}",
-        "les ventes de voitures neuves ont reculé de {pourcent} pour cent le mois dernier",
-        "la banque centrale européenne a décidé de maintenir ses taux directeurs",
-        "les factures d'électricité vont augmenter au premier {mois} pour les ménages",
-        "les commerçants de {ville} attendent beaucoup des soldes qui commencent {jour}",
-        "le prix de l'immobilier continue de baisser dans la plupart des grandes villes",
-        "les agriculteurs manifestent pour réclamer de meilleurs prix pour leur production",
-        "la croissance française devrait atteindre {petit} virgule {chiffre} pour cent cette année",
-        "le groupe pétrolier a publié des bénéfices records de {nombre} milliards de dollars",
-        "{filler} c'est une bonne nouvelle pour le pouvoir d'achat des français",
-        "les compagnies aériennes profitent d'une forte reprise du trafic cet été",
-        "le marché de l'énergie reste très tendu en europe selon les analystes",
-    ),
-    "international": (
-        "en {pays} le gouvernement a annoncé de nouvelles mesures après les manifestations",
-        "les discussions se poursuivent à bruxelles entre les vingt-sept sur le budget européen",
-        "le secrétaire général de l'onu appelle à un cessez-le-feu immédiat",
-        "le président américain reçoit ce {jour} son homologue à la maison blanche",
-        "les élections en {pays} ont été marquées par une forte participation",
-        "un sommet du g vingt s'ouvre {jour} avec au menu le commerce mondial",
-        "l'union européenne prépare un nouveau paquet de sanctions",
-        "{nombre} personnes ont été évacuées après un séisme de magnitude {petit} en asie",
-        "notre envoyé spécial est sur place il nous raconte la situation",
-        "les frappes se sont poursuivies toute la nuit selon les autorités locales",
-        "le chef de la diplomatie française est attendu {jour} à {pays}",
-        "{filler} la tension reste très vive à la frontière",
-    ),
-    "faits_divers": (
-        "un incendie s'est déclaré cette nuit dans un immeuble de {ville} sans faire de victime",
-        "les pompiers sont intervenus vers {petit} heures du matin pour un feu d'appartement",
-        "un accident de la route a fait {petit} blessés sur l'autoroute près de {ville}",
-        "le procès s'ouvre {jour} devant la cour d'assises de {ville}",
-        "un homme a été interpellé après une course-poursuite dans le centre de {ville}",
-        "une canalisation a cédé et le sous-sol de l'école a été inondé",
-        "les enquêteurs privilégient la piste criminelle selon le parquet",
-        "une adolescente portée disparue depuis {jour} a été retrouvée saine et sauve",
-        "un violent orage de grêle a endommagé plusieurs voitures sur un parking",
-        "la gendarmerie lance un appel à témoins",
-        "{filler} les circonstances du drame restent encore floues",
-    ),
-    "sport": (
-        "en ligue un {equipe} s'est imposé {petit} à {petit} face à {equipe}",
-        "les bleus affrontent {pays} {jour} soir en match amical",
-        "le tour de france arrive ce {jour} au sommet du tourmalet",
-        "en rugby {equipe} a décroché sa qualification pour les demi-finales",
-        "à roland-garros le français s'est qualifié pour le deuxième tour en trois sets",
-        "le sélectionneur a dévoilé une liste de {nombre} joueurs avec une surprise",
-        "une ambiance de feu et une chaleur incroyable dans les tribunes du stade",
-        "le marathon de {ville} a réuni {millier} coureurs ce {jour}",
-        "la navigatrice a profité d'un vent favorable pour prendre la tête de la course",
-        "{filler} un match un match fou avec un but dans les arrêts de jeu",
-        "les jeux olympiques d'hiver se préparent et les athlètes sont à l'entraînement",
-        "le club annonce l'arrivée d'un nouvel entraîneur pour la fin de saison",
-    ),
-    "sante": (
-        "l'épidémie de grippe progresse dans {region} selon santé publique france",
-        "les urgences de l'hôpital de {ville} sont saturées depuis plusieurs jours",
-        "les médecins généralistes seront en grève {jour} pour réclamer une revalorisation",
-        "une nouvelle campagne de vaccination commence le {petit} {mois}",
-        "le manque de soignants inquiète dans les déserts médicaux",
-        "une étude montre les bienfaits de la marche quotidienne sur le cœur",
-        "{filler} il faut consulter dès les premiers symptômes",
-        "le prix de certains médicaments va baisser au premier {mois}",
-    ),
-    "culture": (
-        "le festival de {ville} a accueilli plus de {millier} spectateurs cette année",
-        "le film est en tête du box-office avec {centaine} mille entrées en première semaine",
-        "une grande exposition consacrée aux impressionnistes ouvre ses portes {jour}",
-        "l'écrivaine a reçu le prix goncourt pour son nouveau roman",
-        "le chanteur sera en concert à {ville} le {petit} {mois}",
-        "les musées nationaux seront gratuits le premier dimanche du mois",
-        "{filler} c'est un spectacle pour toute la famille",
-        "la série française a été récompensée lors d'un festival international",
-    ),
-    "societe": (
-        "la rentrée scolaire concerne cette année {petit} millions d'élèves",
-        "le prix des loyers continue de grimper à {ville} et les étudiants peinent à se loger",
-        "une grève perturbe le trafic ferroviaire ce {jour} dans {region}",
-        "les contrôleurs aériens annoncent un mouvement social pour le week-end",
-        "le nombre de naissances a encore baissé l'an dernier selon l'insee",
-        "de plus en plus de français choisissent le covoiturage pour aller au travail",
-        "à {ville} une association aide les familles à faire leurs démarches",
-        "le gouvernement veut simplifier le permis de conduire",
-        "{filler} on a rencontré des habitants qui nous ont raconté leur quotidien",
-        "les associations alertent sur la hausse de la pauvreté",
-    ),
-    "meteo": (
-        "place à la météo avec du soleil sur la moitié sud et des nuages au nord",
-        "des averses sont attendues en fin de journée sur {region}",
-        "les températures seront de saison avec {petit} degrés le matin et {nombre} l'après-midi",
-        "attention au vent qui soufflera fort sur les côtes avec des rafales à {nombre} kilomètres "
-        "heure",
-        "un temps doux et sec pour ce week-end sur l'ensemble du pays",
-        "quelques orages pourraient éclater en soirée sur les reliefs",
-        "la météo de demain des éclaircies et une douceur agréable",
-        "de la neige au-dessus de {centaine} mètres dans les alpes",
-    ),
-    "pub": (
-        "vous écoutez la matinale et il est {petit} heures {nombre}",
-        "restez avec nous la suite de l'information c'est juste après la publicité",
-        "retrouvez tous nos programmes en replay sur notre application",
-        "les titres de l'actualité dans un instant",
-        "merci de nous avoir suivis bonne soirée à tous",
-        "tout de suite le journal présenté par notre journaliste",
-    ),
-}
+@dataclass(frozen=True)
+class _Sentences:
+    """The sentence templates of observatoire/data/demo_sentences_fr.toml, in file order."""
 
-_ENVIRONMENT: dict[str, tuple[str, ...]] = {
-    "climat_constat": (
-        "le réchauffement climatique s'accélère selon le dernier rapport du giec",
-        "l'année a été la plus chaude jamais enregistrée en france depuis le début des relevés",
-        "la température moyenne de la planète a déjà augmenté de un virgule deux degré",
-        "les scientifiques alertent sur le changement climatique et ses effets visibles partout",
-        "le climat change plus vite que prévu estime la climatologue que nous avons interrogée",
-        "les glaciers des alpes ont perdu {pourcent} pour cent de leur volume depuis le siècle "
-        "dernier",
-        "{filler} on voit bien que le dérèglement climatique n'est plus une projection",
-        "les records de chaleur se multiplient sur tous les continents",
-    ),
-    "climat_causes": (
-        "les émissions de gaz à effet de serre de la france ont baissé de {petit} pour cent",
-        "le transport routier reste le premier secteur émetteur de co deux dans le pays",
-        "les énergies fossiles charbon pétrole et gaz causent l'essentiel des émissions",
-        "la combustion du charbon fait encore grimper les émissions mondiales",
-        "les vols en avion pèsent lourd dans l'empreinte carbone des ménages les plus aisés",
-        "la déforestation en amazonie libère des millions de tonnes de carbone",
-        "le méthane issu de l'élevage contribue aussi au réchauffement",
-        "{filler} c'est l'utilisation massive des énergies fossiles qui est en cause",
-    ),
-    "climat_consequences": (
-        "la canicule frappe {region} avec des températures jusqu'à {degres} degrés",
-        "la sécheresse s'aggrave et les agriculteurs de {region} s'inquiètent pour leurs récoltes",
-        "de violentes inondations ont touché {region} après des pluies diluviennes",
-        "les incendies de forêt ont déjà ravagé {millier} hectares cet été",
-        "la montée du niveau de la mer menace le littoral et l'érosion côtière s'accélère",
-        "la vague de chaleur fait craindre une surmortalité chez les personnes âgées",
-        "les vendanges sont de plus en plus précoces à cause de la hausse des températures",
-        "la fonte des glaces au groenland s'accélère selon une nouvelle étude",
-        "{filler} les canicules à répétition mettent les villes sous tension",
-        "les phénomènes météorologiques extrêmes vont se multiplier avec le réchauffement",
-    ),
-    "climat_solutions": (
-        "le parc éolien en mer au large de {ville} produira l'équivalent de la consommation de "
-        "{centaine} mille foyers",
-        "les énergies renouvelables représentent désormais {pourcent} pour cent de la production "
-        "d'électricité",
-        "la rénovation thermique des logements doit permettre de réduire la consommation d'énergie",
-        "les panneaux solaires se multiplient sur les toits des entreprises de {region}",
-        "la ville de {ville} développe les pistes cyclables et les transports en commun",
-        "l'objectif reste la neutralité carbone en deux mille cinquante",
-        "le plan de sobriété énergétique demande de baisser le chauffage à dix-neuf degrés",
-        "les pompes à chaleur remplacent peu à peu les chaudières au fioul",
-        "la ville plante des arbres pour créer des îlots de fraîcheur face aux canicules",
-        "le plan d'adaptation au changement climatique prépare le pays à plus quatre degrés",
-        "{filler} la transition énergétique ça passe aussi par nos gestes du quotidien",
-        "les négociateurs de la cop cherchent un accord sur la sortie des énergies fossiles",
-    ),
-    "biodiversite": (
-        "la biodiversité s'effondre un million d'espèces sont menacées d'extinction",
-        "les populations d'insectes pollinisateurs ont chuté de {pourcent} pour cent en trente ans",
-        "l'utilisation des pesticides est mise en cause dans le déclin des abeilles",
-        "l'artificialisation des sols grignote chaque année des milliers d'hectares de terres "
-        "agricoles",
-        "les zones humides disparaissent et avec elles de nombreuses espèces d'oiseaux",
-        "une nouvelle aire marine protégée a été créée au large de {ville}",
-        "le loup est de retour dans {region} et la cohabitation avec les éleveurs reste difficile",
-        "les récifs coralliens blanchissent à cause de la hausse de la température de l'océan",
-        "la pollution plastique menace la faune marine en méditerranée",
-        "des bénévoles replantent des haies pour protéger la biodiversité dans les campagnes",
-        "{filler} la perte de biodiversité c'est aussi une menace pour notre alimentation",
-        "la déforestation détruit l'habitat des grands singes",
-    ),
-    "ressources": (
-        "les nappes phréatiques sont à un niveau bas dans {petit} départements",
-        "des restrictions d'eau sont en vigueur dans {region} à cause de la sécheresse",
-        "la ressource en eau devient un enjeu majeur pour les agriculteurs",
-        "les métaux rares nécessaires aux batteries font l'objet d'une course mondiale",
-        "le recyclage des déchets progresse mais reste insuffisant selon l'ademe",
-        "le gaspillage alimentaire représente {nombre} kilos par an et par habitant",
-        "les mégabassines divisent les agriculteurs et les défenseurs de l'environnement",
-        "{filler} l'eau potable va devenir un bien de plus en plus rare",
-        "la sobriété dans l'usage de l'eau est encouragée par les pouvoirs publics",
-    ),
-}
+    fill: dict[str, list[str]]
+    numbers: dict[str, tuple[int, int]]
+    topics: dict[str, list[str]]
+    ordinary_weights: dict[str, int]
+    environment_weights: dict[str, int]
 
-_ENVIRONMENT_WEIGHTS = {
-    "climat_constat": 3,
-    "climat_causes": 2,
-    "climat_consequences": 4,
-    "climat_solutions": 4,
-    "biodiversite": 3,
-    "ressources": 3,
-}
-_ORDINARY_WEIGHTS = {
-    "politique": 5,
-    "economie": 5,
-    "international": 5,
-    "faits_divers": 4,
-    "sport": 4,
-    "sante": 3,
-    "culture": 2,
-    "societe": 4,
-    "meteo": 1,
-}
+
+@cache
+def _sentences() -> _Sentences:
+    """Read once: the text lives in a data file so that editing French sentences is not a code
+    change; ordinary topics come first, then the environmental ones, as the file lists them."""
+    path = resources.files("observatoire").joinpath("data/demo_sentences_fr.toml")
+    data = tomllib.loads(path.read_text("utf-8"))
+    ordinary, environment = data["ordinary"], data["environment"]
+    return _Sentences(
+        fill=data["fill"],
+        numbers={name: (low, high) for name, (low, high) in data["numbers"].items()},
+        topics={
+            name: topic["sentences"]
+            for group in (ordinary, environment)
+            for name, topic in group.items()
+        },
+        ordinary_weights={
+            name: topic["weight"] for name, topic in ordinary.items() if "weight" in topic
+        },
+        environment_weights={name: topic["weight"] for name, topic in environment.items()},
+    )
+
 
 _VARIANTS_PER_TEMPLATE = 6
 _UNK_RATE = 0.012
@@ -438,15 +131,16 @@ _PUB_RATE = 0.08
 
 
 def _fill(template: str, rng: random.Random) -> str:
+    sentences = _sentences()
     out = template
     while "{" in out:
         before, rest = out.split("{", 1)
         name, after = rest.split("}", 1)
-        if name in _NUMBER_RANGES:
-            low, high = _NUMBER_RANGES[name]
+        if name in sentences.numbers:
+            low, high = sentences.numbers[name]
             value = number_in_words(rng.randint(low, high))
         else:
-            value = rng.choice(_FILL[name])
+            value = rng.choice(sentences.fill[name])
         out = before + value + after
     return out
 
@@ -500,7 +194,8 @@ class _Pools:
 @cache
 def _pools() -> _Pools:
     rng = random.Random("observatoire-demo-pools")
-    templates = {**_ORDINARY, **_ENVIRONMENT}
+    sentences = _sentences()
+    templates = sentences.topics
     vocabulary: dict[str, int] = {}
     word_ids: list[int] = []
     offsets: list[int] = []
@@ -534,8 +229,8 @@ def _pools() -> _Pools:
         p = np.array(list(table.values()), dtype=np.float64)
         return index, p / p.sum()
 
-    ordinary, ordinary_p = weights(_ORDINARY_WEIGHTS)
-    environment, environment_p = weights(_ENVIRONMENT_WEIGHTS)
+    ordinary, ordinary_p = weights(sentences.ordinary_weights)
+    environment, environment_p = weights(sentences.environment_weights)
     return _Pools(
         vocabulary=pa.array(list(vocabulary), pa.string()),
         word_ids=np.array(word_ids, dtype=np.int32),
@@ -774,13 +469,6 @@ def _item_order(item: dict) -> tuple[str, int]:
     return str(channel.get("name", "")), start if isinstance(start, int) else 0
 
 
-def _day_bounds(day: date) -> tuple[int, int]:
-    following = day + timedelta(days=1)
-    begin = datetime(day.year, day.month, day.day, tzinfo=PARIS)
-    end = datetime(following.year, following.month, following.day, tzinfo=PARIS)
-    return int(begin.timestamp()), int(end.timestamp())
-
-
 def _item(channel: _ChannelLike, start: int, words: list[str], times, durations) -> dict:
     srt = [
         {"cts_in_ms": int(t), "duration_ms": int(d), "text": w}
@@ -795,7 +483,7 @@ def demo_day(
 ) -> DemoDay:
     """Generate one broadcast day for the given channels (see the module docstring)."""
     pools = _pools()
-    day_start, day_end = _day_bounds(day)
+    day_start, day_end = day_interval(day)
     columns: dict[str, list] = {
         "channel": [],
         "start": [],

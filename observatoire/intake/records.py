@@ -19,16 +19,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from observatoire.core.broadcast_day import broadcast_day
+
 if TYPE_CHECKING:
     from observatoire.reference.channel_names import ChannelNames
-
-PARIS = ZoneInfo("Europe/Paris")
 
 SRT_WORD_TYPE = pa.struct(
     [("cts_in_ms", pa.int64()), ("duration_ms", pa.int32()), ("text", pa.string())]
@@ -139,11 +138,6 @@ class _Reject(Exception):
 def chunk_id(channel_name: str, start: int) -> str:
     """Deterministic 16-hex-digit identity of a chunk: its channel and its start instant."""
     return hashlib.sha256(f"{channel_name}\x1f{int(start)}".encode()).hexdigest()[:16]
-
-
-def broadcast_day(start: int) -> date:
-    """Broadcast day of a chunk: the Europe/Paris local date of its start instant."""
-    return datetime.fromtimestamp(int(start), tz=PARIS).date()
 
 
 def start_datetime(start: int) -> datetime:
@@ -678,42 +672,6 @@ def rejected_rows(
             pa.array([r.record for r in normalised], pa.string()),
         ],
         schema=REJECT_SCHEMA,
-    )
-
-
-def filter_day(parsed: ParsedCaptions, day: date) -> ParsedCaptions:
-    """Chunks of one broadcast day; rejects of that day plus those whose day is unknown.
-
-    Rejects without a readable start cannot be attributed to a day, so they stay with whichever
-    day's fetch produced them rather than disappearing.
-    """
-    table = parsed.table.filter(pc.equal(parsed.table["day"], pa.scalar(day, pa.date32())))
-    rejected_day = parsed.rejected["day"]
-    mask = pc.or_kleene(
-        pc.equal(rejected_day, pa.scalar(day, pa.date32())), pc.is_null(rejected_day)
-    )
-    return ParsedCaptions(
-        table=table,
-        rejected=parsed.rejected.filter(mask),
-        duplicates=parsed.duplicates,
-        repaired=parsed.repaired,
-    )
-
-
-def concat_parsed(parts: Iterable[ParsedCaptions]) -> ParsedCaptions:
-    """Concatenate parse results of disjoint batches (tables re-sorted by channel, start)."""
-    parts = list(parts)
-    if not parts:
-        return ParsedCaptions(_empty_table(RAW_CAPTIONS_SCHEMA), _empty_table(REJECT_SCHEMA), 0)
-    table = pa.concat_tables([part.table for part in parts])
-    if table.num_rows:
-        table = table.sort_by([("channel_name", "ascending"), ("start", "ascending")])
-    rejected = pa.concat_tables([part.rejected for part in parts])
-    return ParsedCaptions(
-        table,
-        rejected,
-        sum(part.duplicates for part in parts),
-        sum(part.repaired for part in parts),
     )
 
 

@@ -15,13 +15,13 @@ import pyarrow as pa
 from observatoire.intake.intake import with_timing_flags
 from observatoire.matching.matcher import Matcher
 from observatoire.matching.word_timing import word_list_columns
-from observatoire.reference.grid import ProgrammeGrid, assign_programmes
+from observatoire.reference.grid import ProgrammeGrid
 from observatoire.reference.reference import (
     VERSION_KEY,
     channels_from_table,
     dictionary_from_table,
-    grid_from_table,
 )
+from observatoire.reference.scope import assign_programmes
 from observatoire.storage.lake import Lake, LakeError
 from observatoire.storage.partial_days import only_channels, replace_channels
 
@@ -92,7 +92,7 @@ def prepare_matching(inputs: MatchingInputs) -> PreparedMatching:
     return PreparedMatching(
         lake=inputs.lake.open(),
         matcher=Matcher(dictionary, window_seconds=inputs.window_seconds, profile=inputs.profile),
-        grid=grid_from_table(inputs.grid, channels_from_table(inputs.channels)),
+        grid=ProgrammeGrid.from_arrow(inputs.grid, channels_from_table(inputs.channels)),
         dictionary_version=dictionary.version,  # a content hash: computed once per worker
         restricted=list(inputs.restricted) if inputs.restricted is not None else None,
     )

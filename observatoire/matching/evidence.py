@@ -3,7 +3,6 @@
 An analyst who doubts a share must be able to see every counted window with its keywords, the
 second at which each was said and the words around it, and redo the arithmetic by hand:
 `windows × W / 60 = environmental minutes`, `environmental minutes / covered minutes = share`.
-The same rows are exposed to SQL through `EVIDENCE_VIEW_SQL` so the check can be done in DuckDB.
 """
 
 from __future__ import annotations
@@ -11,14 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from observatoire.core.broadcast_day import PARIS
 from observatoire.core.themes import CRISES
 
-PARIS = ZoneInfo("Europe/Paris")
 DEFAULT_WINDOW_SECONDS = 20
 
 EVIDENCE_SCHEMA = pa.schema(
@@ -37,36 +35,6 @@ EVIDENCE_SCHEMA = pa.schema(
         ("excerpt", pa.string()),
     ]
 )
-
-# One row per counted window, built over the warehouse view of the `theme_keywords` lake table.
-# `window_start` is the start of the window; `promoted_only` marks windows held only by high-risk
-# keywords promoted by a direct neighbour (METHODOLOGY §4).
-EVIDENCE_VIEW_SQL = """
-CREATE OR REPLACE VIEW evidence AS
-SELECT
-    channel_name,
-    CAST(day AS DATE) AS day,
-    chunk_id,
-    "start" AS chunk_start,
-    "window",
-    "start" + to_seconds(CAST("window" AS BIGINT) * {window_seconds}) AS window_start,
-    string_agg(DISTINCT keyword, ', ' ORDER BY keyword) AS keywords,
-    string_agg(DISTINCT crisis, ', ' ORDER BY crisis) AS crises,
-    string_agg(DISTINCT theme, ', ' ORDER BY theme) AS themes,
-    min(second) AS first_second,
-    bool_and(promoted) AS promoted_only,
-    arg_min(excerpt, second) AS excerpt
-FROM {source}
-WHERE counted
-GROUP BY channel_name, day, chunk_id, "start", "window"
-"""
-
-
-def evidence_view_sql(
-    source: str = "theme_keywords", window_seconds: int = DEFAULT_WINDOW_SECONDS
-) -> str:
-    """DuckDB statement creating the `evidence` view (one row per counted window) over `source`."""
-    return EVIDENCE_VIEW_SQL.format(source=source, window_seconds=int(window_seconds))
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,9 +36,9 @@ import ahocorasick
 import numpy as np
 import pyarrow as pa
 
+from observatoire.core.broadcast_day import CHUNK_SECONDS
 from observatoire.core.counting import (
     AS_A_COST,
-    CHUNK_SECONDS,
     FRAMED,
     FRAMED_IN_WINDOW,
     REASONS,

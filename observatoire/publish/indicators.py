@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from observatoire import METHODOLOGY_VERSION
 from observatoire.matching.matcher import COUNTER_COLUMNS
-from observatoire.reference.grid import (
+from observatoire.reference.channels import (
     CHANNELS_SCHEMA,
     Channel,
     channels_table,

@@ -14,7 +14,8 @@ from observatoire.core.dictionary import KeywordDictionary, KeywordEntry
 from observatoire.core.themes import CRISES
 from observatoire.matching.matcher import Matcher, crisis_column
 from observatoire.matching.word_timing import word_list_columns
-from observatoire.reference.grid import ProgrammeGrid, assign_programmes
+from observatoire.reference.grid import ProgrammeGrid
+from observatoire.reference.scope import assign_programmes
 
 # What matching needs of a stored caption day (of the words, only their texts and times).
 CAPTION_COLUMNS = ["chunk_id", "channel_name", "start", "day", "plaintext", *word_list_columns()]

@@ -16,7 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 
-from observatoire.reference.grid import Channel, GridError
+from observatoire.reference.channels import Channel
+from observatoire.reference.reference_csv import GridError
 
 ALIASES_HEADER = ("alias", "radio", "channel")
 

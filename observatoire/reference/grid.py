@@ -1,4 +1,4 @@
-"""Channels, programme grids, chunk scope and time monitored (METHODOLOGY §5).
+"""Programme grids (METHODOLOGY §5).
 
 A grid row states, in Europe/Paris wall-clock time, when a channel broadcasts news that the
 observatory measures. Rows are turned into UTC intervals day by day with the time zone rules, so a
@@ -13,27 +13,21 @@ repeated hour in October) are in the slot both times, so such a slot may become 
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as clock_time
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from observatoire.core.counting import CHUNK_SECONDS
-from observatoire.intake.records import PARIS
+from observatoire.core.broadcast_day import PARIS, day_interval
+from observatoire.reference.channels import Channel, default_channels, names_of
+from observatoire.reference.reference_csv import GridError, data_rows
 
-CHANNELS_HEADER = ("name", "title", "radio", "all_news")
 GRID_HEADER = (
     "channel",
     "weekdays",
@@ -54,15 +48,6 @@ _TIME = re.compile(r"^(\d{2}):(\d{2})$")
 _PROGRAMME_TYPE = re.compile(r"^[a-z][a-z0-9_]*$")
 _EPOCH_DAY = date(1970, 1, 1)
 
-CHANNELS_SCHEMA = pa.schema(
-    [
-        ("name", pa.string()),
-        ("title", pa.string()),
-        ("radio", pa.bool_()),
-        ("all_news", pa.bool_()),
-    ]
-)
-
 GRID_SCHEMA = pa.schema(
     [
         ("channel", pa.string()),
@@ -75,145 +60,6 @@ GRID_SCHEMA = pa.schema(
         ("programme_type", pa.string()),
     ]
 )
-
-TIME_MONITORED_SCHEMA = pa.schema(
-    [
-        ("channel_name", pa.string()),
-        ("day", pa.date32()),
-        ("grid_minutes", pa.float64()),
-        ("covered_minutes", pa.float64()),
-        ("coverage", pa.float64()),
-        ("chunks_received", pa.int64()),
-        ("chunks_in_scope", pa.int64()),
-        ("delivery", pa.string()),
-        ("delivery_reason", pa.string()),
-    ]
-)
-"""``delivery`` says whether the source delivered the channel-day: ``complete``, ``incomplete``
-(the fetch failed part-way; the chunks received are kept) or ``missing`` (nothing could be
-fetched), with the source's reason: a hole is data, not a channel that was off air."""
-
-DELIVERIES_KEY = b"observatoire.deliveries"
-"""raw_captions day files carry, in their Parquet schema metadata, the channel-days the source
-could not deliver in full: {channel: [status, reason]}."""
-
-
-def with_deliveries(table: pa.Table, deliveries: dict[str, tuple[str, str]]) -> pa.Table:
-    """``table`` with the undelivered channel-days recorded in its schema metadata."""
-    metadata = dict(table.schema.metadata or {})
-    metadata[DELIVERIES_KEY] = json.dumps(
-        {channel: list(value) for channel, value in sorted(deliveries.items())},
-        ensure_ascii=False,
-    ).encode()
-    return table.replace_schema_metadata(metadata)
-
-
-def deliveries_of(table: pa.Table | None) -> dict[str, tuple[str, str]]:
-    """The undelivered channel-days a raw_captions day file records ({} when none)."""
-    if table is None:
-        return {}
-    raw = (table.schema.metadata or {}).get(DELIVERIES_KEY)
-    if raw is None:
-        return {}
-    return {channel: (value[0], value[1]) for channel, value in json.loads(raw).items()}
-
-
-class GridError(ValueError):
-    """A channel list or programme grid that cannot be used, with the offending line named."""
-
-
-# --------------------------------------------------------------------------------------------
-# Channels
-
-
-@dataclass(frozen=True, slots=True)
-class Channel:
-    """A monitored channel; all-news channels are in scope all day long (06:00-23:00)."""
-
-    name: str
-    title: str
-    radio: bool
-    all_news: bool
-
-
-def _parse_bool(value: str, where: str) -> bool:
-    lowered = value.strip().lower()
-    if lowered == "true":
-        return True
-    if lowered == "false":
-        return False
-    raise GridError(f"{where}: expected true or false, got {value!r}")
-
-
-def _data_rows(text: str, header: Sequence[str], origin: str) -> Iterable[tuple[int, list[str]]]:
-    """(line number, cells) of a CSV text whose comment lines start with '#'."""
-    lines = text.splitlines()
-    content = [(number, line) for number, line in enumerate(lines, start=1)]
-    content = [
-        (n, line) for n, line in content if line.strip() and not line.lstrip().startswith("#")
-    ]
-    if not content:
-        raise GridError(f"{origin}: empty file, expected the header {','.join(header)}")
-    header_line, header_text = content[0]
-    found = next(csv.reader([header_text]))
-    if tuple(cell.strip() for cell in found) != tuple(header):
-        raise GridError(
-            f"{origin} line {header_line}: header must be {','.join(header)}, got {','.join(found)}"
-        )
-    for number, line in content[1:]:
-        cells = next(csv.reader(io.StringIO(line)))
-        if len(cells) != len(header):
-            raise GridError(
-                f"{origin} line {number}: expected {len(header)} fields, got {len(cells)}"
-            )
-        yield number, [cell.strip() for cell in cells]
-
-
-def load_channels_csv(path: str | Path) -> list[Channel]:
-    """Channels from a CSV file with the header name,title,radio,all_news."""
-    path = Path(path)
-    return _channels_from_text(path.read_text(encoding="utf-8"), str(path))
-
-
-def _channels_from_text(text: str, origin: str) -> list[Channel]:
-    channels: list[Channel] = []
-    seen: dict[str, int] = {}
-    for number, (name, title, radio, all_news) in _data_rows(text, CHANNELS_HEADER, origin):
-        where = f"{origin} line {number}"
-        if not name:
-            raise GridError(f"{where}: empty channel name")
-        if name in seen:
-            raise GridError(f"{where}: channel {name!r} already defined on line {seen[name]}")
-        seen[name] = number
-        channels.append(
-            Channel(
-                name=name,
-                title=title or name,
-                radio=_parse_bool(radio, f"{where} (radio)"),
-                all_news=_parse_bool(all_news, f"{where} (all_news)"),
-            )
-        )
-    return channels
-
-
-def default_channels() -> list[Channel]:
-    """The 18 reference channels shipped with the package (observatoire/data/channels.csv)."""
-    text = resources.files("observatoire").joinpath("data/channels.csv").read_text("utf-8")
-    return _channels_from_text(text, "channels.csv")
-
-
-def channels_table(channels: Iterable[Channel]) -> pa.Table:
-    """Arrow table of channels (CHANNELS_SCHEMA), e.g. to join indicators with radio/TV."""
-    channels = list(channels)
-    return pa.Table.from_pydict(
-        {
-            "name": [c.name for c in channels],
-            "title": [c.title for c in channels],
-            "radio": [c.radio for c in channels],
-            "all_news": [c.all_news for c in channels],
-        },
-        schema=CHANNELS_SCHEMA,
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -383,8 +229,7 @@ def _day_in_utc(day: date) -> tuple[int, int, int, int, int]:
 
     Europe/Paris changes offset at most once a day; without change the transition is the end.
     """
-    first = int(datetime.combine(day, clock_time(0), PARIS).timestamp())
-    end = int(datetime.combine(day + timedelta(days=1), clock_time(0), PARIS).timestamp())
+    first, end = day_interval(day)
     before = _offset_at(first)
     after = _offset_at(end - 1)
     if before == after:
@@ -435,6 +280,13 @@ def _to_datetime(instant: int) -> datetime:
 # The grid
 
 
+def _cell_text(value: object) -> str:
+    """A grid table cell as the CSV file writes it (dates in ISO format, nulls empty)."""
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, date) else str(value).strip()
+
+
 class ProgrammeGrid:
     """A validated set of grid rows, versioned by a hash of their content."""
 
@@ -483,10 +335,32 @@ class ProgrammeGrid:
         origin: str = "programme grid",
         channels: Iterable[Channel | str] | None = None,
     ) -> ProgrammeGrid:
-        known = _channel_names(channels if channels is not None else default_channels())
+        """Parse grid CSV text; channels default to the reference channels."""
+        return cls._from_cells(data_rows(text, GRID_HEADER, origin), origin, channels)
+
+    @classmethod
+    def from_arrow(
+        cls,
+        table: pa.Table,
+        channels: Iterable[Channel | str],
+        origin: str = "programme_grid (lake)",
+    ) -> ProgrammeGrid:
+        """Rebuild a grid from its Arrow table (GRID_SCHEMA), validated again like a CSV file;
+        errors number the rows as the lines of that file would be (the header is line 1)."""
+        cells = ([_cell_text(row[name]) for name in GRID_HEADER] for row in table.to_pylist())
+        return cls._from_cells(enumerate(cells, start=2), origin, channels)
+
+    @classmethod
+    def _from_cells(
+        cls,
+        numbered_cells: Iterable[tuple[int, list[str]]],
+        origin: str,
+        channels: Iterable[Channel | str] | None,
+    ) -> ProgrammeGrid:
+        known = names_of(channels if channels is not None else default_channels())
         rows: list[GridRow] = []
         lines: dict[GridRow, int] = {}
-        for number, cells in _data_rows(text, GRID_HEADER, origin):
+        for number, cells in numbered_cells:
             where = f"{origin} line {number}"
             row = _parse_grid_row(cells, where, set(known))
             for other in rows:
@@ -541,160 +415,3 @@ class ProgrammeGrid:
             Slot(_to_datetime(low), _to_datetime(high), name, kind)
             for low, high, name, kind in self.slot_bounds(channel, day)
         ]
-
-
-def _channel_names(channels: Iterable[Channel | str]) -> list[str]:
-    return [c.name if isinstance(c, Channel) else str(c) for c in channels]
-
-
-# --------------------------------------------------------------------------------------------
-# Scope and time monitored
-
-
-def _epoch_seconds(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    """Epoch seconds of a timestamp (any unit) or integer column."""
-    if pa.types.is_timestamp(column.type):
-        column = pc.cast(column, pa.timestamp("s", tz=column.type.tz)).cast(pa.int64())
-    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.int64)
-
-
-def _local_days(starts: np.ndarray) -> np.ndarray:
-    """Europe/Paris dates of epoch seconds, as numpy datetime64[D]."""
-    instants = pa.array(starts, pa.timestamp("s", tz="Europe/Paris"))
-    return pc.local_timestamp(instants).cast(pa.date32()).to_numpy(zero_copy_only=False)
-
-
-def assign_programmes(grid: ProgrammeGrid, table: pa.Table) -> pa.Table:
-    """Add in_scope, programme_name, programme_type to a table of chunks.
-
-    A chunk covers [start, start + 120 s); it is in scope when that overlaps a slot of its
-    channel by a positive duration, and takes the programme of the slot it overlaps most (the
-    earliest slot on a tie). Slots of the chunk's broadcast day and of the next day are looked at,
-    because a chunk starting just before midnight runs into the next day.
-    """
-    starts = _epoch_seconds(table["start"])
-    channels = np.asarray(table["channel_name"].to_numpy(zero_copy_only=False), dtype=object)
-    days = _local_days(starts)
-    in_scope = np.zeros(len(starts), dtype=bool)
-    names: list[str | None] = [None] * len(starts)
-    kinds: list[str | None] = [None] * len(starts)
-
-    groups: dict[tuple[str, np.datetime64], list[int]] = {}
-    for index, key in enumerate(zip(channels, days, strict=True)):
-        groups.setdefault(key, []).append(index)
-    for (channel, day64), indices in groups.items():
-        day = day64.astype(object)
-        bounds = grid.slot_bounds(channel, day) + grid.slot_bounds(channel, day + timedelta(1))
-        if not bounds:
-            continue
-        rows = np.asarray(indices)
-        chunk_start = starts[rows][:, None]
-        chunk_end = chunk_start + CHUNK_SECONDS
-        slot_start = np.array([b[0] for b in bounds])[None, :]
-        slot_end = np.array([b[1] for b in bounds])[None, :]
-        overlap = np.minimum(chunk_end, slot_end) - np.maximum(chunk_start, slot_start)
-        best = overlap.argmax(axis=1)
-        best_overlap = overlap[np.arange(len(rows)), best]
-        for row, slot, amount in zip(rows, best, best_overlap, strict=True):
-            if amount > 0:
-                in_scope[row] = True
-                names[row] = bounds[slot][2]
-                kinds[row] = bounds[slot][3]
-
-    for column in ("in_scope", "programme_name", "programme_type"):
-        if column in table.column_names:
-            table = table.drop_columns([column])
-    return (
-        table.append_column("in_scope", pa.array(in_scope, pa.bool_()))
-        .append_column("programme_name", pa.array(names, pa.string()))
-        .append_column("programme_type", pa.array(kinds, pa.string()))
-    )
-
-
-def _merge(intervals: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for low, high in sorted(intervals):
-        if merged and low <= merged[-1][1]:
-            if high > merged[-1][1]:
-                merged[-1] = (merged[-1][0], high)
-        else:
-            merged.append((low, high))
-    return merged
-
-
-def _intersection_seconds(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> int:
-    """Total length of the intersection of two merged, sorted interval lists."""
-    total, i, j = 0, 0, 0
-    while i < len(a) and j < len(b):
-        low = max(a[i][0], b[j][0])
-        high = min(a[i][1], b[j][1])
-        if high > low:
-            total += high - low
-        if a[i][1] < b[j][1]:
-            i += 1
-        else:
-            j += 1
-    return total
-
-
-def time_monitored(
-    grid: ProgrammeGrid,
-    captions: pa.Table,
-    day: date,
-    channels: Iterable[Channel | str],
-    deliveries: dict[str, tuple[str, str]] | None = None,
-) -> pa.Table:
-    """Grid and covered minutes per channel on one broadcast day (TIME_MONITORED_SCHEMA).
-
-    covered_minutes is the length of (union of chunk intervals) ∩ (grid slots), so duplicate or
-    overlapping chunks never count twice. chunks_received counts distinct chunks of the day;
-    chunks_in_scope those overlapping a slot. Channels listed with no chunk get 0 covered minutes;
-    channels with chunks but absent from the list are added (with their grid minutes, often 0).
-    ``deliveries`` (from the raw_captions day, see ``deliveries_of``) marks channel-days the source
-    delivered incompletely or not at all; the others are ``complete``.
-    """
-    deliveries = deliveries or {}
-    starts = _epoch_seconds(captions["start"])
-    names = np.asarray(captions["channel_name"].to_numpy(zero_copy_only=False), dtype=object)
-    days = _local_days(starts)
-    ids = (
-        captions["chunk_id"].to_pylist()
-        if "chunk_id" in captions.column_names
-        else list(zip(names.tolist(), starts.tolist(), strict=True))
-    )
-    day64 = np.datetime64(day, "D")
-    wanted = _channel_names(channels)
-    extra = sorted(set(names[days == day64].tolist()) - set(wanted))
-
-    by_channel: dict[str, list[int]] = {}
-    for index, name in enumerate(names.tolist()):
-        by_channel.setdefault(name, []).append(index)
-
-    rows: dict[str, list] = {field.name: [] for field in TIME_MONITORED_SCHEMA}
-    for channel in sorted(set(wanted)) + extra:
-        slots = _merge((low, high) for low, high, _, _ in grid.slot_bounds(channel, day))
-        grid_seconds = sum(high - low for low, high in slots)
-        received: set = set()
-        in_scope: set = set()
-        intervals: list[tuple[int, int]] = []
-        for index in by_channel.get(channel, ()):
-            start = int(starts[index])
-            interval = (start, start + CHUNK_SECONDS)
-            intervals.append(interval)
-            if days[index] != day64:
-                continue
-            received.add(ids[index])
-            if _intersection_seconds([interval], slots) > 0:
-                in_scope.add(ids[index])
-        covered_seconds = _intersection_seconds(_merge(intervals), slots)
-        rows["channel_name"].append(channel)
-        rows["day"].append(day)
-        rows["grid_minutes"].append(grid_seconds / 60)
-        rows["covered_minutes"].append(covered_seconds / 60)
-        rows["coverage"].append(covered_seconds / grid_seconds if grid_seconds else None)
-        rows["chunks_received"].append(len(received))
-        rows["chunks_in_scope"].append(len(in_scope))
-        status, reason = deliveries.get(channel, ("complete", None))
-        rows["delivery"].append(status)
-        rows["delivery_reason"].append(reason)
-    return pa.Table.from_pydict(rows, schema=TIME_MONITORED_SCHEMA)

@@ -9,11 +9,8 @@ carries its stop phrases there, since they are part of its version.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
-from datetime import date
 
 import pyarrow as pa
 
@@ -24,12 +21,8 @@ from observatoire.reference.channel_names import (
     channel_names,
     default_aliases,
 )
-from observatoire.reference.grid import (
-    GRID_HEADER,
-    Channel,
-    ProgrammeGrid,
-    channels_table,
-)
+from observatoire.reference.channels import Channel, channels_table
+from observatoire.reference.grid import ProgrammeGrid
 
 VERSION_KEY = b"observatoire.version"
 STOP_PHRASES_KEY = b"observatoire.stop_phrases"
@@ -123,21 +116,5 @@ def channel_names_from_table(table: pa.Table) -> ChannelNames:
     return channel_names(channels_from_table(table), aliases)
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    return value.isoformat() if isinstance(value, date) else str(value)
-
-
 def grid_table(grid: ProgrammeGrid) -> pa.Table:
     return _with_metadata(grid.to_arrow(), {VERSION_KEY: grid.version.encode()})
-
-
-def grid_from_table(table: pa.Table, channels: list[Channel]) -> ProgrammeGrid:
-    """Rebuild the programme grid from its lake table (validated again against the channels)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(GRID_HEADER)
-    for row in table.to_pylist():
-        writer.writerow([_cell(row[name]) for name in GRID_HEADER])
-    return ProgrammeGrid.from_text(out.getvalue(), "programme_grid (lake)", channels)

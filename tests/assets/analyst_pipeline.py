@@ -7,11 +7,9 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.partitions import RANGE_END_TAG, RANGE_START_TAG
 from definitions import build_definitions
 from resources.settings import Settings
-
-RANGE_START = "dagster/asset_partition_range_start"
-RANGE_END = "dagster/asset_partition_range_end"
 
 
 @dataclass
@@ -21,7 +19,7 @@ class Pipeline:
     settings: Settings
 
     def run(self, job: str, first: str | None = None, last: str | None = None, **kwargs):
-        tags = {RANGE_START: first, RANGE_END: last or first} if first else {}
+        tags = {RANGE_START_TAG: first, RANGE_END_TAG: last or first} if first else {}
         return self.defs.resolve_job_def(job).execute_in_process(
             instance=self.instance, tags=tags, raise_on_error=False, **kwargs
         )

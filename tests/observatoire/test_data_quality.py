@@ -15,7 +15,7 @@ from observatoire.quality.data_quality import (
     segments_consistent,
     shares_out_of_range,
 )
-from observatoire.reference.grid import TIME_MONITORED_SCHEMA
+from observatoire.reference.monitoring import TIME_MONITORED_SCHEMA
 from tests.observatoire.analyst_fixtures import DAY, indicator_table, matched
 
 

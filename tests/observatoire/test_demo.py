@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+import sys
 from datetime import date, datetime
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+from observatoire.core.broadcast_day import PARIS, broadcast_day
 from observatoire.intake.demo import demo_day, demo_items, environment_story_rate, number_in_words
 from observatoire.intake.intake import captions_of_day
-from observatoire.intake.records import PARIS, broadcast_day, parse_items, with_quality_columns
-from observatoire.reference.grid import ProgrammeGrid, default_channels
+from observatoire.intake.records import parse_items, with_quality_columns
+from observatoire.reference.channels import default_channels
+from observatoire.reference.grid import ProgrammeGrid
 
 DAY = date(2024, 6, 11)
 GRID = ProgrammeGrid.default()
@@ -149,3 +155,40 @@ def test_dst_days_have_their_real_length():
         local = [datetime.fromtimestamp(s, PARIS) for s in starts]
         assert local[0].hour == 6 and local[-1].hour == 22
         assert all(t.date() == day for t in local)
+
+
+# --------------------------------------------------------------------------------------------
+# Byte-identical output (tests/snapshots/demo_days.json; rewrite it with
+# `.venv/bin/python -m tests.observatoire.test_demo` after an intended change to the captions)
+
+SNAPSHOT = Path(__file__).resolve().parents[1] / "snapshots" / "demo_days.json"
+PINNED = [(date(2024, 3, 31), 0), (date(2024, 6, 11), 0), (date(2024, 10, 27), 7)]
+
+
+def demo_day_hash(day: date, seed: int) -> str:
+    """SHA-256 of a generated day for every channel: the chunks as an Arrow stream, then the
+    irregular items as JSON."""
+    generated = demo_day(day, CHANNELS, GRID, seed=seed)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, generated.chunks.schema) as writer:
+        writer.write_table(generated.chunks)
+    digest = hashlib.sha256(sink.getvalue().to_pybytes())
+    digest.update(json.dumps(generated.items, sort_keys=True, ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+def pinned_hashes() -> dict[str, str]:
+    return {f"{day.isoformat()} seed {seed}": demo_day_hash(day, seed) for day, seed in PINNED}
+
+
+def test_generated_days_are_byte_identical_to_the_snapshot():
+    expected = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+    assert pinned_hashes() == expected, (
+        "the demo captions changed; if intended, run "
+        "`.venv/bin/python -m tests.observatoire.test_demo` and review the snapshot diff"
+    )
+
+
+if __name__ == "__main__":
+    SNAPSHOT.write_text(json.dumps(pinned_hashes(), indent=2) + "\n", encoding="utf-8")
+    sys.stdout.write(f"wrote {SNAPSHOT}\n")

@@ -13,11 +13,9 @@ from observatoire.matching.evidence import (
     EVIDENCE_SCHEMA,
     channel_day_evidence,
     evidence_table,
-    evidence_view_sql,
     format_evidence,
 )
 from observatoire.storage.lake import Lake
-from observatoire.storage.warehouse import open_warehouse
 from tests.observatoire.analyst_fixtures import DAY, matched
 
 
@@ -144,31 +142,6 @@ def _write_lake(tmp_path) -> Lake:
         ),
     )
     return lake
-
-
-def test_same_evidence_in_duckdb(tmp_path):
-    lake = _write_lake(tmp_path)
-    connection = open_warehouse(lake, ":memory:")
-    connection.execute(evidence_view_sql())
-    rows = connection.execute(
-        'SELECT channel_name, day, "window", keywords, first_second, excerpt '
-        "FROM evidence ORDER BY channel_name, window_start"
-    ).fetchall()
-    expected = evidence_table(
-        channel_day_evidence(
-            lake.read_day("theme_keywords", DAY), "france2", DAY, covered_minutes=6.0
-        )
-    ).to_pylist()
-    france2 = [r for r in rows if r[0] == "france2"]
-    assert [(r[2], r[3], r[4]) for r in france2] == [
-        (e["window"], e["keywords"], e["first_second"]) for e in expected
-    ]
-    assert all(r[1] == DAY for r in rows)
-    assert [r[3] for r in rows if r[0] == "tf1"] == ["eau potable"]
-    minutes = connection.execute(
-        "SELECT count(*) * 20 / 60.0 FROM evidence WHERE channel_name = 'france2'"
-    ).fetchone()[0]
-    assert minutes == pytest.approx(4 * 20 / 60)
 
 
 def test_explain_command_reads_the_lake(tmp_path):

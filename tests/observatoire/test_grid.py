@@ -10,17 +10,11 @@ import pyarrow as pa
 import pytest
 
 from observatoire.intake.records import chunk_id, parse_items
-from observatoire.reference.grid import (
-    CHANNELS_SCHEMA,
-    GRID_HEADER,
-    TIME_MONITORED_SCHEMA,
-    GridError,
-    ProgrammeGrid,
-    assign_programmes,
-    channels_table,
-    default_channels,
-    time_monitored,
-)
+from observatoire.reference.channels import CHANNELS_SCHEMA, channels_table, default_channels
+from observatoire.reference.grid import GRID_HEADER, ProgrammeGrid
+from observatoire.reference.monitoring import TIME_MONITORED_SCHEMA, time_monitored
+from observatoire.reference.reference_csv import GridError
+from observatoire.reference.scope import assign_programmes
 
 PARIS = ZoneInfo("Europe/Paris")
 HEADER = ",".join(GRID_HEADER)
@@ -186,6 +180,18 @@ def test_bad_header_and_file_errors(tmp_path: Path) -> None:
         ProgrammeGrid.from_csv(path)
     path.write_text(f"{HEADER}\nlocal-tv,all,13:00,13:45,,,J,journal\n")
     assert ProgrammeGrid.from_csv(path, channels=["local-tv"]).channels == ("local-tv",)
+
+
+def test_a_grid_rebuilt_from_its_arrow_table_is_the_same_grid() -> None:
+    default = ProgrammeGrid.default()
+    rebuilt = ProgrammeGrid.from_arrow(default.to_arrow(), default_channels())
+    assert rebuilt.slots == default.slots and rebuilt.version == default.version
+
+
+def test_a_grid_table_is_validated_again_with_its_rows_numbered_as_csv_lines() -> None:
+    table = grid("tf1,all,13:00,13:45,,,J,journal", "rtl,all,06:00,09:00,,,M,matinale").to_arrow()
+    with pytest.raises(GridError, match=r"grid \(lake\) line 3: unknown channel 'rtl'"):
+        ProgrammeGrid.from_arrow(table, ["tf1"], "grid (lake)")
 
 
 # ---------------------------------------------------------------------------- DST days

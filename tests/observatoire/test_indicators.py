@@ -9,8 +9,9 @@ import pyarrow as pa
 import pytest
 
 from observatoire import METHODOLOGY_VERSION
+from observatoire.core.broadcast_day import broadcast_day
 from observatoire.core.dictionary import KeywordDictionary, KeywordEntry
-from observatoire.intake.records import broadcast_day, chunk_id, parse_items
+from observatoire.intake.records import chunk_id, parse_items
 from observatoire.matching.matcher import COUNTER_COLUMNS, SEGMENT_SCHEMA, Matcher
 from observatoire.publish.indicators import (
     INDICATOR_SCHEMA,
@@ -19,13 +20,10 @@ from observatoire.publish.indicators import (
     channel_indicators,
     rollup,
 )
-from observatoire.reference.grid import (
-    GRID_HEADER,
-    Channel,
-    ProgrammeGrid,
-    assign_programmes,
-    time_monitored,
-)
+from observatoire.reference.channels import Channel
+from observatoire.reference.grid import GRID_HEADER, ProgrammeGrid
+from observatoire.reference.monitoring import time_monitored
+from observatoire.reference.scope import assign_programmes
 
 DAY = date(2025, 6, 4)
 NEXT = date(2025, 6, 5)

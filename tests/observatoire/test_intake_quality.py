@@ -10,26 +10,22 @@ from datetime import date
 import pyarrow as pa
 import pytest
 
+from observatoire.core.broadcast_day import broadcast_day
 from observatoire.intake.intake import with_timing_flags
-from observatoire.intake.records import (
-    MAX_PLAINTEXT_CHARS,
-    MAX_WORDS,
-    Origin,
-    broadcast_day,
-    parse_items,
-)
+from observatoire.intake.records import MAX_PLAINTEXT_CHARS, MAX_WORDS, Origin, parse_items
 from observatoire.reference.channel_names import (
     ChannelAlias,
     ChannelNames,
     aliases_from_text,
     channel_names,
 )
-from observatoire.reference.grid import GridError, default_channels
+from observatoire.reference.channels import default_channels
 from observatoire.reference.reference import (
     channel_names_from_table,
     channels_reference_table,
     channels_version,
 )
+from observatoire.reference.reference_csv import GridError
 from tests.fakes.mediatree import fixture_items
 
 NAMES = channel_names(default_channels())

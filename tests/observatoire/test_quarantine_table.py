@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from observatoire.core.broadcast_day import broadcast_day
 from observatoire.intake.intake import captions_of_day
-from observatoire.intake.records import Origin, broadcast_day
-from observatoire.reference.grid import default_channels
+from observatoire.intake.records import Origin
+from observatoire.reference.channels import default_channels
 from observatoire.reference.reference import channel_names_from_table, channels_reference_table
 from observatoire.storage.lake import Lake
 from observatoire.storage.warehouse import open_warehouse

@@ -9,13 +9,11 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from observatoire.core.broadcast_day import broadcast_day
 from observatoire.intake.records import (
     RAW_CAPTIONS_SCHEMA,
     REJECT_SCHEMA,
-    broadcast_day,
     chunk_id,
-    concat_parsed,
-    filter_day,
     parse_items,
     rejected_rows,
 )
@@ -331,22 +329,7 @@ def test_same_start_on_two_channels_is_not_a_duplicate() -> None:
 # ---------------------------------------------------------------------------- helpers
 
 
-def test_filter_day_keeps_that_day_and_undated_rejects() -> None:
-    late = int(datetime(2024, 6, 10, 22, 10, tzinfo=UTC).timestamp())  # 00:10 on 11 June
-    parsed = parse_items(
-        [item(), item(start=late), _without("start"), _with(plaintext="", srt=[])], "t"
-    )
-    june_10 = filter_day(parsed, date(2024, 6, 10))
-    assert june_10.table["day"].to_pylist() == [date(2024, 6, 10)]
-    assert june_10.rejected["day"].to_pylist() == [None, date(2024, 6, 10)]
-
-
-def test_concat_parsed_and_rejected_rows() -> None:
-    one = parse_items([item("tf1")], "a")
-    two = parse_items([item("france2"), 1], "b")
-    both = concat_parsed([one, two])
-    assert both.table["channel_name"].to_pylist() == ["france2", "tf1"]
-    assert both.rejected.num_rows == 1
+def test_records_rejected_before_parsing_get_reject_rows() -> None:
     extra = rejected_rows([(3, "invalid JSON", "{oops")], "file.jsonl")
     assert extra.schema == REJECT_SCHEMA
     assert extra.to_pylist() == [

@@ -14,7 +14,7 @@ from observatoire.publish.report import (
     sum_keyword_counts,
 )
 from observatoire.publish.report_charts import percent_label
-from observatoire.reference.grid import channels_table, default_channels
+from observatoire.reference.channels import channels_table, default_channels
 from tests.observatoire.analyst_fixtures import indicator_table, matched
 
 DAYS = [date(2024, 3, 1) + timedelta(days=i) for i in range(10)]

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pyarrow as pa
 
 from observatoire.publish.report import ReportData, keyword_counts, report_data
-from observatoire.reference.grid import channels_table, default_channels
+from observatoire.reference.channels import channels_table, default_channels
 from tests.observatoire.analyst_fixtures import indicator_table, matched
 
 MONTH = [date(2024, 3, 1) + timedelta(days=i) for i in range(31)]

@@ -11,7 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from observatoire.intake.records import broadcast_day, parse_items
+from observatoire.core.broadcast_day import broadcast_day
+from observatoire.intake.records import parse_items
 from resources.caption_files import DropFolder, FileCaptionSource, items_from_table
 from resources.settings import Settings, SettingsError
 from tests.fakes.mediatree import LIGHT_FIXTURE, fixture_items, shifted_items

@@ -12,9 +12,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from observatoire.core.broadcast_day import PARIS
 from observatoire.intake.intake import captions_of_day
-from observatoire.intake.records import MAX_RECORD_BYTES, PARIS
-from observatoire.reference.grid import default_channels
+from observatoire.intake.records import MAX_RECORD_BYTES
+from observatoire.reference.channels import default_channels
 from observatoire.reference.reference import channel_names_from_table, channels_reference_table
 from resources.caption_files import DropFolder, FileCaptionSource
 from tests.fakes.mediatree import shifted_items

@@ -9,7 +9,8 @@ from datetime import date
 import pytest
 from dagster import Failure
 
-from observatoire.intake.records import broadcast_day, parse_items
+from observatoire.core.broadcast_day import broadcast_day
+from observatoire.intake.records import parse_items
 from observatoire.reference.grid import ProgrammeGrid
 from resources.provider_api import MediatreeCaptionSource, day_bounds, query_windows
 from resources.settings import Settings, SettingsError

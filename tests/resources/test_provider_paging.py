@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from observatoire.intake.intake import captions_of_day
-from observatoire.reference.grid import default_channels
+from observatoire.reference.channels import default_channels
 from observatoire.reference.reference import channel_names_from_table, channels_reference_table
 from resources.mediatree_client import (
     MediatreeClient,

@@ -19,13 +19,9 @@ from dagster import DagsterInstance, materialize
 from assets.captions import build_caption_assets
 from assets.partitions import daily_partitions
 from observatoire.intake.demo import demo_items
-from observatoire.reference.grid import (
-    ProgrammeGrid,
-    channels_table,
-    default_channels,
-    deliveries_of,
-    time_monitored,
-)
+from observatoire.reference.channels import channels_table, default_channels
+from observatoire.reference.grid import ProgrammeGrid
+from observatoire.reference.monitoring import deliveries_of, time_monitored
 from observatoire.storage.lake import Lake
 from resources.caption_files import FileCaptionSource
 from resources.lake import LakeResource

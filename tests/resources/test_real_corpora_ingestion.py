@@ -15,9 +15,9 @@ from pathlib import Path
 import pyarrow.compute as pc
 import pytest
 
+from observatoire.core.broadcast_day import broadcast_day
 from observatoire.intake.intake import captions_of_day
-from observatoire.intake.records import broadcast_day
-from observatoire.reference.grid import default_channels
+from observatoire.reference.channels import default_channels
 from observatoire.reference.reference import channel_names_from_table, channels_reference_table
 from resources.caption_files import FileCaptionSource
 from tests.fakes.mediatree import CORPORA

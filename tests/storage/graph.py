@@ -8,6 +8,7 @@ from datetime import date
 import dagster as dg
 import pyarrow as pa
 
+from assets.partitions import RANGE_END_TAG, RANGE_START_TAG
 from definitions import build_definitions
 from observatoire.storage.lake import Lake
 from resources.lake import LakeResource
@@ -16,8 +17,6 @@ from sensors.schedules import DAILY_JOB, REFERENCE_JOB
 
 # Saturday, and the 23-hour Sunday of the spring clock change in Europe/Paris.
 DAYS = (date(2024, 3, 30), date(2024, 3, 31))
-RANGE_START = "dagster/asset_partition_range_start"
-RANGE_END = "dagster/asset_partition_range_end"
 
 
 def graph_settings(environ: Mapping[str, str]) -> Settings:
@@ -41,7 +40,7 @@ def run_days(
 ) -> dg.ExecuteInProcessResult:
     """One run of every daily stage over a range of days, as a backfill would launch it."""
     first, last = min(days).isoformat(), max(days).isoformat()
-    tags = {RANGE_START: first, RANGE_END: last} if first != last else {}
+    tags = {RANGE_START_TAG: first, RANGE_END_TAG: last} if first != last else {}
     return defs.resolve_job_def(DAILY_JOB).execute_in_process(
         instance=instance,
         partition_key=first if first == last else None,
