@@ -8,7 +8,7 @@ day lasts 23, 24 or 25 hours: its bounds are computed from the zone, never as 86
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -43,8 +43,29 @@ def broadcast_days(starts: np.ndarray) -> np.ndarray:
     return pc.local_timestamp(instants).cast(pa.date32()).to_numpy(zero_copy_only=False)
 
 
-def day_interval(day: date) -> tuple[int, int]:
+def day_bounds(day: date, zone: ZoneInfo | str = PARIS) -> tuple[datetime, datetime]:
+    """[first instant, end) in UTC of a local calendar day in `zone`: 23, 24 or 25 hours long.
+
+    A local midnight that a daylight-saving change skips (São Paulo, 2018-11-04: 00:00 became
+    01:00) does not exist; the day then starts at the change, its first existing instant.
+    `fold=0` gives exactly that: a skipped wall-clock time is read with the offset before the
+    change, which lands on the change itself. A repeated midnight starts at its first occurrence.
+    """
+    tz = ZoneInfo(zone) if isinstance(zone, str) else zone
+    start = datetime.combine(day, time(0), tz).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), tz).astimezone(UTC)
+    return start, end
+
+
+def local_day(instant: datetime, zone: ZoneInfo | str = PARIS) -> date:
+    """The broadcast day (local date in `zone`) an aware instant belongs to."""
+    if instant.tzinfo is None:
+        raise ValueError(f"{instant!r} has no time zone; broadcast days need an aware instant")
+    tz = ZoneInfo(zone) if isinstance(zone, str) else zone
+    return instant.astimezone(tz).date()
+
+
+def day_interval(day: date, zone: ZoneInfo | str = PARIS) -> tuple[int, int]:
     """[start, end) epoch seconds of a broadcast day: local midnight to the next local midnight."""
-    start = datetime.combine(day, time(0), tzinfo=PARIS)
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=PARIS)
+    start, end = day_bounds(day, zone)
     return int(start.timestamp()), int(end.timestamp())

@@ -17,20 +17,22 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as clock_time
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from observatoire.core.broadcast_day import day_bounds
 from observatoire.core.dictionary import (
     DictionaryError,
     KeywordDictionary,
     load_dictionary_csv,
 )
 from observatoire.core.languages import LANGUAGES, check_compound_head
-from observatoire.reference.grid import Channel, GridError, ProgrammeGrid, load_channels_csv
+from observatoire.reference.channels import Channel, channels_from_text
+from observatoire.reference.grid import ProgrammeGrid
+from observatoire.reference.reference_csv import GridError
 
 PROFILE_FILE: Final = "profile.toml"
 DEFAULT_COUNTRY: Final = "fr"
@@ -74,7 +76,9 @@ class CountryProfile:
         return ZoneInfo(self.time_zone)
 
     def channels(self) -> list[Channel]:
-        return load_channels_csv(self.channels_file)
+        return channels_from_text(
+            self.channels_file.read_text(encoding="utf-8"), str(self.channels_file)
+        )
 
     def grid(self) -> ProgrammeGrid:
         """The programme grid, its channels checked against the country's channel list.
@@ -98,32 +102,6 @@ class CountryProfile:
     def day_bounds(self, day: date) -> tuple[datetime, datetime]:
         """UTC bounds of a broadcast day in the country's time zone (see `day_bounds`)."""
         return day_bounds(day, self.zone)
-
-
-# --------------------------------------------------------------------------------------------
-# Broadcast days in a time zone
-
-
-def day_bounds(day: date, zone: ZoneInfo | str = "Europe/Paris") -> tuple[datetime, datetime]:
-    """[first instant, end) in UTC of a local calendar day: 23, 24 or 25 hours long.
-
-    A local midnight that a daylight-saving change skips (São Paulo, 2018-11-04: 00:00 became
-    01:00) does not exist; the day then starts at the change, its first existing instant.
-    `fold=0` gives exactly that: a skipped wall-clock time is read with the offset before the
-    change, which lands on the change itself. A repeated midnight starts at its first occurrence.
-    """
-    tz = ZoneInfo(zone) if isinstance(zone, str) else zone
-    start = datetime.combine(day, clock_time(0), tz).astimezone(UTC)
-    end = datetime.combine(day + timedelta(days=1), clock_time(0), tz).astimezone(UTC)
-    return start, end
-
-
-def local_day(instant: datetime, zone: ZoneInfo | str = "Europe/Paris") -> date:
-    """The broadcast day (local date) an aware instant belongs to."""
-    if instant.tzinfo is None:
-        raise ValueError(f"{instant!r} has no time zone; broadcast days need an aware instant")
-    tz = ZoneInfo(zone) if isinstance(zone, str) else zone
-    return instant.astimezone(tz).date()
 
 
 # --------------------------------------------------------------------------------------------

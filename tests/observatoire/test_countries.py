@@ -8,17 +8,17 @@ from pathlib import Path
 
 import pytest
 
+from observatoire.core.broadcast_day import day_bounds, local_day
 from observatoire.core.dictionary import default_dictionary
 from observatoire.core.keyword_patterns import occurrences
+from observatoire.reference.channels import default_channels
 from observatoire.reference.countries import (
     CountryError,
     available_countries,
     countries_root,
-    day_bounds,
     load_country,
-    local_day,
 )
-from observatoire.reference.grid import ProgrammeGrid, default_channels
+from observatoire.reference.grid import ProgrammeGrid
 
 TEST_COUNTRIES = Path(__file__).parent / "countries"
 
