@@ -61,6 +61,8 @@ REASONS: Final[tuple[str, ...]] = (
     "not promoted: the direct occurrence in the adjacent window is too far away in time",
     "high-risk weather event framed by a climate or trend cue in its window",
     "not promoted: energy talked of as a cost (a price cue in its window, same story)",
+    "promoted: three different high-risk keywords of its crisis in its window, same story",
+    "not counted: energy on sale or as a cost (a price or offer cue in its window, same story)",
 )
 (
     DIRECT,
@@ -74,7 +76,9 @@ REASONS: Final[tuple[str, ...]] = (
     OUT_OF_REACH,
     FRAMED_IN_WINDOW,
     AS_A_COST,
-) = range(11)
+    CLUSTERED,
+    SOLD,
+) = range(13)
 # Key space of (chunk, story, window): stories per chunk and windows (plus margins) per chunk.
 _STORIES: Final = 1 << 12
 _WINDOW_SLOTS: Final = 1 << 8
@@ -150,6 +154,33 @@ def promote_in_stories(
         near |= is_member(wanted + 1, anchors)
         reason[left[near]] = STORY_BOUNDARY
     return counted, reason
+
+
+def promote_clusters(
+    chunk: np.ndarray,
+    story: np.ndarray,
+    crisis: np.ndarray,
+    window: np.ndarray,
+    keyword: np.ndarray,
+    candidate: np.ndarray,
+    size: int,
+) -> np.ndarray:
+    """Whether each `candidate` occurrence shares its window, story and crisis with candidates
+    of at least `size` different keywords (itself included).
+
+    Lexical cohesion: a story told without its obvious keyword ("les haies", "les chouettes",
+    "le bocage") still names several high-risk words of one crisis in one breath, where an
+    idiom or a homonym comes alone. Order-free, like `promote_in_stories`.
+    """
+    clustered = np.zeros(len(chunk), bool)
+    rows = np.flatnonzero(candidate)
+    if len(rows) < size:
+        return clustered
+    key = story_keys(chunk[rows], story[rows], crisis[rows], window[rows])
+    pairs = np.unique(np.stack([key, keyword[rows]]), axis=1)
+    groups, distinct = np.unique(pairs[0], return_counts=True)
+    clustered[rows] = is_member(key, groups[distinct >= size])
+    return clustered
 
 
 _TIME_SLOTS: Final = 1 << 22  # milliseconds of a chunk, with room for words a little outside

@@ -39,11 +39,14 @@ import pyarrow as pa
 from observatoire.core.counting import (
     AS_A_COST,
     CHUNK_SECONDS,
+    CLUSTERED,
     FRAMED,
     FRAMED_IN_WINDOW,
     REASONS,
+    SOLD,
     is_member,
     number_of_windows,
+    promote_clusters,
     promote_in_list_order,
     promote_in_stories,
     story_keys,
@@ -67,6 +70,9 @@ _REASON_TEXTS: Final = pa.array(REASONS, pa.string())
 # A direct occurrence in an adjacent window promotes a high-risk one said at most this long
 # before or after it: further apart, the two are rarely about the same story.
 PROMOTION_REACH_MS: Final = 20_000
+# High-risk keywords of one crisis in one window of one story count together when at least this
+# many different keywords are said (lexical cohesion, METHODOLOGY §4 as extended in 2026.4).
+CLUSTER_KEYWORDS: Final = 3
 # Key space of (chunk, token) for story boundaries: tokens per chunk.
 _TOKEN_SLOTS: Final = 1 << 24
 
@@ -632,9 +638,18 @@ class Matcher:
             counted, reason = promote_in_stories(
                 chunk, window, crisis, high_risk, story, eligible, offset_ms, self.reach_ms
             )
+            # Weather events and energy words have their own context rules: they never
+            # count by cohesion alone.
+            cohesive = eligible & high_risk & ~weather & ~self._sense_energy[sense]
+            keyword = self._form_keywords[position]
+            clustered = ~counted & promote_clusters(
+                chunk, story, crisis, window, keyword, cohesive, CLUSTER_KEYWORDS
+            )
+            counted |= clustered
+            reason[clustered] = CLUSTERED
             direct = counted & ~high_risk
             reason[direct & weather] = FRAMED
-            reason[costed] = AS_A_COST
+            reason[costed] = np.where(high_risk[costed], AS_A_COST, SOLD)
             # A high-risk weather event whose own window frames it counts: the framing, not
             # a neighbouring keyword, is what makes that window environmental (LABELLING 1).
             framed_here = cued_here & high_risk & ~counted
@@ -690,10 +705,11 @@ class Matcher:
             return np.zeros(len(sense), bool)
         # Cues: cue phrases, keywords listed as cues, direct climate occurrences (not events).
         climate = CRISES.index("climat")
-        is_cue = ~weather & (
-            self._form_cue[spans.form[span]]
-            | ((self._sense_crisis[sense] == climate) & ~self._sense_high_risk[sense])
-        )
+        # A climate solution (green electricity, insulation) does not link an event to climate
+        # change: only talk of its state, causes and consequences does.
+        climate_talk = (self._sense_crisis[sense] == climate) & ~self._sense_high_risk[sense]
+        climate_talk &= self._sense_link[sense] != CAUSAL_LINKS.index("solutions")
+        is_cue = ~weather & (self._form_cue[spans.form[span]] | climate_talk)
         return self._cued(spans, span, chunk, window, story, starts_ms, 1, is_cue, weather)
 
     def _costed(
@@ -706,9 +722,9 @@ class Matcher:
         story: np.ndarray,
         starts_ms: np.ndarray,
     ) -> np.ndarray:
-        """Whether each high-risk energy word has a cost cue of its own story in its window
-        (LABELLING rule 6: energy talked of as a price is not environmental)."""
-        asking = self._sense_energy[sense] & self._sense_high_risk[sense]
+        """Whether each energy word has a cost cue of its own story in its window (LABELLING
+        rule 6: energy talked of as a price, or sold in an advert, is not environmental)."""
+        asking = self._sense_energy[sense]
         if not asking.any():
             return np.zeros(len(sense), bool)
         is_cue = self._form_cost_cue[spans.form[span]]
