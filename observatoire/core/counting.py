@@ -108,6 +108,7 @@ def promote_in_stories(
     eligible: np.ndarray,
     offset_ms: np.ndarray | None = None,
     reach_ms: int | None = None,
+    reach_ahead_ms: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Which occurrences count, and why (codes of REASONS), with story-aware promotion.
 
@@ -139,7 +140,8 @@ def promote_in_stories(
         group = story_keys(chunk[rows], story[rows], crisis[rows], np.zeros(len(rows), np.int64))
         is_anchor = np.zeros(len(rows), bool)
         is_anchor[: len(rows) - len(close)] = True
-        reached = _within_reach(group, offset_ms[rows], is_anchor, ~is_anchor, reach_ms)
+        ahead = reach_ms if reach_ahead_ms is None else reach_ahead_ms
+        reached = _within_reach(group, offset_ms[rows], is_anchor, ~is_anchor, reach_ms, ahead)
         reason[close[~reached]] = OUT_OF_REACH
         adjacent[np.flatnonzero(adjacent)[~reached]] = False
     promoted = asking[same | adjacent]
@@ -187,9 +189,15 @@ _TIME_SLOTS: Final = 1 << 22  # milliseconds of a chunk, with room for words a l
 
 
 def _within_reach(
-    group: np.ndarray, offset_ms: np.ndarray, anchor: np.ndarray, asking: np.ndarray, reach: int
+    group: np.ndarray,
+    offset_ms: np.ndarray,
+    anchor: np.ndarray,
+    asking: np.ndarray,
+    reach: int,
+    ahead: int,
 ) -> np.ndarray:
-    """For each `asking` occurrence, whether an `anchor` of its group is within `reach` ms."""
+    """For each `asking` occurrence, whether an `anchor` of its group was said at most `reach`
+    ms before it or at most `ahead` ms after it."""
     _, group = np.unique(group, return_inverse=True)  # small numbers: no overflow below
     position = group.astype(np.int64) * _TIME_SLOTS + np.clip(
         offset_ms + _TIME_SLOTS // 4, 0, _TIME_SLOTS - 1
@@ -198,7 +206,7 @@ def _within_reach(
     wanted = position[asking]
     first = np.searchsorted(anchors, wanted - reach, side="left")
     found = first < len(anchors)
-    found[found] = anchors[first[found]] <= wanted[found] + reach
+    found[found] = anchors[first[found]] <= wanted[found] + ahead
     return found
 
 

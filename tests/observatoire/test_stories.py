@@ -370,3 +370,16 @@ def test_an_adjacent_direct_occurrence_promotes_only_within_reach() -> None:
     assert all(o.counted for o in matcher.match_chunk(close, START, srt_close).occurrences)
     [energy] = [o for o in matcher.match_chunk(far, START, srt_far).occurrences if o.high_risk]
     assert not energy.counted and energy.reason == REASONS[OUT_OF_REACH]
+
+
+def test_a_direct_occurrence_said_after_promotes_only_from_close_by() -> None:
+    matcher = Matcher(DICT)
+    # The high-risk word ends one window, the direct one opens the next: 15 s later is too far
+    # ahead, though 15 s after it would promote it.
+    ahead, srt_ahead = timed((5, "l' énergie"), (20, "le changement climatique"))
+    [energy] = [o for o in matcher.match_chunk(ahead, START, srt_ahead).occurrences if o.high_risk]
+    assert not energy.counted and energy.reason == REASONS[OUT_OF_REACH]
+    close, srt_close = timed((17, "l' énergie"), (21, "le changement climatique"))
+    assert all(o.counted for o in matcher.match_chunk(close, START, srt_close).occurrences)
+    after, srt_after = timed((5, "le changement climatique"), (20, "l' énergie"))
+    assert all(o.counted for o in matcher.match_chunk(after, START, srt_after).occurrences)
