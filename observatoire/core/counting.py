@@ -115,7 +115,8 @@ def promote_in_stories(
     A direct eligible occurrence counts. A high-risk one counts when a direct occurrence of its
     crisis is in its window or an adjacent one *of the same story* (`story`: story number
     within the chunk). With `reach_ms`, a direct occurrence in an adjacent window promotes only
-    within that many milliseconds (`offset_ms`: time of each occurrence from its chunk start).
+    when said within that many milliseconds before it, or `reach_ahead_ms` after it (default
+    `reach_ms`) (`offset_ms`: time of each occurrence from its chunk start).
     Only direct occurrences promote, so the result cannot depend on order. `eligible` is False
     for weather events without framing: they neither count nor promote.
     """

@@ -9,10 +9,12 @@ excerpts, windows, promotion and counters (`observatoire.core.counting`) run on 
 
 Story boundaries, weather-framing cues and cost cues (`observatoire.matching.stories`) are patterns
 of the same automaton. Profile `default`: a high-risk occurrence is promoted only by a direct one of
-its crisis in its window or an adjacent window of the same story, at most `PROMOTION_REACH_MS`
-away; a weather event counts only with a cue of its story in its window (and then, if high-risk,
-without promotion); a high-risk energy word is not promoted in a window of its story that holds a
-cost cue. Profile `ome-2024` reproduces the 2024 reference for parity (each behaviour marked
+its crisis in its window or an adjacent window of the same story, said at most
+`PROMOTION_REACH_MS` before it or `PROMOTION_REACH_AHEAD_MS` after it; three different high-risk
+keywords of one crisis in one window of one story count together (`CLUSTER_KEYWORDS`); a weather
+event counts only with a cue of its story in its window (and then, if high-risk, without
+promotion); an energy word does not count in a window of its story that holds a cost or offer
+cue. Profile `ome-2024` reproduces the 2024 reference for parity (each behaviour marked
 "reproduced for parity" where it is coded): each keyword once per chunk, an optional final `s`/`x`
 on every word, a keyword timed at the first word equal to its first word, words before the start
 in window -1, promotion in one pass in list order, no stories, no framing and no cost cues.
