@@ -61,6 +61,8 @@ REASONS: Final[tuple[str, ...]] = (
     "not promoted: the direct occurrence in the adjacent window is too far away in time",
     "high-risk weather event framed by a climate or trend cue in its window",
     "not promoted: energy talked of as a cost (a price cue in its window, same story)",
+    "promoted: three different high-risk keywords of its crisis in its window, same story",
+    "not counted: energy on sale or as a cost (a price or offer cue in its window, same story)",
 )
 (
     DIRECT,
@@ -74,7 +76,9 @@ REASONS: Final[tuple[str, ...]] = (
     OUT_OF_REACH,
     FRAMED_IN_WINDOW,
     AS_A_COST,
-) = range(11)
+    CLUSTERED,
+    SOLD,
+) = range(13)
 # Key space of (chunk, story, window): stories per chunk and windows (plus margins) per chunk.
 _STORIES: Final = 1 << 12
 _WINDOW_SLOTS: Final = 1 << 8
@@ -104,13 +108,15 @@ def promote_in_stories(
     eligible: np.ndarray,
     offset_ms: np.ndarray | None = None,
     reach_ms: int | None = None,
+    reach_ahead_ms: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Which occurrences count, and why (codes of REASONS), with story-aware promotion.
 
     A direct eligible occurrence counts. A high-risk one counts when a direct occurrence of its
     crisis is in its window or an adjacent one *of the same story* (`story`: story number
     within the chunk). With `reach_ms`, a direct occurrence in an adjacent window promotes only
-    within that many milliseconds (`offset_ms`: time of each occurrence from its chunk start).
+    when said within that many milliseconds before it, or `reach_ahead_ms` after it (default
+    `reach_ms`) (`offset_ms`: time of each occurrence from its chunk start).
     Only direct occurrences promote, so the result cannot depend on order. `eligible` is False
     for weather events without framing: they neither count nor promote.
     """
@@ -135,7 +141,8 @@ def promote_in_stories(
         group = story_keys(chunk[rows], story[rows], crisis[rows], np.zeros(len(rows), np.int64))
         is_anchor = np.zeros(len(rows), bool)
         is_anchor[: len(rows) - len(close)] = True
-        reached = _within_reach(group, offset_ms[rows], is_anchor, ~is_anchor, reach_ms)
+        ahead = reach_ms if reach_ahead_ms is None else reach_ahead_ms
+        reached = _within_reach(group, offset_ms[rows], is_anchor, ~is_anchor, reach_ms, ahead)
         reason[close[~reached]] = OUT_OF_REACH
         adjacent[np.flatnonzero(adjacent)[~reached]] = False
     promoted = asking[same | adjacent]
@@ -152,13 +159,46 @@ def promote_in_stories(
     return counted, reason
 
 
+def promote_clusters(
+    chunk: np.ndarray,
+    story: np.ndarray,
+    crisis: np.ndarray,
+    window: np.ndarray,
+    keyword: np.ndarray,
+    candidate: np.ndarray,
+    size: int,
+) -> np.ndarray:
+    """Whether each `candidate` occurrence shares its window, story and crisis with candidates
+    of at least `size` different keywords (itself included).
+
+    Lexical cohesion: a story told without its obvious keyword ("les haies", "les chouettes",
+    "le bocage") still names several high-risk words of one crisis in one breath, where an
+    idiom or a homonym comes alone. Order-free, like `promote_in_stories`.
+    """
+    clustered = np.zeros(len(chunk), bool)
+    rows = np.flatnonzero(candidate)
+    if len(rows) < size:
+        return clustered
+    key = story_keys(chunk[rows], story[rows], crisis[rows], window[rows])
+    pairs = np.unique(np.stack([key, keyword[rows]]), axis=1)
+    groups, distinct = np.unique(pairs[0], return_counts=True)
+    clustered[rows] = is_member(key, groups[distinct >= size])
+    return clustered
+
+
 _TIME_SLOTS: Final = 1 << 22  # milliseconds of a chunk, with room for words a little outside
 
 
 def _within_reach(
-    group: np.ndarray, offset_ms: np.ndarray, anchor: np.ndarray, asking: np.ndarray, reach: int
+    group: np.ndarray,
+    offset_ms: np.ndarray,
+    anchor: np.ndarray,
+    asking: np.ndarray,
+    reach: int,
+    ahead: int,
 ) -> np.ndarray:
-    """For each `asking` occurrence, whether an `anchor` of its group is within `reach` ms."""
+    """For each `asking` occurrence, whether an `anchor` of its group was said at most `reach`
+    ms before it or at most `ahead` ms after it."""
     _, group = np.unique(group, return_inverse=True)  # small numbers: no overflow below
     position = group.astype(np.int64) * _TIME_SLOTS + np.clip(
         offset_ms + _TIME_SLOTS // 4, 0, _TIME_SLOTS - 1
@@ -167,7 +207,7 @@ def _within_reach(
     wanted = position[asking]
     first = np.searchsorted(anchors, wanted - reach, side="left")
     found = first < len(anchors)
-    found[found] = anchors[first[found]] <= wanted[found] + reach
+    found[found] = anchors[first[found]] <= wanted[found] + ahead
     return found
 
 

@@ -4,11 +4,12 @@ story and out of what LABELLING does not count.
 A caption chunk often holds several news stories. METHODOLOGY §4 lets a high-risk occurrence
 count through a direct occurrence of its crisis in a neighbouring window only when both belong
 to the same story, and lets a weather-event word count only with a climate or trend cue in its
-story. LABELLING rule 6 keeps energy talked of only as a cost out: a high-risk energy word is not
-promoted in a window that speaks of its price. What marks a new story (news transitions,
-greetings, show openings), which words are weather events or framing cues, and which are energy
-words or cost cues are data files shipped with the dictionary, so that an analyst can review and
-extend them without touching code; their content hash joins the dictionary version.
+story. LABELLING rule 6 keeps energy talked of only as a cost, or sold, out: an energy word does
+not count in a window that speaks of its price or offers it. What marks a new story (news
+transitions, greetings, show openings), which words are weather events or framing cues, and
+which are energy words or cost cues are data files shipped with the dictionary, so that an
+analyst can review and extend them without touching code; their content hash joins the
+dictionary version.
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ class StoryRules:
     `boundaries`: a story starts at the first token of any of these phrases. `weather_events`:
     keywords (as written in the dictionary) that count only when framed. `framing_cues`: trend
     phrases that frame a weather event (any direct climate occurrence frames it too).
-    `energy_words`: keywords that, when high-risk, are not promoted in a window of their story
-    holding one of the `cost_cues` (prices, bills, the litre at the pump).
+    `energy_words`: keywords that do not count in a window of their story holding one of the
+    `cost_cues` (prices, bills, the litre at the pump, a supplier's offer).
     """
 
     boundaries: tuple[str, ...] = field(default=())

@@ -50,8 +50,8 @@ def word(second: float, text: str) -> dict:
 @pytest.fixture
 def files(tmp_path: Path) -> tuple[Path, Path]:
     srt = [
-        word(2, "le"),
-        word(3, "climat"),
+        word(15, "le"),
+        word(16, "climat"),
         word(21, "réchauffement"),
         word(21.5, "climatique"),
         word(90, "forêts"),
@@ -113,7 +113,7 @@ def test_cli_prints_one_line_per_chunk_and_reports_rejects(files: tuple[Path, Pa
         "keyword": "climat",
         "theme": "changement_climatique_constat",
         "crisis": "climat",
-        "t_ms": START * 1000 + 3000,
+        "t_ms": START * 1000 + 16000,
         "window": 0,
         "promoted": True,
     }

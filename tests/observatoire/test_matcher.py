@@ -357,8 +357,9 @@ def test_a_lone_high_risk_keyword_does_not_count() -> None:
 
 
 def test_high_risk_is_promoted_by_a_direct_keyword_of_the_same_crisis_nearby() -> None:
+    # Said before the direct keyword, in the window before: promoted from 6 s ahead at most.
     match = promotion_case(
-        (5, "climat"), (25, "réchauffement"), (25.5, "climatique"), (65, "carbone")
+        (19, "climat"), (25, "réchauffement"), (25.5, "climatique"), (65, "carbone")
     )
     flags = [(o.keyword, o.window, o.counted, o.promoted) for o in match.occurrences]
     assert flags == [
@@ -386,7 +387,7 @@ def test_promotion_needs_a_direct_occurrence_not_a_chain() -> None:
         (1, "carbone"),
         (45, "climat"),
         (65, "carbone"),
-        (85, "climat"),
+        (99.5, "climat"),
         (105, "réchauffement"),
         (105.5, "climatique"),
     )
@@ -510,8 +511,8 @@ def test_match_table_agrees_with_match_chunk() -> None:
         )
     )
     text, srt = timed(
-        (2, "le"),
-        (3, "climat"),
+        (15, "le"),
+        (16, "climat"),
         (21, "réchauffement"),
         (21.5, "climatique"),
         (90, "forêts"),
@@ -557,7 +558,7 @@ def test_match_table_agrees_with_match_chunk() -> None:
         assert all(k["day"] == date(2023, 11, 14) for k in evidence)
     tf1 = [k for k in keywords if k["channel_name"] == "tf1"]
     assert [(k["keyword"], k["second"], k["promoted"]) for k in tf1] == [
-        ("climat", 3.0, True),
+        ("climat", 16.0, True),
         ("réchauffement climatique", 21.0, False),
         ("forêt", 90.0, False),
         ("forêt", 90.0, False),

@@ -10,14 +10,17 @@ import pytest
 from observatoire.core.counting import (
     ADJACENT,
     AS_A_COST,
+    CLUSTERED,
     DIRECT,
     FRAMED_IN_WINDOW,
     LIST_ORDER,
     NO_ANCHOR,
     OUT_OF_REACH,
     REASONS,
+    SOLD,
     STORY_BOUNDARY,
     UNFRAMED,
+    promote_clusters,
     promote_in_list_order,
     promote_in_stories,
 )
@@ -197,6 +200,77 @@ def test_a_high_risk_energy_word_is_not_promoted_where_its_window_speaks_of_its_
     assert match.number_of_keywords == 1
 
 
+BIODIVERSITY = "biodiversite_concepts_generaux"
+HEDGES = dictionary(
+    ("bocage", BIODIVERSITY, True),
+    ("haie", BIODIVERSITY, True),
+    ("hérisson", BIODIVERSITY, True),
+    ("chouette", BIODIVERSITY, True),
+)
+
+
+def test_three_high_risk_keywords_of_one_crisis_in_one_window_count_together() -> None:
+    matcher = Matcher(HEDGES)
+    told, srt = timed((3, "dans ce bocage les haies sont replantées et les hérissons reviennent"))
+    match = matcher.match_chunk(told, START, srt)
+    assert len(match.occurrences) == 3
+    assert all(o.counted and o.reason == REASONS[CLUSTERED] for o in match.occurrences)
+    assert match.number_of_keywords == 1
+    assert REASONS[CLUSTERED] in _explained(matcher, told, srt)
+    # Two are not enough: an idiom or a homonym often brings a second ambiguous word.
+    two, srt_two = timed((3, "une chouette soirée dans le bocage"))
+    assert matcher.match_chunk(two, START, srt_two).number_of_keywords == 0
+    # Three split by a story boundary are two stories of fewer words.
+    split, srt_split = timed((3, "le bocage et ses haies en sport les hérissons de lyon"))
+    assert matcher.match_chunk(split, START, srt_split).number_of_keywords == 0
+    # The same keyword said three times is one keyword.
+    same, srt_same = timed((3, "une haie une haie et encore une haie"))
+    assert matcher.match_chunk(same, START, srt_same).number_of_keywords == 0
+
+
+def test_clusters_count_different_keywords_per_window_story_and_crisis() -> None:
+    chunk = np.zeros(6, np.int64)
+    story = np.array([0, 0, 0, 0, 1, 1])
+    crisis = np.zeros(6, np.int64)
+    window = np.array([2, 2, 2, 3, 3, 3])
+    keyword = np.array([7, 8, 9, 7, 8, 9])
+    everyone = np.ones(6, bool)
+    assert promote_clusters(chunk, story, crisis, window, keyword, everyone, 3).tolist() == [
+        True, True, True, False, False, False
+    ]  # fmt: skip
+    # Candidates only: a non-candidate neither joins a cluster nor is promoted by one.
+    some = np.array([True, True, False, False, False, False])
+    assert not promote_clusters(chunk, story, crisis, window, keyword, some, 3).any()
+
+
+def test_energy_on_sale_does_not_count_even_as_a_direct_keyword() -> None:
+    green = dictionary(("électricité verte", "attenuation_climatique_solutions", False))
+    matcher = Matcher(green)
+    advert, srt_advert = timed((3, "avec notre offre électricité verte profitez d' un prix bloqué"))
+    [occ] = matcher.match_chunk(advert, START, srt_advert).occurrences
+    assert not occ.counted and occ.reason == REASONS[SOLD]
+    assert REASONS[SOLD] in _explained(matcher, advert, srt_advert)
+    news, srt_news = timed((3, "la part d' électricité verte a doublé en cinq ans"))
+    [occ] = matcher.match_chunk(news, START, srt_news).occurrences
+    assert occ.counted and occ.reason == REASONS[DIRECT]
+
+
+def test_a_climate_solution_does_not_frame_a_weather_event() -> None:
+    heat = dictionary(
+        ("canicule", CONSEQUENCES, False),
+        ("panneaux solaires", "attenuation_climatique_solutions", False),
+        ("changement climatique", CLIMATE, False),
+    )
+    matcher = Matcher(heat)
+    solar, srt_solar = timed((3, "pendant la canicule les panneaux solaires tournent à plein"))
+    match = matcher.match_chunk(solar, START, srt_solar)
+    [event] = [o for o in match.occurrences if o.keyword == "canicule"]
+    assert not event.counted and event.reason == REASONS[UNFRAMED]
+    linked, srt_linked = timed((3, "une canicule aggravée par le changement climatique"))
+    match = matcher.match_chunk(linked, START, srt_linked)
+    assert all(o.counted for o in match.occurrences)
+
+
 def test_idioms_are_stop_phrases_in_the_shipped_data() -> None:
     from observatoire.core.dictionary import default_dictionary
 
@@ -296,3 +370,16 @@ def test_an_adjacent_direct_occurrence_promotes_only_within_reach() -> None:
     assert all(o.counted for o in matcher.match_chunk(close, START, srt_close).occurrences)
     [energy] = [o for o in matcher.match_chunk(far, START, srt_far).occurrences if o.high_risk]
     assert not energy.counted and energy.reason == REASONS[OUT_OF_REACH]
+
+
+def test_a_direct_occurrence_said_after_promotes_only_from_close_by() -> None:
+    matcher = Matcher(DICT)
+    # The high-risk word ends one window, the direct one opens the next: 15 s later is too far
+    # ahead, though 15 s after it would promote it.
+    ahead, srt_ahead = timed((5, "l' énergie"), (20, "le changement climatique"))
+    [energy] = [o for o in matcher.match_chunk(ahead, START, srt_ahead).occurrences if o.high_risk]
+    assert not energy.counted and energy.reason == REASONS[OUT_OF_REACH]
+    close, srt_close = timed((17, "l' énergie"), (21, "le changement climatique"))
+    assert all(o.counted for o in matcher.match_chunk(close, START, srt_close).occurrences)
+    after, srt_after = timed((5, "le changement climatique"), (20, "l' énergie"))
+    assert all(o.counted for o in matcher.match_chunk(after, START, srt_after).occurrences)
