@@ -243,7 +243,9 @@ class MediatreeClient:
         self._token_expires_at = None
         payload = self._with_retries("token request", self._request_token)
         data = payload.get("data") if isinstance(payload, dict) else None
-        token = data.get("access_token") if isinstance(data, dict) else None
+        if not isinstance(data, dict):
+            data = {}
+        token = data.get("access_token")
         if not isinstance(token, str) or not token:
             raise MediatreeAuthError("the token response has no data.access_token")
         self.mask.add(token)
@@ -283,11 +285,11 @@ class MediatreeClient:
         low, high = int(start_gte), int(start_lte)
         if self._paging == "none":
             body = self._fetch_page(PageRequest(channel, low, high, None))
-            data, total = body["data"], body["total_results"]
-            if len(data) != total:
+            data, announced = body["data"], body["total_results"]
+            if len(data) != announced:
                 raise MediatreeIncomplete(
                     f"channel {channel}: one request without paging returned {len(data)} "
-                    f"item(s) but the API announced total_results={total} (page size "
+                    f"item(s) but the API announced total_results={announced} (page size "
                     f"{self._page_size}): enable paging or query narrower ranges",
                     [(None, data)],
                 )

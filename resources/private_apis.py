@@ -1,4 +1,4 @@
-"""Every private Dagster and Scaleway SDK internal the run launcher relies on, in one place.
+"""Every private Dagster and Scaleway SDK internal the project relies on, in one place.
 
 A run launcher is a Dagster extension point that Dagster only offers from private modules
 (`dagster._core.launcher`, `dagster._serdes`, ...), and the Scaleway SDK has no way to give its
@@ -15,6 +15,13 @@ from typing import Any
 
 import requests
 from dagster import DagsterInstance
+
+# Assumption: a schedule built from an asset job (`define_asset_job`) by the public
+# `build_schedule_from_partitioned_job` is this class, resolved when `Definitions` are built; only
+# its name is private, for the schedule's type annotation.
+from dagster._core.definitions.partitions.partitioned_schedule import (
+    UnresolvedPartitionedAssetScheduleDefinition,
+)
 
 # Assumption: a launcher's engine event carries its metadata as `EngineEventData(metadata)`.
 from dagster._core.events import EngineEventData
@@ -63,6 +70,7 @@ __all__ = [
     "LaunchRunContext",
     "NonJsonResponseError",
     "RunLauncher",
+    "UnresolvedPartitionedAssetScheduleDefinition",
     "WorkerStatus",
     "launcher_instance",
     "replace_json_body",

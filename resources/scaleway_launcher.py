@@ -28,6 +28,7 @@ import time
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -454,6 +455,13 @@ class ScalewayJobsRunLauncher(RunLauncher, ConfigurableClass):
 
     def _find_started_job_run(self, definition_id: str, run_id: str) -> JobRun | None:
         """The job run a start request may have created for this Dagster run, if any."""
+        for job_run in self._recent_job_runs(definition_id):
+            if (job_run.environment_variables or {}).get(RUN_ID_ENV) == run_id:
+                return job_run
+        return None
+
+    def _recent_job_runs(self, definition_id: str) -> list[JobRun]:
+        """The definition's most recent job runs, newest first (one listing, no retry)."""
         response = self.api.list_job_runs(
             region=self.region,
             job_definition_id=definition_id,
@@ -461,10 +469,7 @@ class ScalewayJobsRunLauncher(RunLauncher, ConfigurableClass):
             page=1,
             page_size=RECONCILE_SCAN,
         )
-        for job_run in response.job_runs:
-            if (job_run.environment_variables or {}).get(RUN_ID_ENV) == run_id:
-                return job_run
-        return None
+        return list(response.job_runs)
 
     def _stop_any_started(self, definition_id: str, run_id: str) -> None:
         """Before a launch fails for good: stop a job run that a lost answer did start."""
@@ -646,18 +651,10 @@ class ScalewayJobsRunLauncher(RunLauncher, ConfigurableClass):
         since = datetime.now(UTC) - lookback
         for definition_id in sorted(set(self.job_definitions.values())):
             try:
-                listed = self._retrying(
-                    lambda definition_id=definition_id: self.api.list_job_runs(
-                        region=self.region,
-                        job_definition_id=definition_id,
-                        order_by=ListJobRunsRequestOrderBy.CREATED_AT_DESC,
-                        page=1,
-                        page_size=RECONCILE_SCAN,
-                    )
-                )
+                listed = self._retrying(partial(self._recent_job_runs, definition_id))
             except Exception:
                 continue
-            for job_run in listed.job_runs:
+            for job_run in listed:
                 if str(job_run.state) not in RUNNING_STATES - {"interrupting"}:
                     continue
                 if job_run.created_at is not None and job_run.created_at < since:
@@ -802,9 +799,12 @@ def run_days(run: DagsterRun) -> tuple[date, ...]:
 
 def run_channel_count(run: DagsterRun, default: int) -> int:
     """Channels a run processes: the longest `channels` list in its op config, else `default`."""
+    ops = (run.run_config or {}).get("ops")
+    if not isinstance(ops, Mapping):
+        return default
     counts = [
-        len(op.get("config", {}).get("channels") or [])
-        for op in (run.run_config or {}).get("ops", {}).values()
+        len(op["config"].get("channels") or [])
+        for op in ops.values()
         if isinstance(op, Mapping) and isinstance(op.get("config"), Mapping)
     ]
     return max([c for c in counts if c] or [default])

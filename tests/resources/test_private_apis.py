@@ -39,6 +39,7 @@ from resources.private_apis import (
     LaunchRunContext,
     NonJsonResponseError,
     RunLauncher,
+    UnresolvedPartitionedAssetScheduleDefinition,
     WorkerStatus,
     launcher_instance,
     replace_json_body,
@@ -157,6 +158,14 @@ def test_execute_run_command_is_the_dagster_cli() -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert "--compressed-input-json" in completed.stdout
+
+
+def test_a_partitioned_asset_job_schedule_is_unresolved() -> None:
+    """The nightly schedule, built from the daily asset job, is the unresolved schedule class."""
+    from sensors.schedules import daily_job, nightly_schedule
+
+    schedule = nightly_schedule(daily_job())
+    assert isinstance(schedule, UnresolvedPartitionedAssetScheduleDefinition)
 
 
 def test_configurable_class_contract() -> None:
