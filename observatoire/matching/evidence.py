@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
@@ -158,7 +159,7 @@ def counted_windows(
     counted = (
         keywords.filter(pc.equal(keywords["counted"], True)) if keywords.num_rows else keywords
     )
-    grouped: dict[tuple[str, int], list[dict]] = {}
+    grouped: dict[tuple[str, int], list[dict[str, Any]]] = {}
     starts: dict[str, datetime] = {}
     for row in counted.to_pylist():
         grouped.setdefault((row["chunk_id"], int(row["window"])), []).append(row)

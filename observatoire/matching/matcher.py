@@ -30,7 +30,7 @@ import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
 import ahocorasick
 import numpy as np
@@ -166,7 +166,7 @@ class Boundary(NamedTuple):
 class WindowSummary(NamedTuple):
     """What one window of a chunk holds among counted occurrences."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # the field shadows tuple.index, which nothing calls
     counted: bool
     crises: tuple[str, ...]
     themes: tuple[str, ...]
@@ -230,7 +230,7 @@ class _Sense(NamedTuple):
 
 # Token times of a batch's chunks: (row, normalised text) -> time of each token, or None when
 # the word list does not align with the text.
-_TokenTimer = Callable[[int, str], Sequence[int] | None]
+_TokenTimer = Callable[[int, str], Sequence[int] | np.ndarray | None]
 
 
 class _Spans(NamedTuple):
@@ -571,7 +571,7 @@ class Matcher:
         """Replace the estimated times of spans in chunks whose word list aligns (in place);
         a chunk with a word list that does not align is marked estimated. Only chunks with a
         keyword (the first `keyword_spans` spans) are timed: markers alone need no time."""
-        parts: list[Sequence[int]] = []
+        parts: list[Sequence[int] | np.ndarray] = []
         offset = np.full(len(texts), -1, np.int64)
         total = 0
         for row in np.unique(chunk[:keyword_spans]).tolist():
@@ -657,7 +657,7 @@ class Matcher:
 
     def _boundary_keys(self, spans: _Spans) -> np.ndarray:
         """Sorted (chunk, token) keys of the story boundaries of a batch."""
-        marker = spans.form <= -2
+        marker: np.ndarray = spans.form <= -2
         boundary = np.flatnonzero(marker)[self._marker_kind[-2 - spans.form[marker]] == 0]
         return np.sort(spans.chunk[boundary] * _TOKEN_SLOTS + spans.token[boundary])
 
@@ -668,7 +668,7 @@ class Matcher:
             return np.zeros(len(chunk), np.int32)
         at = np.searchsorted(keys, chunk * _TOKEN_SLOTS + token, side="right")
         before_chunk = np.searchsorted(keys, chunk * _TOKEN_SLOTS, side="left")
-        return (at - before_chunk).astype(np.int32)
+        return np.asarray(at - before_chunk, np.int32)
 
     def _framed(
         self,
@@ -728,7 +728,7 @@ class Matcher:
     ) -> np.ndarray:
         """For the `asking` occurrences, whether their window holds, in their story, a marker
         of `kind` or an occurrence of `is_cue`; False elsewhere."""
-        marker = spans.form <= -2
+        marker: np.ndarray = spans.form <= -2
         marker[marker] = self._marker_kind[-2 - spans.form[marker]] == kind
         marker = np.flatnonzero(marker)
         marker_chunk = spans.chunk[marker]
@@ -747,7 +747,7 @@ class Matcher:
         return cued
 
     def match_chunk(
-        self, plaintext: str, start: int, srt: Sequence[Mapping] | None = None
+        self, plaintext: str, start: int, srt: Sequence[Mapping[str, Any]] | None = None
     ) -> ChunkMatch:
         """Match one chunk; `start` in epoch seconds, `srt` the provider's word list if any."""
         if not plaintext and srt:
@@ -831,7 +831,7 @@ class Matcher:
             srt_column = None
         word_times = BatchWordTimes(srt_column) if srt_column is not None else None
         has_words = word_times.present.tolist() if word_times is not None else None
-        if word_times is not None:
+        if word_times is not None and has_words is not None:
             for i, plaintext in enumerate(plaintexts):
                 if not plaintext and has_words[i]:
                     plaintexts[i] = " ".join(word_times.words(i))
@@ -937,7 +937,7 @@ def _cast(column: pa.Array | pa.ChunkedArray, type_: pa.DataType) -> pa.Array | 
     return column if column.type == type_ else column.cast(type_)
 
 
-def _word_list(srt: Sequence[Mapping] | pa.ListScalar) -> tuple[list[str], list[int]]:
+def _word_list(srt: Sequence[Mapping[str, Any]] | pa.ListScalar) -> tuple[list[str], list[int]]:
     """Texts and `cts_in_ms` of a word list given as provider dicts or as an Arrow list value."""
     if isinstance(srt, pa.ListScalar):
         words = srt.values
@@ -977,4 +977,5 @@ def _concat_spans(batches: Sequence[_Spans]) -> _Spans:
     arrays = [np.concatenate(parts) for parts in zip(*(b[:5] for b in batches), strict=True)]
     excerpts = [excerpt for b in batches for excerpt in b.excerpt]
     timings = [timing for b in batches for timing in b.timings]
-    return _Spans(*arrays, excerpts, timings)
+    chunk, form, token, token_count, t_ms = arrays
+    return _Spans(chunk, form, token, token_count, t_ms, excerpts, timings)

@@ -25,6 +25,7 @@ from datetime import time as clock_time
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -561,7 +562,7 @@ def _epoch_seconds(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
 def _local_days(starts: np.ndarray) -> np.ndarray:
     """Europe/Paris dates of epoch seconds, as numpy datetime64[D]."""
     instants = pa.array(starts, pa.timestamp("s", tz="Europe/Paris"))
-    return pc.local_timestamp(instants).cast(pa.date32()).to_numpy(zero_copy_only=False)
+    return np.asarray(pc.local_timestamp(instants).cast(pa.date32()).to_numpy(zero_copy_only=False))
 
 
 def assign_programmes(grid: ProgrammeGrid, table: pa.Table) -> pa.Table:
@@ -670,12 +671,12 @@ def time_monitored(
     for index, name in enumerate(names.tolist()):
         by_channel.setdefault(name, []).append(index)
 
-    rows: dict[str, list] = {field.name: [] for field in TIME_MONITORED_SCHEMA}
+    rows: dict[str, list[Any]] = {field.name: [] for field in TIME_MONITORED_SCHEMA}
     for channel in sorted(set(wanted)) + extra:
         slots = _merge((low, high) for low, high, _, _ in grid.slot_bounds(channel, day))
         grid_seconds = sum(high - low for low, high in slots)
-        received: set = set()
-        in_scope: set = set()
+        received: set[object] = set()
+        in_scope: set[object] = set()
         intervals: list[tuple[int, int]] = []
         for index in by_channel.get(channel, ()):
             start = int(starts[index])

@@ -22,6 +22,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.machinery import ModuleSpec
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -202,12 +203,14 @@ class DayWorkers(Generic[Inputs, State]):
         if self.workers == 1:
             self._state = self.prepare(self.inputs)
         else:
+            context: BaseContext
             if "forkserver" in multiprocessing.get_all_start_methods():
-                context = multiprocessing.get_context("forkserver")
+                forkserver = multiprocessing.get_context("forkserver")
                 # Workers fork from a server that imported the work's module, not the caller's
                 # main module (a Dagster process or a script): each starts in a fraction of
                 # a second with what it needs and nothing else.
-                context.set_forkserver_preload([self.prepare.__module__])
+                forkserver.set_forkserver_preload([self.prepare.__module__])
+                context = forkserver
             else:
                 context = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(
