@@ -140,6 +140,43 @@ def _rule_per_day(
     return verdict
 
 
+def _rejected_rate_per_day(store: Lake, max_rejected_rate: float) -> Callable[[date], DayVerdict]:
+    """The share of a day's records quarantined, against the captions stored for it."""
+
+    def verdict(day: date) -> DayVerdict:
+        if not store.has_day("raw_captions", day):
+            return _missing("raw_captions", day)
+        captions = store.read_day("raw_captions", day, ["chunk_id"])
+        rejected = (
+            store.read_day("raw_captions_rejected", day)
+            if store.has_day("raw_captions_rejected", day)
+            else pa.table({"reason": pa.array([], "str")})
+        )
+        return DayVerdict(
+            data_quality.rejected_rate(captions.num_rows, rejected, max_rejected_rate)
+        )
+
+    return verdict
+
+
+def _segments_consistent_per_day(store: Lake, window_seconds: int) -> Callable[[date], DayVerdict]:
+    """A day's segments against its captions and keyword evidence."""
+
+    def verdict(day: date) -> DayVerdict:
+        if not store.has_day("theme_segments", day):
+            return _missing("theme_segments", day)
+        return DayVerdict(
+            data_quality.segments_consistent(
+                store.read_day("raw_captions", day, ["chunk_id"]),
+                store.read_day("theme_segments", day, SEGMENT_CHECK_COLUMNS),
+                store.read_day("theme_keywords", day, ["chunk_id", "counted", "window"]),
+                window_seconds,
+            )
+        )
+
+    return verdict
+
+
 def build_asset_checks(
     partitions_def: PartitionsDefinition,
     *,
@@ -187,22 +224,9 @@ def build_asset_checks(
     def raw_captions_rejected_rate(
         context: AssetCheckExecutionContext, lake: LakeResource
     ) -> CheckEvents:
-        store = lake.lake()
-
-        def verdict(day: date) -> DayVerdict:
-            if not store.has_day("raw_captions", day):
-                return _missing("raw_captions", day)
-            captions = store.read_day("raw_captions", day, ["chunk_id"])
-            rejected = (
-                store.read_day("raw_captions_rejected", day)
-                if store.has_day("raw_captions_rejected", day)
-                else pa.table({"reason": pa.array([], "str")})
-            )
-            return DayVerdict(
-                data_quality.rejected_rate(captions.num_rows, rejected, max_rejected_rate)
-            )
-
-        yield from per_day(context, AssetCheckSeverity.WARN, verdict)
+        yield from per_day(
+            context, AssetCheckSeverity.WARN, _rejected_rate_per_day(lake.lake(), max_rejected_rate)
+        )
 
     @daily_check(
         "raw_captions",
@@ -234,21 +258,11 @@ def build_asset_checks(
     def theme_segments_consistent(
         context: AssetCheckExecutionContext, lake: LakeResource, method: MethodResource
     ) -> CheckEvents:
-        store = lake.lake()
-
-        def verdict(day: date) -> DayVerdict:
-            if not store.has_day("theme_segments", day):
-                return _missing("theme_segments", day)
-            return DayVerdict(
-                data_quality.segments_consistent(
-                    store.read_day("raw_captions", day, ["chunk_id"]),
-                    store.read_day("theme_segments", day, SEGMENT_CHECK_COLUMNS),
-                    store.read_day("theme_keywords", day, ["chunk_id", "counted", "window"]),
-                    method.window_seconds,
-                )
-            )
-
-        yield from per_day(context, AssetCheckSeverity.ERROR, verdict)
+        yield from per_day(
+            context,
+            AssetCheckSeverity.ERROR,
+            _segments_consistent_per_day(lake.lake(), method.window_seconds),
+        )
 
     @daily_check(
         "time_monitored",

@@ -273,6 +273,16 @@ def format_evidence(evidence: ChannelDayEvidence) -> str:
         "Times are Europe/Paris local time (CET in winter, CEST in summer).",
         "",
     ]
+    lines += _window_lines(evidence)
+    lines += _not_counted_lines(evidence)
+    lines += _arithmetic_lines(evidence)
+    return "\n".join(lines) + "\n"
+
+
+def _window_lines(evidence: ChannelDayEvidence) -> list[str]:
+    """Each counted window with its keywords, their second and excerpt."""
+    w_s = evidence.window_seconds
+    lines: list[str] = []
     if not evidence.windows:
         lines.append("No counted window: no environmental keyword counted on this channel-day.")
         lines.append("")
@@ -289,6 +299,12 @@ def format_evidence(evidence: ChannelDayEvidence) -> str:
             lines.append(f"    +{hit.second:6.1f} s  {hit.keyword}{flag}  <{hit.theme}>")
             if hit.excerpt:
                 lines.append(f"              « {hit.excerpt} »")
+    return lines
+
+
+def _not_counted_lines(evidence: ChannelDayEvidence) -> list[str]:
+    """The occurrences found but not counted, each with its reason."""
+    lines: list[str] = []
     if evidence.not_counted:
         lines.append("Not counted, and why")
         for chunk_id, hit in evidence.not_counted:
@@ -296,8 +312,15 @@ def format_evidence(evidence: ChannelDayEvidence) -> str:
                 f"    chunk {chunk_id} +{hit.second:6.1f} s  {hit.keyword}  <{hit.theme}>"
                 f"  — {hit.reason}"
             )
+    return lines
+
+
+def _arithmetic_lines(evidence: ChannelDayEvidence) -> list[str]:
+    """From counted windows to minutes and shares, overall and per crisis, against the
+    recorded indicator."""
+    w_s = evidence.window_seconds
     n = len(evidence.windows)
-    lines += [
+    lines = [
         "",
         "Arithmetic of the share",
         f"  counted windows (in scope)  {n}",
@@ -332,4 +355,4 @@ def format_evidence(evidence: ChannelDayEvidence) -> str:
         )
     else:
         lines.append("  channel_indicators: no row for this channel-day")
-    return "\n".join(lines) + "\n"
+    return lines
