@@ -28,8 +28,8 @@ import time
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import partial
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 import requests
@@ -375,27 +375,12 @@ class ScalewayJobsRunLauncher(RunLauncher, ConfigurableClass):
 
     def _start(self, definition_id: str, environment: dict[str, str], run_id: str) -> JobRun:
         """Start one job run for `run_id`, never two, and leave none behind on failure."""
-
-        def start_once() -> JobRun:
-            response = self.api.start_job_definition(
-                job_definition_id=definition_id,
-                region=self.region,
-                startup_command=list(EXECUTE_RUN_COMMAND),
-                environment_variables=environment,
-                replicas=1,
-            )
-            if len(response.job_runs) != 1:
-                raise ScalewayLaunchError(
-                    f"Starting {definition_id} returned {len(response.job_runs)} job runs, not 1"
-                )
-            return response.job_runs[0]
-
         last_error: BaseException | None = None
         unclear_seen = False
         unresolved = False
         for attempt in range(1, self.max_attempts + 1):
             try:
-                return start_once()
+                return self._start_once(definition_id, environment)
             except ScalewayLaunchError:
                 raise
             except Exception as error:
@@ -416,10 +401,22 @@ class ScalewayJobsRunLauncher(RunLauncher, ConfigurableClass):
                 time.sleep(self._backoff(attempt))
         if unclear_seen:
             self._stop_any_started(definition_id, run_id)
-        detail = " (no listing could tell whether the start took effect)" if unresolved else ""
-        raise ScalewayLaunchError(
-            f"Could not start job definition {definition_id} for run {run_id}{detail}: {last_error}"
-        ) from last_error
+        raise _start_failed(definition_id, run_id, last_error, unresolved) from last_error
+
+    def _start_once(self, definition_id: str, environment: dict[str, str]) -> JobRun:
+        """One start request; the job run it created."""
+        response = self.api.start_job_definition(
+            job_definition_id=definition_id,
+            region=self.region,
+            startup_command=list(EXECUTE_RUN_COMMAND),
+            environment_variables=environment,
+            replicas=1,
+        )
+        if len(response.job_runs) != 1:
+            raise ScalewayLaunchError(
+                f"Starting {definition_id} returned {len(response.job_runs)} job runs, not 1"
+            )
+        return response.job_runs[0]
 
     def _backoff(self, attempt: int) -> float:
         return min(self.retry_initial_wait_seconds * 2 ** (attempt - 1), 10.0)
@@ -767,6 +764,16 @@ class ScalewayJobsRunLauncher(RunLauncher, ConfigurableClass):
             reraise=True,
         )
         return retrying(call)
+
+
+def _start_failed(
+    definition_id: str, run_id: str, last_error: BaseException | None, unresolved: bool
+) -> ScalewayLaunchError:
+    """The error of a launch that failed for good, saying when its outcome stayed unknown."""
+    detail = " (no listing could tell whether the start took effect)" if unresolved else ""
+    return ScalewayLaunchError(
+        f"Could not start job definition {definition_id} for run {run_id}{detail}: {last_error}"
+    )
 
 
 def run_day_count(run: DagsterRun) -> int:
