@@ -303,7 +303,9 @@ class Matcher:
         self.reach_ms = PROMOTION_REACH_MS
         self._automaton = self._compile(dictionary)
 
-    def _compile(self, dictionary: KeywordDictionary) -> ahocorasick.Automaton:
+    # One pass that builds the automaton and its parallel lookup arrays together, indexed
+    # alike; the story and framing rules it compiles are still being tuned.
+    def _compile(self, dictionary: KeywordDictionary) -> ahocorasick.Automaton:  # noqa: C901
         keyword_ids: dict[str, int] = {}
         senses: list[_Sense] = []
         senses_of_keyword: list[dict[str, int]] = []  # theme -> sense id, per keyword
@@ -426,7 +428,9 @@ class Matcher:
 
     # -- matching ---------------------------------------------------------------------------
 
-    def _spans(
+    # The batch scan, the matcher's hot path, in one vectorised piece (benchmarks/matcher.py
+    # measures it); its story and framing rules are still being tuned.
+    def _spans(  # noqa: C901
         self,
         texts: Sequence[str],
         starts_ms: np.ndarray,
