@@ -28,9 +28,6 @@ from dagster import (
     PartitionsDefinition,
     asset_check,
 )
-from dagster._core.definitions.asset_checks.asset_check_evaluation import (
-    AssetCheckEvaluationTargetMaterializationData,
-)
 
 from assets.metadata import markdown_table
 from assets.partitions import run_days
@@ -39,6 +36,7 @@ from observatoire.quality.data_quality import QualityOutcome
 from observatoire.storage.lake import Lake
 from resources.lake import LakeResource
 from resources.method import MethodResource
+from resources.private_apis import AssetCheckEvaluationTargetMaterializationData
 
 SEGMENT_CHECK_COLUMNS = ["chunk_id", "window_seconds", "number_of_windows", "number_of_keywords"]
 

@@ -2,9 +2,10 @@
 
 A run launcher is a Dagster extension point that Dagster only offers from private modules
 (`dagster._core.launcher`, `dagster._serdes`, ...), and the Scaleway SDK has no way to give its
-requests a timeout but to override its private `_request`. Nothing else in the project imports
-these internals: an upgrade that moves or changes one breaks this module and its tests
-(tests/resources/test_private_apis.py, one test per assumption below), not the launcher at run time.
+requests a timeout but to override its private `_request`. No other module of the deployed code
+(observatoire, assets, resources, sensors) imports these internals: an upgrade that moves or
+changes one breaks this module and its tests (tests/resources/test_private_apis.py, one test per
+assumption below), not the launcher at run time.
 """
 
 from __future__ import annotations
@@ -15,6 +16,13 @@ from typing import Any
 
 import requests
 from dagster import DagsterInstance
+
+# Assumption: an asset check evaluation names the materialization it checked with
+# `AssetCheckEvaluationTargetMaterializationData(run_id, storage_id, timestamp)`, which the UI uses
+# to show the check against that partition's materialization.
+from dagster._core.definitions.asset_checks.asset_check_evaluation import (
+    AssetCheckEvaluationTargetMaterializationData,
+)
 
 # Assumption: a schedule built from an asset job (`define_asset_job`) by the public
 # `build_schedule_from_partitioned_job` is this class, resolved when `Definitions` are built; only
@@ -61,6 +69,7 @@ __all__ = [
     "COMPRESSED_EXECUTE_RUN_ARGS_ENV",
     "EXECUTE_RUN_ARGS_ENV",
     "PARTITION_NAME_TAG",
+    "AssetCheckEvaluationTargetMaterializationData",
     "BoundedJobsAPI",
     "CheckRunHealthResult",
     "ConfigurableClass",

@@ -13,10 +13,17 @@ import subprocess
 import sys
 import zlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
-from dagster import DagsterInstance, deserialize_value, serialize_value
+from dagster import (
+    AssetCheckEvaluation,
+    AssetKey,
+    DagsterInstance,
+    deserialize_value,
+    serialize_value,
+)
 from dagster._cli.api import execute_run_command
 from dagster._core.test_utils import instance_for_test
 from scaleway import Client
@@ -30,6 +37,7 @@ from resources.private_apis import (
     COMPRESSED_EXECUTE_RUN_ARGS_ENV,
     EXECUTE_RUN_ARGS_ENV,
     PARTITION_NAME_TAG,
+    AssetCheckEvaluationTargetMaterializationData,
     BoundedJobsAPI,
     CheckRunHealthResult,
     ConfigurableClass,
@@ -56,11 +64,23 @@ def parameters(function: object) -> list[str]:
 
 
 def test_private_imports_appear_only_in_the_private_apis_module() -> None:
-    """The launcher takes nothing from `dagster._*` or the SDK's private parts but through here."""
-    source = inspect.getsource(sys.modules[ScalewayJobsRunLauncher.__module__])
-    assert "dagster._" not in source
-    assert "from dagster import _" not in source
-    assert "._request" not in source and "._content" not in source
+    """No deployed module but this one takes anything from `dagster._*`, and the launcher
+    touches none of the SDK's or requests' private attributes itself."""
+    root = Path(__file__).resolve().parents[2]
+    sources = [root / "definitions.py"] + [
+        path
+        for package in ("observatoire", "assets", "resources", "sensors")
+        for path in sorted((root / package).rglob("*.py"))
+    ]
+    offending = [
+        str(path.relative_to(root))
+        for path in sources
+        if path.name != "private_apis.py"
+        and ("dagster._" in path.read_text() or "from dagster import _" in path.read_text())
+    ]
+    assert offending == []
+    launcher = inspect.getsource(sys.modules[ScalewayJobsRunLauncher.__module__])
+    assert "._request" not in launcher and "._content" not in launcher
 
 
 def test_run_launcher_abstract_methods_and_hooks() -> None:
@@ -166,6 +186,28 @@ def test_a_partitioned_asset_job_schedule_is_unresolved() -> None:
 
     schedule = nightly_schedule(daily_job())
     assert isinstance(schedule, UnresolvedPartitionedAssetScheduleDefinition)
+
+
+def test_check_evaluation_names_its_target_materialization() -> None:
+    """`AssetCheckEvaluationTargetMaterializationData(run_id, storage_id, timestamp)` is what an
+    `AssetCheckEvaluation` takes as `target_materialization_data`."""
+    target = AssetCheckEvaluationTargetMaterializationData(
+        run_id="0c7f6b5e-run", storage_id=12, timestamp=1_775_000_000.0
+    )
+    evaluation = AssetCheckEvaluation(
+        asset_key=AssetKey("raw_captions"),
+        check_name="unique_chunk_ids",
+        passed=True,
+        metadata={},
+        target_materialization_data=target,
+        partition="2026-03-29",
+    )
+    assert evaluation.target_materialization_data == target
+    assert (target.run_id, target.storage_id, target.timestamp) == (
+        "0c7f6b5e-run",
+        12,
+        1_775_000_000.0,
+    )
 
 
 def test_configurable_class_contract() -> None:
