@@ -58,6 +58,7 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format .
@@ -74,4 +75,4 @@ bench: install
 	$(BIN)/python benchmarks/ingestion_memory.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache data/lake data/warehouse.duckdb
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache data/lake data/warehouse.duckdb

@@ -12,6 +12,7 @@ evidence on any day, `channel_indicators` is not materialised in that run.
 
 from collections.abc import Callable, Iterator
 from datetime import date
+from typing import Any
 
 import pyarrow as pa
 from dagster import (
@@ -27,9 +28,6 @@ from dagster import (
     PartitionsDefinition,
     asset_check,
 )
-from dagster._core.definitions.asset_checks.asset_check_evaluation import (
-    AssetCheckEvaluationTargetMaterializationData,
-)
 
 from assets.metadata import markdown_table
 from assets.partitions import run_days
@@ -38,6 +36,7 @@ from observatoire.quality.data_quality import QualityOutcome
 from observatoire.storage.lake import Lake
 from resources.lake import LakeResource
 from resources.method import MethodResource
+from resources.private_apis import AssetCheckEvaluationTargetMaterializationData
 
 SEGMENT_CHECK_COLUMNS = ["chunk_id", "window_seconds", "number_of_windows", "number_of_keywords"]
 
@@ -102,7 +101,7 @@ def per_day(
     """One evaluation per day of the run, then the check's (empty) output."""
     spec = context.check_specs[0]
     failed: list[str] = []
-    for day in run_days(context):  # type: ignore[arg-type]
+    for day in run_days(context):
         found = verdict(day)
         key = day.isoformat()
         if not found.passed:
@@ -139,6 +138,43 @@ def _rule_per_day(
     return verdict
 
 
+def _rejected_rate_per_day(store: Lake, max_rejected_rate: float) -> Callable[[date], DayVerdict]:
+    """The share of a day's records quarantined, against the captions stored for it."""
+
+    def verdict(day: date) -> DayVerdict:
+        if not store.has_day("raw_captions", day):
+            return _missing("raw_captions", day)
+        captions = store.read_day("raw_captions", day, ["chunk_id"])
+        rejected = (
+            store.read_day("raw_captions_rejected", day)
+            if store.has_day("raw_captions_rejected", day)
+            else pa.table({"reason": pa.array([], "str")})
+        )
+        return DayVerdict(
+            data_quality.rejected_rate(captions.num_rows, rejected, max_rejected_rate)
+        )
+
+    return verdict
+
+
+def _segments_consistent_per_day(store: Lake, window_seconds: int) -> Callable[[date], DayVerdict]:
+    """A day's segments against its captions and keyword evidence."""
+
+    def verdict(day: date) -> DayVerdict:
+        if not store.has_day("theme_segments", day):
+            return _missing("theme_segments", day)
+        return DayVerdict(
+            data_quality.segments_consistent(
+                store.read_day("raw_captions", day, ["chunk_id"]),
+                store.read_day("theme_segments", day, SEGMENT_CHECK_COLUMNS),
+                store.read_day("theme_keywords", day, ["chunk_id", "counted", "window"]),
+                window_seconds,
+            )
+        )
+
+    return verdict
+
+
 def build_asset_checks(
     partitions_def: PartitionsDefinition,
     *,
@@ -150,13 +186,16 @@ def build_asset_checks(
     def daily_check(
         asset: str, name: str, description: str, *, blocking: bool = False
     ) -> Callable[[Callable[..., CheckEvents]], AssetChecksDefinition]:
-        return asset_check(
+        # Dagster types a check body as returning one result; a generator of evaluations (one
+        # per day) is what it runs for a partitioned check.
+        decorate: Callable[[Callable[..., Any]], AssetChecksDefinition] = asset_check(
             asset=asset,
             name=name,
             description=description,
             blocking=blocking,
             partitions_def=partitions_def,
         )
+        return decorate
 
     @daily_check(
         "raw_captions",
@@ -183,22 +222,9 @@ def build_asset_checks(
     def raw_captions_rejected_rate(
         context: AssetCheckExecutionContext, lake: LakeResource
     ) -> CheckEvents:
-        store = lake.lake()
-
-        def verdict(day: date) -> DayVerdict:
-            if not store.has_day("raw_captions", day):
-                return _missing("raw_captions", day)
-            captions = store.read_day("raw_captions", day, ["chunk_id"])
-            rejected = (
-                store.read_day("raw_captions_rejected", day)
-                if store.has_day("raw_captions_rejected", day)
-                else pa.table({"reason": pa.array([], "str")})
-            )
-            return DayVerdict(
-                data_quality.rejected_rate(captions.num_rows, rejected, max_rejected_rate)
-            )
-
-        yield from per_day(context, AssetCheckSeverity.WARN, verdict)
+        yield from per_day(
+            context, AssetCheckSeverity.WARN, _rejected_rate_per_day(lake.lake(), max_rejected_rate)
+        )
 
     @daily_check(
         "raw_captions",
@@ -230,21 +256,11 @@ def build_asset_checks(
     def theme_segments_consistent(
         context: AssetCheckExecutionContext, lake: LakeResource, method: MethodResource
     ) -> CheckEvents:
-        store = lake.lake()
-
-        def verdict(day: date) -> DayVerdict:
-            if not store.has_day("theme_segments", day):
-                return _missing("theme_segments", day)
-            return DayVerdict(
-                data_quality.segments_consistent(
-                    store.read_day("raw_captions", day, ["chunk_id"]),
-                    store.read_day("theme_segments", day, SEGMENT_CHECK_COLUMNS),
-                    store.read_day("theme_keywords", day, ["chunk_id", "counted", "window"]),
-                    method.window_seconds,
-                )
-            )
-
-        yield from per_day(context, AssetCheckSeverity.ERROR, verdict)
+        yield from per_day(
+            context,
+            AssetCheckSeverity.ERROR,
+            _segments_consistent_per_day(lake.lake(), method.window_seconds),
+        )
 
     @daily_check(
         "time_monitored",

@@ -6,9 +6,9 @@ from dagster import (
     MaterializeResult,
     MetadataValue,
     PartitionsDefinition,
+    RunsFilter,
     asset,
 )
-from dagster._core.storage.dagster_run import RunsFilter
 
 from assets.metadata import markdown_table
 from assets.periods import period_days

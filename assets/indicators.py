@@ -110,6 +110,6 @@ def _refresh_warehouse(context: AssetExecutionContext, warehouse: WarehouseResou
     context.log.info(f"warehouse {warehouse.path}: views {', '.join(views)}")
 
 
-def _number(value: object) -> float:
+def _number(value: float | None) -> float:
     """A float for metadata (NaN when the share is undefined, e.g. nothing covered)."""
     return float("nan") if value is None else float(value)

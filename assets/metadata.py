@@ -89,7 +89,7 @@ def frame_table(frame: pd.DataFrame, types: Mapping[str, str]) -> MetadataValue:
 def _float(value: object) -> MetadataValue:
     """A float for metadata; NaN when undefined (e.g. nothing covered), which plots as a gap."""
     cell = _cell(value)
-    return MetadataValue.float(float("nan") if cell is None else float(cell))  # type: ignore[arg-type]
+    return MetadataValue.float(float("nan") if cell is None else float(cell))
 
 
 PER_CHANNEL_TYPES: dict[str, str] = {

@@ -4,6 +4,7 @@ import pyarrow.compute as pc
 from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
+    Failure,
     MaterializeResult,
     PartitionsDefinition,
     asset,
@@ -79,6 +80,8 @@ def build_monitoring_asset(partitions: PartitionsDefinition) -> AssetsDefinition
                         pc.sum(pc.not_equal(table["delivery"], "complete")).as_py() or 0
                     ),
                 )
+            if table is None:
+                raise Failure(description="the run has no broadcast day to measure")
             return MaterializeResult(
                 metadata={
                     **summary.metadata("rows", "channels_with_gaps", "channels_not_delivered"),

@@ -5,6 +5,7 @@ config) with its data dictionary (`datapackage.json`) and `SHA256SUMS`.
 """
 
 from pathlib import Path
+from typing import cast
 
 import pyarrow.fs as pafs
 from dagster import (
@@ -76,14 +77,14 @@ def build_open_data_asset(monthly: PartitionsDefinition) -> AssetsDefinition:
                 "files": MetadataValue.json(
                     {name: release.sha256(name) for name in sorted(release.files)}
                 ),
-                "rows": MetadataValue.int(int(package["rows"])),
+                "rows": MetadataValue.int(cast(int, package["rows"])),
                 "days_published": MetadataValue.int(len(present)),
                 "days_missing": MetadataValue.text(", ".join(missing) or "none"),
                 "dictionary_versions": MetadataValue.text(
-                    ", ".join(package["dictionary_versions"])
+                    ", ".join(cast(list[str], package["dictionary_versions"]))
                 ),
                 "methodology_versions": MetadataValue.text(
-                    ", ".join(package["methodology_versions"])
+                    ", ".join(cast(list[str], package["methodology_versions"]))
                 ),
                 "mixed_versions": MetadataValue.text(mix_note(period) or "no"),
             }

@@ -11,6 +11,7 @@ from enum import Enum
 
 import pyarrow as pa
 from dagster import (
+    AssetCheckExecutionContext,
     AssetExecutionContext,
     BackfillPolicy,
     Config,
@@ -83,16 +84,20 @@ launched (the UI's launchpad underlines it) rather than after the first steps ha
 class DailyRunConfig(Config):
     """Run configuration of the daily stages."""
 
-    channels: list[ChannelName] = Field(  # type: ignore[valid-type]
+    channels: list[ChannelName] = Field(
         default=[],
         description="Only these channels (empty: every channel). Other channels' rows are kept.",
     )
 
     def channel_names(self) -> list[str]:
-        return [getattr(channel, "value", channel) for channel in self.channels]
+        return [str(getattr(channel, "value", channel)) for channel in self.channels]
 
 
-def run_days(context: AssetExecutionContext) -> list[date]:
+DailyContext = AssetExecutionContext | AssetCheckExecutionContext
+"""A daily asset's or daily check's context: both run over the run's partition range."""
+
+
+def run_days(context: DailyContext) -> list[date]:
     """Every broadcast day of the run's partition range, in order, all inside the partitions.
 
     The range tags are checked as well as the keys Dagster derived from them: a run launched
@@ -144,7 +149,7 @@ def _run_ended(instance: DagsterInstance, run_id: str) -> bool:
     return run is not None and run.is_finished
 
 
-def _daily_partitions_of(context: AssetExecutionContext) -> PartitionsDefinition:
+def _daily_partitions_of(context: DailyContext) -> PartitionsDefinition:
     definition = getattr(context, "assets_def", None)
     partitions = definition.partitions_def if definition is not None else None
     if partitions is None:
@@ -158,7 +163,9 @@ def partition_day(key: str) -> date:
     return datetime.strptime(key, "%Y-%m-%d").date()
 
 
-def run_channels(lake: Lake, config: DailyRunConfig) -> tuple[list[str], list[str] | None]:
+def run_channels(
+    lake: Lake | StagedDays, config: DailyRunConfig
+) -> tuple[list[str], list[str] | None]:
     """(channels to process, the restriction or None) from the lake's channel list and config."""
     try:
         stored = lake.read_table("channels")
@@ -181,7 +188,9 @@ def run_channels(lake: Lake, config: DailyRunConfig) -> tuple[list[str], list[st
     return chosen, chosen
 
 
-def stored_day(lake: Lake, table: str, day: date, restricted: list[str] | None) -> pa.Table | None:
+def stored_day(
+    lake: Lake | StagedDays, table: str, day: date, restricted: list[str] | None
+) -> pa.Table | None:
     """The stored day a channel-restricted run merges into (None for a full run or a new day)."""
     if restricted is None or not lake.has_day(table, day):
         return None
@@ -189,7 +198,7 @@ def stored_day(lake: Lake, table: str, day: date, restricted: list[str] | None) 
 
 
 def write_channels_day(
-    lake: Lake,
+    lake: Lake | StagedDays,
     table: str,
     day: date,
     fresh: pa.Table,

@@ -78,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     from sensors.schedules import REFERENCE_JOB
 
     job = defs.resolve_job_def(args.job)
+    if job.partitions_def is None:
+        print(f"error: job {args.job} is not partitioned: nothing was run", file=sys.stderr)
+        return 2
     try:
         ranges = plan(job.partitions_def, args.start, args.end)
     except ValueError as error:

@@ -9,6 +9,7 @@ from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
     AssetSpec,
+    Failure,
     MaterializeResult,
     MetadataValue,
     PartitionsDefinition,
@@ -116,6 +117,8 @@ def build_segment_assets(
                         occurrences=keywords.num_rows,
                         counted=int(pc.sum(keywords["counted"]).as_py() or 0),
                     )
+            if segments is None:
+                raise Failure(description="the run has no broadcast day to match")
             worker_memory = pool.peak_memory_per_worker_mb()
             context.log.info(f"peak memory per worker {worker_memory:,.0f} MB")
             versions = {

@@ -243,7 +243,9 @@ class MediatreeClient:
         self._token_expires_at = None
         payload = self._with_retries("token request", self._request_token)
         data = payload.get("data") if isinstance(payload, dict) else None
-        token = data.get("access_token") if isinstance(data, dict) else None
+        if not isinstance(data, dict):
+            data = {}
+        token = data.get("access_token")
         if not isinstance(token, str) or not token:
             raise MediatreeAuthError("the token response has no data.access_token")
         self.mask.add(token)
@@ -274,6 +276,21 @@ class MediatreeClient:
             item for _, page in self.fetch_pages(channel, start_gte, start_lte) for item in page
         ]
 
+    def _fetch_unpaged(
+        self, channel: str, low: int, high: int
+    ) -> list[tuple[int | None, list[Any]]]:
+        """The range in one request, for an API without paging; all of it or an error."""
+        body = self._fetch_page(PageRequest(channel, low, high, None))
+        data, announced = body["data"], body["total_results"]
+        if len(data) != announced:
+            raise MediatreeIncomplete(
+                f"channel {channel}: one request without paging returned {len(data)} "
+                f"item(s) but the API announced total_results={announced} (page size "
+                f"{self._page_size}): enable paging or query narrower ranges",
+                [(None, data)],
+            )
+        return [(None, data)]
+
     def fetch_pages(
         self, channel: str, start_gte: int, start_lte: int
     ) -> list[tuple[int | None, list[Any]]]:
@@ -282,16 +299,7 @@ class MediatreeClient:
         outlasts the retries raises with the pages already received in ``partial``."""
         low, high = int(start_gte), int(start_lte)
         if self._paging == "none":
-            body = self._fetch_page(PageRequest(channel, low, high, None))
-            data, total = body["data"], body["total_results"]
-            if len(data) != total:
-                raise MediatreeIncomplete(
-                    f"channel {channel}: one request without paging returned {len(data)} "
-                    f"item(s) but the API announced total_results={total} (page size "
-                    f"{self._page_size}): enable paging or query narrower ranges",
-                    [(None, data)],
-                )
-            return [(None, data)]
+            return self._fetch_unpaged(channel, low, high)
         first = 0 if self._paging == "zero-based" else 1
         pages: list[tuple[int | None, list[Any]]] = []
         seen: dict[str, int] = {}

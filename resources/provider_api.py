@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from dagster import Failure, MetadataValue, get_dagster_logger
 from pydantic import Field, PrivateAttr
@@ -128,15 +128,7 @@ class MediatreeCaptionSource(CaptionSource):
             dropped_outside_day = 0
             for channel in channels:
                 windows = self.windows(channel, day)
-                pages: list[tuple[int | None, list]] = []
-                failure: str | None = None
-                for low, high in windows:
-                    try:
-                        pages.extend(client.fetch_pages(channel, low, high))
-                    except MediatreeError as error:
-                        pages.extend(error.partial)
-                        failure = mask(error)
-                        break
+                pages, failure = _channel_pages(client, channel, windows)
                 if failure is not None and self.on_missing == "fail":
                     raise Failure(
                         description=f"captions of channel {channel} for {day} could not be "
@@ -229,6 +221,21 @@ class MediatreeCaptionSource(CaptionSource):
             "on_missing": MetadataValue.text(self.on_missing),
             "paging": MetadataValue.text(f"{self.paging}, {self.page_size} items a page"),
         }
+
+
+def _channel_pages(
+    client: MediatreeClient, channel: str, windows: Sequence[tuple[int, int]]
+) -> tuple[list[tuple[int | None, list[Any]]], str | None]:
+    """Every page of a channel's query ranges, and the (masked) failure that stopped them, if
+    any: the pages received before a failure are kept."""
+    pages: list[tuple[int | None, list[Any]]] = []
+    for low, high in windows:
+        try:
+            pages.extend(client.fetch_pages(channel, low, high))
+        except MediatreeError as error:
+            pages.extend(error.partial)
+            return pages, client.mask(error)
+    return pages, None
 
 
 def _outside_day(item: object, day: date) -> bool:

@@ -24,40 +24,29 @@ channels, against each tier's memory (see `observatoire.runs.run_sizing`).
 from __future__ import annotations
 
 import base64
-import json
 import time
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 import requests
 import urllib3
 from dagster import (
+    DagsterInstance,
+    DagsterRun,
+    DagsterRunStatus,
     Field,
     IntSource,
     Map,
+    RunsFilter,
     StringSource,
+    serialize_value,
 )
-from dagster import _check as check
-from dagster._core.events import EngineEventData
-from dagster._core.launcher.base import (
-    CheckRunHealthResult,
-    LaunchRunContext,
-    RunLauncher,
-    WorkerStatus,
-)
-from dagster._core.storage.dagster_run import DagsterRun, DagsterRunStatus, RunsFilter
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-    PARTITION_NAME_TAG,
-)
-from dagster._grpc.types import ExecuteRunArgs
-from dagster._serdes import ConfigurableClass, ConfigurableClassData, serialize_value
 from scaleway import Client
-from scaleway.jobs.v1alpha2 import JobRun, JobsV1Alpha2API, ListJobRunsRequestOrderBy
+from scaleway.jobs.v1alpha2 import JobRun, ListJobRunsRequestOrderBy
 from scaleway_core.api import ScalewayException
 from tenacity import (
     Retrying,
@@ -69,13 +58,28 @@ from tenacity import (
 
 from observatoire.runs.job_costs import PriceTable, billed_seconds, run_cost
 from observatoire.runs.run_sizing import RunWork, choose_tier, estimated_peak_mb
+from resources.private_apis import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+    COMPRESSED_EXECUTE_RUN_ARGS_ENV,
+    EXECUTE_RUN_ARGS_ENV,
+    PARTITION_NAME_TAG,
+    BoundedJobsAPI,
+    CheckRunHealthResult,
+    ConfigurableClass,
+    ConfigurableClassData,
+    EngineEventData,
+    ExecuteRunArgs,
+    LaunchRunContext,
+    NonJsonResponseError,
+    RunLauncher,
+    WorkerStatus,
+    launcher_instance,
+)
 
 T = TypeVar("T")
 
 EXECUTE_RUN_COMMAND = ("dagster", "api", "execute_run")
-EXECUTE_RUN_ARGS_ENV = "DAGSTER_EXECUTE_RUN_ARGS"
-# `dagster api execute_run` also reads its arguments zlib-compressed and base64-encoded from here.
-COMPRESSED_EXECUTE_RUN_ARGS_ENV = "DAGSTER_COMPRESSED_EXECUTE_RUN_ARGS"
 RUN_ID_ENV = "DAGSTER_RUN_ID"
 
 TIER_TAG = "observatoire/tier"
@@ -108,74 +112,6 @@ RECONCILE_SCAN = 100
 
 class ScalewayLaunchError(Exception):
     """A run could not be started as a Scaleway job run."""
-
-
-class NonJsonResponseError(requests.RequestException):
-    """The API (or a gateway before it) answered with a body that is not JSON, e.g. an HTML 502."""
-
-    def __init__(self, response: requests.Response):
-        self.status_code = response.status_code
-        snippet = " ".join(response.text.split())[:200]
-        super().__init__(f"HTTP {response.status_code} with a non-JSON body: {snippet}")
-
-
-class BoundedJobsAPI(JobsV1Alpha2API):
-    """The SDK's Serverless Jobs client, with every request bounded in time.
-
-    Mirrors `scaleway_core.api.API._request` (headers, list parameters, `x-total-count`) but sends
-    through a pooled session with a (connect, read) timeout.
-    """
-
-    def __init__(self, client: Client, *, timeout: tuple[float, float]):
-        super().__init__(client)
-        self._timeout = timeout
-        self._session = requests.Session()
-
-    def close(self) -> None:
-        self._session.close()
-
-    def _request(
-        self,
-        method: str,
-        path: str,
-        params: Mapping[str, Any] | None = None,
-        headers: Mapping[str, str] | None = None,
-        body: Any = None,
-    ) -> requests.Response:
-        method = method.upper()
-        request_headers = {"accept": "application/json", "user-agent": self.client.user_agent}
-        if method in ("POST", "PUT", "PATCH"):
-            request_headers["Content-Type"] = "application/json; charset=utf-8"
-        request_headers.update(headers or {})
-        if self.client.secret_key is not None:
-            request_headers["x-auth-token"] = self.client.secret_key
-        raw_body = body if isinstance(body, bytes) else json.dumps({} if body is None else body)
-        query: list[tuple[str, Any]] = []
-        for key, value in (params or {}).items():
-            if value is None:
-                continue
-            values = value if isinstance(value, list) else [value]
-            query.extend((key, str(item)) for item in values)
-        response = self._session.request(
-            method,
-            f"{self.client.api_url}{path}",
-            params=query,
-            headers=request_headers,
-            data=raw_body,
-            verify=not self.client.api_allow_insecure,
-            timeout=self._timeout,
-        )
-        if response.content:
-            try:
-                response.json()
-            except ValueError:
-                raise NonJsonResponseError(response) from None
-        total = response.headers.get("x-total-count")
-        if total:
-            payload = response.json()
-            payload["total_count"] = int(total)
-            response._content = json.dumps(payload).encode("utf-8")
-        return response
 
 
 def is_retryable(error: BaseException) -> bool:
@@ -236,18 +172,19 @@ class ScalewayJobsRunLauncher(RunLauncher, ConfigurableClass):
         inst_data: ConfigurableClassData | None = None,
     ):
         self._inst_data = inst_data
-        self.job_definitions = dict(check.mapping_param(job_definitions, "job_definitions"))
-        check.invariant(self.job_definitions, "job_definitions needs at least one tier")
-        check.invariant(
-            default_tier in self.job_definitions,
-            f"default_tier {default_tier!r} is not one of the job_definitions tiers "
-            f"{sorted(self.job_definitions)}",
-        )
-        check.invariant(
-            reconcile_seconds > read_timeout_seconds,
-            "reconcile_seconds must be longer than read_timeout_seconds: the API may create a "
-            "job run after the client stopped waiting for the answer",
-        )
+        self.job_definitions = dict(job_definitions)
+        if not self.job_definitions:
+            raise ValueError("job_definitions needs at least one tier")
+        if default_tier not in self.job_definitions:
+            raise ValueError(
+                f"default_tier {default_tier!r} is not one of the job_definitions tiers "
+                f"{sorted(self.job_definitions)}"
+            )
+        if reconcile_seconds <= read_timeout_seconds:
+            raise ValueError(
+                "reconcile_seconds must be longer than read_timeout_seconds: the API may create a "
+                "job run after the client stopped waiting for the answer"
+            )
         self.default_tier = default_tier
         self.tier_tag = tier_tag
         self.channels = channels
@@ -278,6 +215,11 @@ class ScalewayJobsRunLauncher(RunLauncher, ConfigurableClass):
     @property
     def inst_data(self) -> ConfigurableClassData | None:
         return self._inst_data
+
+    @property
+    def dagster_instance(self) -> DagsterInstance:
+        """The instance that loaded this launcher (from dagster.yaml)."""
+        return launcher_instance(self)
 
     @classmethod
     def config_type(cls) -> dict[str, Field]:
@@ -372,7 +314,9 @@ class ScalewayJobsRunLauncher(RunLauncher, ConfigurableClass):
 
         Plain JSON when short, else in the compressed form `execute_run` also reads.
         """
-        origin = check.not_none(run.job_code_origin, f"Run {run.run_id} has no code origin")
+        origin = run.job_code_origin
+        if origin is None:
+            raise ScalewayLaunchError(f"Run {run.run_id} has no code origin")
         serialized = serialize_value(
             ExecuteRunArgs(
                 job_origin=origin,
@@ -395,7 +339,7 @@ class ScalewayJobsRunLauncher(RunLauncher, ConfigurableClass):
         environment = {**self.env_vars, RUN_ID_ENV: run.run_id, **self.execute_run_args(run)}
         job_run = self._start(definition_id, environment, run.run_id)
         region = str(job_run.region or self.region)
-        self._instance.add_run_tags(
+        self.dagster_instance.add_run_tags(
             run.run_id,
             {
                 JOB_RUN_ID_TAG: job_run.id,
@@ -413,7 +357,7 @@ class ScalewayJobsRunLauncher(RunLauncher, ConfigurableClass):
             else f"{work.days} day(s) x {work.channels} channels, estimated peak "
             f"{estimated_peak_mb(work):.0f} MB"
         )
-        self._instance.report_engine_event(
+        self.dagster_instance.report_engine_event(
             f"Started Scaleway job run {job_run.id} (tier {tier}: {vcpu:g} vCPU, {memory} MB, "
             f"from {why}; definition {definition_id}, region {region}).",
             run,
@@ -431,27 +375,12 @@ class ScalewayJobsRunLauncher(RunLauncher, ConfigurableClass):
 
     def _start(self, definition_id: str, environment: dict[str, str], run_id: str) -> JobRun:
         """Start one job run for `run_id`, never two, and leave none behind on failure."""
-
-        def start_once() -> JobRun:
-            response = self.api.start_job_definition(
-                job_definition_id=definition_id,
-                region=self.region,
-                startup_command=list(EXECUTE_RUN_COMMAND),
-                environment_variables=environment,
-                replicas=1,
-            )
-            if len(response.job_runs) != 1:
-                raise ScalewayLaunchError(
-                    f"Starting {definition_id} returned {len(response.job_runs)} job runs, not 1"
-                )
-            return response.job_runs[0]
-
         last_error: BaseException | None = None
         unclear_seen = False
         unresolved = False
         for attempt in range(1, self.max_attempts + 1):
             try:
-                return start_once()
+                return self._start_once(definition_id, environment)
             except ScalewayLaunchError:
                 raise
             except Exception as error:
@@ -472,10 +401,22 @@ class ScalewayJobsRunLauncher(RunLauncher, ConfigurableClass):
                 time.sleep(self._backoff(attempt))
         if unclear_seen:
             self._stop_any_started(definition_id, run_id)
-        detail = " (no listing could tell whether the start took effect)" if unresolved else ""
-        raise ScalewayLaunchError(
-            f"Could not start job definition {definition_id} for run {run_id}{detail}: {last_error}"
-        ) from last_error
+        raise _start_failed(definition_id, run_id, last_error, unresolved) from last_error
+
+    def _start_once(self, definition_id: str, environment: dict[str, str]) -> JobRun:
+        """One start request; the job run it created."""
+        response = self.api.start_job_definition(
+            job_definition_id=definition_id,
+            region=self.region,
+            startup_command=list(EXECUTE_RUN_COMMAND),
+            environment_variables=environment,
+            replicas=1,
+        )
+        if len(response.job_runs) != 1:
+            raise ScalewayLaunchError(
+                f"Starting {definition_id} returned {len(response.job_runs)} job runs, not 1"
+            )
+        return response.job_runs[0]
 
     def _backoff(self, attempt: int) -> float:
         return min(self.retry_initial_wait_seconds * 2 ** (attempt - 1), 10.0)
@@ -511,6 +452,13 @@ class ScalewayJobsRunLauncher(RunLauncher, ConfigurableClass):
 
     def _find_started_job_run(self, definition_id: str, run_id: str) -> JobRun | None:
         """The job run a start request may have created for this Dagster run, if any."""
+        for job_run in self._recent_job_runs(definition_id):
+            if (job_run.environment_variables or {}).get(RUN_ID_ENV) == run_id:
+                return job_run
+        return None
+
+    def _recent_job_runs(self, definition_id: str) -> list[JobRun]:
+        """The definition's most recent job runs, newest first (one listing, no retry)."""
         response = self.api.list_job_runs(
             region=self.region,
             job_definition_id=definition_id,
@@ -518,10 +466,7 @@ class ScalewayJobsRunLauncher(RunLauncher, ConfigurableClass):
             page=1,
             page_size=RECONCILE_SCAN,
         )
-        for job_run in response.job_runs:
-            if (job_run.environment_variables or {}).get(RUN_ID_ENV) == run_id:
-                return job_run
-        return None
+        return list(response.job_runs)
 
     def _stop_any_started(self, definition_id: str, run_id: str) -> None:
         """Before a launch fails for good: stop a job run that a lost answer did start."""
@@ -589,8 +534,10 @@ class ScalewayJobsRunLauncher(RunLauncher, ConfigurableClass):
         now = datetime.now(UTC)
         since_text = run.tags.get(UNKNOWN_STATE_SINCE_TAG)
         if since_text is None:
-            self._instance.add_run_tags(run.run_id, {UNKNOWN_STATE_SINCE_TAG: now.isoformat()})
-            self._instance.report_engine_event(
+            self.dagster_instance.add_run_tags(
+                run.run_id, {UNKNOWN_STATE_SINCE_TAG: now.isoformat()}
+            )
+            self.dagster_instance.report_engine_event(
                 f"Scaleway job run {job_run.id} is in a state this launcher does not know "
                 f"({describe_job_run(job_run)}); counted as running for up to "
                 f"{self.unknown_state_seconds:g} seconds.",
@@ -634,17 +581,17 @@ class ScalewayJobsRunLauncher(RunLauncher, ConfigurableClass):
         Returns one line per action taken.
         """
         actions: list[str] = []
-        for run in self._instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.STARTING])):
+        for run in self.dagster_instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.STARTING])):
             location = self.location_of(run)
             if location is None:
                 continue
             job_run = self._read_or_none(location)
             if job_run is not None and str(job_run.state) in FAILED_STATES:
-                self._instance.report_run_failed(
+                self.dagster_instance.report_run_failed(
                     run, f"The job run ended before the run started: {describe_job_run(job_run)}"
                 )
                 actions.append(f"failed run {run.run_id}: {describe_job_run(job_run)}")
-        ended = self._instance.get_runs(
+        ended = self.dagster_instance.get_runs(
             RunsFilter(
                 statuses=[
                     DagsterRunStatus.SUCCESS,
@@ -665,7 +612,7 @@ class ScalewayJobsRunLauncher(RunLauncher, ConfigurableClass):
             if state in RUNNING_STATES:
                 if run.status != DagsterRunStatus.SUCCESS and state != "interrupting":
                     self._stop(location)
-                    self._instance.report_engine_event(
+                    self.dagster_instance.report_engine_event(
                         f"Stopped Scaleway job run {job_run.id} ({state}) left behind by the "
                         f"{run.status.value} run.",
                         run,
@@ -683,7 +630,7 @@ class ScalewayJobsRunLauncher(RunLauncher, ConfigurableClass):
         memory = int(job_run.memory_limit)
         seconds = billed_seconds(job_run.started_at, job_run.terminated_at)
         cost = run_cost(vcpu, memory, seconds, prices)
-        self._instance.add_run_tags(
+        self.dagster_instance.add_run_tags(
             run.run_id,
             {
                 VCPU_TAG: f"{vcpu:g}",
@@ -701,18 +648,10 @@ class ScalewayJobsRunLauncher(RunLauncher, ConfigurableClass):
         since = datetime.now(UTC) - lookback
         for definition_id in sorted(set(self.job_definitions.values())):
             try:
-                listed = self._retrying(
-                    lambda definition_id=definition_id: self.api.list_job_runs(
-                        region=self.region,
-                        job_definition_id=definition_id,
-                        order_by=ListJobRunsRequestOrderBy.CREATED_AT_DESC,
-                        page=1,
-                        page_size=RECONCILE_SCAN,
-                    )
-                )
+                listed = self._retrying(partial(self._recent_job_runs, definition_id))
             except Exception:
                 continue
-            for job_run in listed.job_runs:
+            for job_run in listed:
                 if str(job_run.state) not in RUNNING_STATES - {"interrupting"}:
                     continue
                 if job_run.created_at is not None and job_run.created_at < since:
@@ -720,7 +659,7 @@ class ScalewayJobsRunLauncher(RunLauncher, ConfigurableClass):
                 run_id = (job_run.environment_variables or {}).get(RUN_ID_ENV)
                 if not run_id:
                     continue
-                run = self._instance.get_run_by_id(run_id)
+                run = self.dagster_instance.get_run_by_id(run_id)
                 if run is not None and not run.is_finished:
                     continue
                 location = JobRunLocation(
@@ -728,7 +667,7 @@ class ScalewayJobsRunLauncher(RunLauncher, ConfigurableClass):
                 )
                 self._stop(location)
                 if run is not None:
-                    self._instance.report_engine_event(
+                    self.dagster_instance.report_engine_event(
                         f"Stopped Scaleway job run {job_run.id}, started for this run but "
                         f"never recorded on it ({job_run.state}).",
                         run,
@@ -746,7 +685,7 @@ class ScalewayJobsRunLauncher(RunLauncher, ConfigurableClass):
     # -- termination ----------------------------------------------------------------------
 
     def terminate(self, run_id: str) -> bool:
-        run = self._instance.get_run_by_id(run_id)
+        run = self.dagster_instance.get_run_by_id(run_id)
         if run is None or run.is_finished:
             return False
         location = self.location_of(run)
@@ -757,7 +696,7 @@ class ScalewayJobsRunLauncher(RunLauncher, ConfigurableClass):
         except ScalewayException as error:
             if error.status_code != 404:
                 raise
-            self._instance.report_engine_event(
+            self.dagster_instance.report_engine_event(
                 f"Scaleway job run {location.job_run_id} not found in {location.region}: "
                 "nothing to stop.",
                 run,
@@ -766,28 +705,28 @@ class ScalewayJobsRunLauncher(RunLauncher, ConfigurableClass):
             return False
         state_before = str(job_run.state)
         if state_before not in RUNNING_STATES:
-            self._instance.report_engine_event(
+            self.dagster_instance.report_engine_event(
                 f"Scaleway job run {job_run.id} already ended ({describe_job_run(job_run)}).",
                 run,
                 cls=self.__class__,
             )
             return False
         if run.status != DagsterRunStatus.CANCELING:
-            self._instance.report_run_canceling(run)
+            self.dagster_instance.report_run_canceling(run)
         stopped = self._stop(location)
-        self._instance.report_engine_event(
+        self.dagster_instance.report_engine_event(
             f"Stopped Scaleway job run {stopped.id} (was {state_before}, now {stopped.state}).",
             run,
             cls=self.__class__,
         )
-        current = self._instance.get_run_by_id(run_id)
+        current = self.dagster_instance.get_run_by_id(run_id)
         if (
             state_before in NOT_STARTED_STATES
             and current is not None
             and current.status in (DagsterRunStatus.STARTING, DagsterRunStatus.CANCELING)
         ):
             # No run worker ever started, so nothing else will mark the run canceled.
-            self._instance.report_run_canceled(
+            self.dagster_instance.report_run_canceled(
                 current, f"Scaleway job run {stopped.id} stopped while {state_before}."
             )
         return True
@@ -827,6 +766,16 @@ class ScalewayJobsRunLauncher(RunLauncher, ConfigurableClass):
         return retrying(call)
 
 
+def _start_failed(
+    definition_id: str, run_id: str, last_error: BaseException | None, unresolved: bool
+) -> ScalewayLaunchError:
+    """The error of a launch that failed for good, saying when its outcome stayed unknown."""
+    detail = " (no listing could tell whether the start took effect)" if unresolved else ""
+    return ScalewayLaunchError(
+        f"Could not start job definition {definition_id} for run {run_id}{detail}: {last_error}"
+    )
+
+
 def run_day_count(run: DagsterRun) -> int:
     """Broadcast days a run processes: its partition range, one partition, or one."""
     start = run.tags.get(ASSET_PARTITION_RANGE_START_TAG)
@@ -857,9 +806,12 @@ def run_days(run: DagsterRun) -> tuple[date, ...]:
 
 def run_channel_count(run: DagsterRun, default: int) -> int:
     """Channels a run processes: the longest `channels` list in its op config, else `default`."""
+    ops = (run.run_config or {}).get("ops")
+    if not isinstance(ops, Mapping):
+        return default
     counts = [
-        len(op.get("config", {}).get("channels") or [])
-        for op in (run.run_config or {}).get("ops", {}).values()
+        len(op["config"].get("channels") or [])
+        for op in ops.values()
         if isinstance(op, Mapping) and isinstance(op.get("config"), Mapping)
     ]
     return max([c for c in counts if c] or [default])

@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
+from typing import Literal, TypeVar, get_args
 
 from observatoire.core.broadcast_day import CHUNK_SECONDS, PARIS_TIMEZONE
 from observatoire.runs.job_costs import (
@@ -91,11 +92,21 @@ def variable_holding(
     return next((name for name in names if env.get(name, "").strip() == value), None)
 
 
-def _choice(environ: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+Choice = TypeVar("Choice", bound=str)
+
+QueryBy = Literal["slots", "day"]
+OnMissing = Literal["fail", "record"]
+Paging = Literal["one-based", "zero-based", "none"]
+
+
+def _choice(
+    environ: Mapping[str, str], name: str, default: Choice, allowed: tuple[Choice, ...]
+) -> Choice:
     value = _text(environ, name, default)
-    if value not in allowed:
-        raise SettingsError(f"{PREFIX}{name} must be one of {', '.join(allowed)}, got {value!r}")
-    return value
+    for option in allowed:
+        if value == option:
+            return option
+    raise SettingsError(f"{PREFIX}{name} must be one of {', '.join(allowed)}, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -142,13 +153,13 @@ class Settings:
     """Caption provider API user name; never logged."""
     mediatree_password: str | None = field(default=None, repr=False)
     """Caption provider API password; never logged."""
-    mediatree_query_by: str = "slots"
+    mediatree_query_by: QueryBy = "slots"
     """Query the provider per programme-grid slot (`slots`, with a margin) or per channel-day."""
-    mediatree_on_missing: str = "fail"
+    mediatree_on_missing: OnMissing = "fail"
     """A channel-day the provider cannot deliver fails the run (`fail`) or is `record`ed missing."""
     mediatree_page_size: int = 1000
     """Items asked per provider request (1..1000); the maximum keeps most queries to one page."""
-    mediatree_paging: str = "one-based"
+    mediatree_paging: Paging = "one-based"
     """How the provider numbers pages: `one-based`, `zero-based`, or `none` (one request)."""
     drop_folder_url: str | None = None
     """Drop folder of caption files (source `files`): a local folder or `s3://bucket/prefix`."""
@@ -223,17 +234,17 @@ class Settings:
             mediatree_user=_optional(env, "MEDIATREE_USER"),
             mediatree_password=_optional(env, "MEDIATREE_PASSWORD"),
             mediatree_query_by=_choice(
-                env, "MEDIATREE_QUERY_BY", defaults.mediatree_query_by, ("slots", "day")
+                env, "MEDIATREE_QUERY_BY", defaults.mediatree_query_by, get_args(QueryBy)
             ),
             mediatree_on_missing=_choice(
-                env, "MEDIATREE_ON_MISSING", defaults.mediatree_on_missing, ("fail", "record")
+                env, "MEDIATREE_ON_MISSING", defaults.mediatree_on_missing, get_args(OnMissing)
             ),
             mediatree_page_size=_integer(env, "MEDIATREE_PAGE_SIZE", defaults.mediatree_page_size),
             mediatree_paging=_choice(
                 env,
                 "MEDIATREE_PAGING",
                 defaults.mediatree_paging,
-                ("one-based", "zero-based", "none"),
+                get_args(Paging),
             ),
             drop_folder_url=_optional(env, "DROP_FOLDER"),
             job_price_vcpu_second=_number(

@@ -38,6 +38,7 @@ def failure_alert(
     """The alert for a failed run: what failed, on which days, the first error, and failed steps."""
     run = context.dagster_run
     tags = run.tags or {}
+    days: str | None
     if RANGE_START_TAG in tags:
         days = f"{tags[RANGE_START_TAG]}..{tags.get(RANGE_END_TAG, tags[RANGE_START_TAG])}"
     else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster import (
     AssetSelection,
@@ -11,6 +11,9 @@ from dagster import (
     build_schedule_from_partitioned_job,
     define_asset_job,
 )
+
+if TYPE_CHECKING:
+    from resources.private_apis import UnresolvedPartitionedAssetScheduleDefinition
 
 DAILY_JOB = "daily_stages"
 REFERENCE_JOB = "reference_data"
@@ -35,7 +38,9 @@ def reference_job() -> Any:
     )
 
 
-def nightly_schedule(job: Any) -> ScheduleDefinition:
+def nightly_schedule(
+    job: Any,
+) -> ScheduleDefinition | UnresolvedPartitionedAssetScheduleDefinition:
     """At 02:00 Europe/Paris, the previous broadcast day's partition (the last complete one).
 
     The time zone comes from the partitions, so the tick stays at 02:00 local time across

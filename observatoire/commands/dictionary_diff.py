@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from observatoire.commands.lake_option import add_lake_argument, open_lake
 from observatoire.core.dictionary import DictionaryError, KeywordDictionary, load_dictionary_csv
@@ -26,7 +27,7 @@ from observatoire.reference.reference import (
 from observatoire.storage.lake import Lake, LakeError
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "dictionary-diff",
         help="list the keywords an edited dictionary adds, removes or re-themes, and preview "
@@ -70,7 +71,7 @@ def _current(args: argparse.Namespace, lake: Lake) -> KeywordDictionary:
     return dictionary_from_table(lake.read_table("keyword_dictionary"))
 
 
-def run(args: argparse.Namespace, out=None) -> int:
+def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     try:
         lake = open_lake(args)

@@ -6,6 +6,7 @@ import argparse
 import sys
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -20,7 +21,7 @@ from observatoire.reference.reference import table_version
 from observatoire.storage.lake import Lake, LakeMissingError
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "explain",
         help="show the counted windows, keywords and arithmetic behind a channel-day share",
@@ -36,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def _channel_row(table: pa.Table, channel: str) -> dict | None:
+def _channel_row(table: pa.Table, channel: str) -> dict[str, Any] | None:
     rows = table.filter(pc.equal(table["channel_name"], channel)).to_pylist()
     return rows[0] if rows else None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date, timedelta
+from typing import TextIO
 
 from observatoire.commands.indicator_output import add_sort_argument, legend, sort_summary
 from observatoire.commands.lake_option import add_lake_argument, open_lake
@@ -22,7 +23,7 @@ from observatoire.storage.lake import LakeError
 TABLE = "channel_indicators"
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "indicators",
         help="print the per-channel indicator table from the lake",
@@ -65,7 +66,7 @@ def chosen_days(available: list[date], args: argparse.Namespace) -> list[date]:
     return days if any(available[0] <= day <= available[-1] for day in days) else []
 
 
-def run(args: argparse.Namespace, out=None) -> int:
+def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     if args.days is not None and (args.start or args.end):
         print("use either --days or --start/--end", file=sys.stderr)

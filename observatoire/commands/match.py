@@ -8,7 +8,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from observatoire.core.dictionary import DictionaryError, default_dictionary, load_dictionary_csv
 from observatoire.core.text import PROFILES
@@ -23,7 +23,7 @@ from observatoire.intake.records import Origin, parse_items
 from observatoire.matching.matcher import ChunkMatch, Matcher, crisis_column, theme_column
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "match",
         help="match caption chunks (JSONL) against the keyword dictionary",
@@ -44,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def chunk_output(channel_name: str, match: ChunkMatch) -> dict:
+def chunk_output(channel_name: str, match: ChunkMatch) -> dict[str, Any]:
     """The JSON object printed for one chunk; `keywords` lists the counted occurrences."""
     return {
         "channel_name": channel_name,
@@ -76,7 +76,9 @@ def chunk_output(channel_name: str, match: ChunkMatch) -> dict:
     }
 
 
-def _read_records(stream: BinaryIO, name: str) -> tuple[list[object], list[Origin], list]:
+def _read_records(
+    stream: BinaryIO, name: str
+) -> tuple[list[object], list[Origin], list[tuple[int, str]]]:
     """Decoded records, where each came from, and (line, reason) of lines that cannot be read:
     a bad line (bytes that are not UTF-8, invalid JSON, nesting too deep, a record beyond the
     size limit) is reported with its number and the following lines are read."""

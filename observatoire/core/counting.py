@@ -45,7 +45,7 @@ def window_of(t_ms: int, start: int, window_seconds: int) -> int:
 def windows_of(t_ms: np.ndarray, start_ms: np.ndarray, window_seconds: int) -> np.ndarray:
     """`window_of` for arrays of instants and chunk starts, both in epoch milliseconds."""
     windows = (t_ms - start_ms) // (window_seconds * 1000)
-    return np.clip(windows, 0, number_of_windows(window_seconds) - 1).astype(np.int32)
+    return np.asarray(np.clip(windows, 0, number_of_windows(window_seconds) - 1), np.int32)
 
 
 # Why an occurrence counts or not (the evidence's `reason` column), by code.
@@ -84,10 +84,12 @@ _STORIES: Final = 1 << 12
 _WINDOW_SLOTS: Final = 1 << 8
 
 
-def story_keys(chunk: np.ndarray, story: np.ndarray, crisis: np.ndarray, window: np.ndarray):
+def story_keys(
+    chunk: np.ndarray, story: np.ndarray, crisis: np.ndarray, window: np.ndarray
+) -> np.ndarray:
     """One integer per (chunk, story, crisis, window); adjacent windows differ by one."""
     key = chunk.astype(np.int64) * _STORIES + story
-    return (key * len(CRISES) + crisis) * _WINDOW_SLOTS + window + 2
+    return np.asarray((key * len(CRISES) + crisis) * _WINDOW_SLOTS + window + 2)
 
 
 def is_member(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
@@ -96,7 +98,7 @@ def is_member(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
     if not len(sorted_keys):
         return np.zeros(len(values), bool)
     at = np.minimum(np.searchsorted(sorted_keys, values), len(sorted_keys) - 1)
-    return sorted_keys[at] == values
+    return np.asarray(sorted_keys[at] == values)
 
 
 def promote_in_stories(
@@ -206,7 +208,7 @@ def _within_reach(
     anchors = np.sort(position[anchor])
     wanted = position[asking]
     first = np.searchsorted(anchors, wanted - reach, side="left")
-    found = first < len(anchors)
+    found: np.ndarray = first < len(anchors)
     found[found] = anchors[first[found]] <= wanted[found] + ahead
     return found
 

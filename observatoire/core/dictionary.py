@@ -252,14 +252,14 @@ def parse_dictionary_csv(text: str, source: str = "<csv>") -> list[KeywordEntry]
             return f"{source}: line {line}, column {column} ({CSV_HEADER[column - 1]})"
 
         if len(row) != len(CSV_HEADER):
-            extra = (
+            surplus = (
                 f"; extra field {row[len(CSV_HEADER)][:40]!r} in column {len(CSV_HEADER) + 1}"
                 if len(row) > len(CSV_HEADER)
                 else ""
             )
             raise DictionaryError(
                 f"{source}: line {line}: expected {len(CSV_HEADER)} fields "
-                f"({','.join(CSV_HEADER)}), got {len(row)}{extra}"
+                f"({','.join(CSV_HEADER)}), got {len(row)}{surplus}"
             )
         keyword_cell, theme, high_risk, category, language = (cell.strip() for cell in row)
         keyword = _keyword(keyword_cell, where(1))

@@ -34,13 +34,17 @@ DEMO_SOURCE = "demo"
 
 
 class _ChannelLike(Protocol):
-    name: str
-    title: str
-    radio: bool
+    @property
+    def name(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def radio(self) -> bool: ...
 
 
 class _GridLike(Protocol):
-    channels: Sequence[str]
+    @property
+    def channels(self) -> Sequence[str]: ...
 
     def slots_on(self, channel: str, day: date) -> Sequence[Any]: ...
 
@@ -307,7 +311,7 @@ def _speech(
         chosen = (
             pools.topic_first[topic[story]] + template * _VARIANTS_PER_TEMPLATE + variant
         ).astype(np.int64)
-        pause = rng.integers(250, 700, len(story))
+        pause: np.ndarray = rng.integers(250, 700, len(story))
         story_end = np.zeros(len(story), dtype=bool)
         story_end[np.cumsum(count) - 1] = True
         pause = pause + story_end * rng.integers(500, 2500, len(story))
@@ -411,7 +415,7 @@ def _drop_quarter_hour(starts: list[int], rng: np.random.Generator) -> list[int]
     return [s for s in starts if not gap_start <= s < gap_start + 900]
 
 
-def _malformed(item: dict, day: date) -> dict:
+def _malformed(item: dict[str, Any], day: date) -> dict[str, Any]:
     """A broken copy of an item; which defect depends on the day, so each kind shows up."""
     broken = dict(item)
     kind = day.toordinal() % 3
@@ -442,9 +446,9 @@ class DemoDay:
     """
 
     chunks: pa.Table
-    items: list[dict]
+    items: list[dict[str, Any]]
 
-    def all_items(self) -> list[dict]:
+    def all_items(self) -> list[dict[str, Any]]:
         """Everything as provider items (the API shape), sorted by channel and start."""
         rows = self.chunks.to_pylist()
         items = [
@@ -463,13 +467,19 @@ class DemoDay:
         return sorted(items + self.items, key=_item_order)
 
 
-def _item_order(item: dict) -> tuple[str, int]:
+def _item_order(item: dict[str, Any]) -> tuple[str, int]:
     channel = item.get("channel") or {}
     start = item.get("start")
     return str(channel.get("name", "")), start if isinstance(start, int) else 0
 
 
-def _item(channel: _ChannelLike, start: int, words: list[str], times, durations) -> dict:
+def _item(
+    channel: _ChannelLike,
+    start: int,
+    words: list[str],
+    times: Sequence[int] | np.ndarray,
+    durations: Sequence[int] | np.ndarray,
+) -> dict[str, Any]:
     srt = [
         {"cts_in_ms": int(t), "duration_ms": int(d), "text": w}
         for w, t, d in zip(words, times, durations, strict=True)
@@ -478,13 +488,30 @@ def _item(channel: _ChannelLike, start: int, words: list[str], times, durations)
     return {"channel": head, "start": start, "plaintext": " ".join(words), "srt": srt}
 
 
+def _special_chunks(
+    channel: str, starts: list[int], names: list[str], day: date, rng: np.random.Generator
+) -> dict[int, str]:
+    """Which chunks of a channel's day are made irregular (untimed, duplicate, malformed): each
+    kind goes to one channel of the day, on a chunk drawn from the channel's generator."""
+    special: dict[int, str] = {}
+    if not starts:
+        return special
+    for kind, salt in (("untimed", 4), ("duplicate", 3), ("malformed", 5)):
+        if channel == _pick(names, day, salt):
+            index = int(rng.integers(0, len(starts)))
+            while index in special and len(special) < len(starts):
+                index = (index + 1) % len(starts)
+            special.setdefault(index, kind)
+    return special
+
+
 def demo_day(
     day: date, channels: Sequence[_ChannelLike], grid: _GridLike, seed: int = 0
 ) -> DemoDay:
     """Generate one broadcast day for the given channels (see the module docstring)."""
     pools = _pools()
     day_start, day_end = day_interval(day)
-    columns: dict[str, list] = {
+    columns: dict[str, list[Any]] = {
         "channel": [],
         "start": [],
         "ids": [],
@@ -492,7 +519,7 @@ def demo_day(
         "durations": [],
         "sizes": [],
     }
-    irregular: list[dict] = []
+    irregular: list[dict[str, Any]] = []
     ordered = sorted(channels, key=lambda c: c.name)
     universe = set(getattr(grid, "channels", ())) | {channel.name for channel in ordered}
     planned = {
@@ -507,14 +534,7 @@ def demo_day(
         if channel.name == _pick(names, day, 1):
             starts = _drop_quarter_hour(starts, rng)
         speech = _channel_speech(starts, rng, environment_story_rate(day, channel.name, seed))
-        special: dict[int, str] = {}
-        if starts:
-            for kind, salt in (("untimed", 4), ("duplicate", 3), ("malformed", 5)):
-                if channel.name == _pick(names, day, salt):
-                    index = int(rng.integers(0, len(starts)))
-                    while index in special and len(special) < len(starts):
-                        index = (index + 1) % len(starts)
-                    special.setdefault(index, kind)
+        special = _special_chunks(channel.name, starts, names, day, rng)
         for index, start in enumerate(speech.starts):
             low, high = int(speech.bounds[index]), int(speech.bounds[index + 1])
             kind = special.get(index)
@@ -544,7 +564,7 @@ def demo_day(
     return DemoDay(chunks=_chunks_table(columns, day), items=irregular)
 
 
-def _chunks_table(columns: dict[str, list], day: date) -> pa.Table:
+def _chunks_table(columns: dict[str, list[Any]], day: date) -> pa.Table:
     count = len(columns["start"])
     if count == 0:
         return CAPTION_SCHEMA.empty_table()
@@ -581,7 +601,7 @@ def _chunks_table(columns: dict[str, list], day: date) -> pa.Table:
 
 def demo_items(
     day: date, channels: Sequence[_ChannelLike], grid: _GridLike, seed: int = 0
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Provider-shaped caption items of one broadcast day for the given channels.
 
     One item per channel per 2 minutes of its grid slots, in the API item shape

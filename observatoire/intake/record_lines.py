@@ -32,57 +32,61 @@ def record_lines(stream: Any) -> Iterator[tuple[int, bytes | OversizedLine]]:
     """(1-based line number, bytes) of every non-blank line, read in blocks so that memory holds
     at most one block plus one line of at most MAX_RECORD_BYTES, whatever the file holds."""
     number = 0
-    pending = bytearray()
-    oversized: tuple[bytearray, int, Any] | None = None  # head, size so far, hash
-    while True:
-        block = stream.read(READ_BLOCK_BYTES)
-        if not block:
-            break
+    line = _LineBuffer()
+    while block := stream.read(READ_BLOCK_BYTES):
         start = 0
         while True:
             end = block.find(b"\n", start)
-            piece = block[start:] if end < 0 else block[start:end]
-            if oversized is not None:
-                head, size, digest = oversized
-                digest.update(piece)
-                if len(head) < STORED_OVERSIZED_BYTES:
-                    head.extend(piece[: STORED_OVERSIZED_BYTES - len(head)])
-                oversized = (head, size + len(piece), digest)
-            else:
-                pending.extend(piece)
-                if len(pending) > MAX_RECORD_BYTES:
-                    digest = hashlib.sha256(pending)
-                    oversized = (
-                        bytearray(pending[:STORED_OVERSIZED_BYTES]),
-                        len(pending),
-                        digest,
-                    )
-                    pending = bytearray()
+            line.add(block[start:] if end < 0 else block[start:end])
             if end < 0:
                 break
             number += 1
-            if oversized is not None:
-                head, size, digest = oversized
-                yield (
-                    number,
-                    OversizedLine(
-                        bytes(head).decode("utf-8", errors="replace"), size, digest.hexdigest()
-                    ),
-                )
-                oversized = None
-            elif pending.strip():
-                yield number, bytes(pending)
-            pending = bytearray()
+            ended = line.finish()
+            if ended is not None:
+                yield number, ended
             start = end + 1
-    number += 1
-    if oversized is not None:
-        head, size, digest = oversized
-        yield (
-            number,
-            OversizedLine(bytes(head).decode("utf-8", errors="replace"), size, digest.hexdigest()),
-        )
-    elif pending.strip():
-        yield number, bytes(pending)
+    ended = line.finish()
+    if ended is not None:
+        yield number + 1, ended
+
+
+class _LineBuffer:
+    """The line being read: its bytes while it stays under MAX_RECORD_BYTES, past that only its
+    head, size and hash, so an oversized line never sits whole in memory."""
+
+    def __init__(self) -> None:
+        self.pending = bytearray()
+        self.oversized: tuple[bytearray, int, Any] | None = None  # head, size so far, hash
+
+    def add(self, piece: bytes) -> None:
+        if self.oversized is not None:
+            head, size, digest = self.oversized
+            digest.update(piece)
+            if len(head) < STORED_OVERSIZED_BYTES:
+                head.extend(piece[: STORED_OVERSIZED_BYTES - len(head)])
+            self.oversized = (head, size + len(piece), digest)
+            return
+        self.pending.extend(piece)
+        if len(self.pending) > MAX_RECORD_BYTES:
+            self.oversized = (
+                bytearray(self.pending[:STORED_OVERSIZED_BYTES]),
+                len(self.pending),
+                hashlib.sha256(self.pending),
+            )
+            self.pending = bytearray()
+
+    def finish(self) -> bytes | OversizedLine | None:
+        """The line that just ended (None when blank); the buffer starts the next one."""
+        oversized, pending = self.oversized, self.pending
+        self.oversized, self.pending = None, bytearray()
+        if oversized is not None:
+            head, size, digest = oversized
+            return OversizedLine(
+                bytes(head).decode("utf-8", errors="replace"), size, digest.hexdigest()
+            )
+        if pending.strip():
+            return bytes(pending)
+        return None
 
 
 def decode_line(line: bytes, origin: Origin, name: str) -> tuple[Origin, Any, str | None]:

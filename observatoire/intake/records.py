@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
@@ -214,12 +214,14 @@ class _Candidate:
     start: int
     day: date
     plaintext: str
-    srt: list | None
+    srt: list[Any] | None
     received_plaintext: str | None = None
     """The plaintext as received when it was replaced by the word list's words."""
 
 
-def _channel(item: Mapping[str, Any], names: ChannelNames | None, origin: Origin | None):
+def _channel(
+    item: Mapping[str, Any], names: ChannelNames | None, origin: Origin | None
+) -> tuple[str, str, bool]:
     """(canonical name, title, radio) of the record's channel, or _Reject with the reason."""
     if "channel" not in item and "channel_name" in item:
         # The flat export shape (channel_name, channel_title, channel_radio), as in real exports.
@@ -297,7 +299,7 @@ def _parse_fields(
     )
 
 
-def _srt_entry_problem(srt: list) -> str:
+def _srt_entry_problem(srt: list[Any]) -> str:
     """Precise reason for a word list that Arrow could not convert (slow path, rare)."""
     keys = ("cts_in_ms", "duration_ms", "text")
     for index, entry in enumerate(srt):
@@ -361,7 +363,7 @@ def _validate_srt(
     offsets = srt.offsets.to_numpy()
     first_of_list = offsets[parents]
 
-    def report(mask: np.ndarray, describe) -> None:
+    def report(mask: np.ndarray, describe: Callable[..., str]) -> None:
         """Record the first flagged entry of each word list not already rejected."""
         flagged = np.flatnonzero(mask)
         lists, first = np.unique(parents[flagged], return_index=True)
@@ -424,7 +426,7 @@ def _agreement(plaintext: pa.Array, joined: pa.Array) -> np.ndarray:
     agrees = pc.equal(_normalised(plaintext), _normalised(joined))
     values = agrees.fill_null(False).to_numpy(zero_copy_only=False).astype(np.int8)
     values[joined.is_null().to_numpy(zero_copy_only=False)] = -1
-    return values
+    return np.asarray(values)
 
 
 def _preferred(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -126,7 +127,7 @@ def counted_windows(
     counted = (
         keywords.filter(pc.equal(keywords["counted"], True)) if keywords.num_rows else keywords
     )
-    grouped: dict[tuple[str, int], list[dict]] = {}
+    grouped: dict[tuple[str, int], list[dict[str, Any]]] = {}
     starts: dict[str, datetime] = {}
     for row in counted.to_pylist():
         grouped.setdefault((row["chunk_id"], int(row["window"])), []).append(row)
@@ -240,6 +241,16 @@ def format_evidence(evidence: ChannelDayEvidence) -> str:
         "Times are Europe/Paris local time (CET in winter, CEST in summer).",
         "",
     ]
+    lines += _window_lines(evidence)
+    lines += _not_counted_lines(evidence)
+    lines += _arithmetic_lines(evidence)
+    return "\n".join(lines) + "\n"
+
+
+def _window_lines(evidence: ChannelDayEvidence) -> list[str]:
+    """Each counted window with its keywords, their second and excerpt."""
+    w_s = evidence.window_seconds
+    lines: list[str] = []
     if not evidence.windows:
         lines.append("No counted window: no environmental keyword counted on this channel-day.")
         lines.append("")
@@ -256,6 +267,12 @@ def format_evidence(evidence: ChannelDayEvidence) -> str:
             lines.append(f"    +{hit.second:6.1f} s  {hit.keyword}{flag}  <{hit.theme}>")
             if hit.excerpt:
                 lines.append(f"              « {hit.excerpt} »")
+    return lines
+
+
+def _not_counted_lines(evidence: ChannelDayEvidence) -> list[str]:
+    """The occurrences found but not counted, each with its reason."""
+    lines: list[str] = []
     if evidence.not_counted:
         lines.append("Not counted, and why")
         for chunk_id, hit in evidence.not_counted:
@@ -263,8 +280,15 @@ def format_evidence(evidence: ChannelDayEvidence) -> str:
                 f"    chunk {chunk_id} +{hit.second:6.1f} s  {hit.keyword}  <{hit.theme}>"
                 f"  — {hit.reason}"
             )
+    return lines
+
+
+def _arithmetic_lines(evidence: ChannelDayEvidence) -> list[str]:
+    """From counted windows to minutes and shares, overall and per crisis, against the
+    recorded indicator."""
+    w_s = evidence.window_seconds
     n = len(evidence.windows)
-    lines += [
+    lines = [
         "",
         "Arithmetic of the share",
         f"  counted windows (in scope)  {n}",
@@ -299,4 +323,4 @@ def format_evidence(evidence: ChannelDayEvidence) -> str:
         )
     else:
         lines.append("  channel_indicators: no row for this channel-day")
-    return "\n".join(lines) + "\n"
+    return lines

@@ -32,7 +32,7 @@ import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
 import ahocorasick
 import numpy as np
@@ -180,7 +180,7 @@ class Boundary(NamedTuple):
 class WindowSummary(NamedTuple):
     """What one window of a chunk holds among counted occurrences."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # the field shadows tuple.index, which nothing calls
     counted: bool
     crises: tuple[str, ...]
     themes: tuple[str, ...]
@@ -244,7 +244,7 @@ class _Sense(NamedTuple):
 
 # Token times of a batch's chunks: (row, normalised text) -> time of each token, or None when
 # the word list does not align with the text.
-_TokenTimer = Callable[[int, str], Sequence[int] | None]
+_TokenTimer = Callable[[int, str], Sequence[int] | np.ndarray | None]
 
 
 class _Spans(NamedTuple):
@@ -318,7 +318,9 @@ class Matcher:
         self.reach_ahead_ms = PROMOTION_REACH_AHEAD_MS
         self._automaton = self._compile(dictionary)
 
-    def _compile(self, dictionary: KeywordDictionary) -> ahocorasick.Automaton:
+    # One pass that builds the automaton and its parallel lookup arrays together, indexed
+    # alike; the story and framing rules it compiles are still being tuned.
+    def _compile(self, dictionary: KeywordDictionary) -> ahocorasick.Automaton:  # noqa: C901
         keyword_ids: dict[str, int] = {}
         senses: list[_Sense] = []
         senses_of_keyword: list[dict[str, int]] = []  # theme -> sense id, per keyword
@@ -441,7 +443,9 @@ class Matcher:
 
     # -- matching ---------------------------------------------------------------------------
 
-    def _spans(
+    # The batch scan, the matcher's hot path, in one vectorised piece (benchmarks/matcher.py
+    # measures it); its story and framing rules are still being tuned.
+    def _spans(  # noqa: C901
         self,
         texts: Sequence[str],
         starts_ms: np.ndarray,
@@ -586,7 +590,7 @@ class Matcher:
         """Replace the estimated times of spans in chunks whose word list aligns (in place);
         a chunk with a word list that does not align is marked estimated. Only chunks with a
         keyword (the first `keyword_spans` spans) are timed: markers alone need no time."""
-        parts: list[Sequence[int]] = []
+        parts: list[Sequence[int] | np.ndarray] = []
         offset = np.full(len(texts), -1, np.int64)
         total = 0
         for row in np.unique(chunk[:keyword_spans]).tolist():
@@ -689,7 +693,7 @@ class Matcher:
 
     def _boundary_keys(self, spans: _Spans) -> np.ndarray:
         """Sorted (chunk, token) keys of the story boundaries of a batch."""
-        marker = spans.form <= -2
+        marker: np.ndarray = spans.form <= -2
         boundary = np.flatnonzero(marker)[self._marker_kind[-2 - spans.form[marker]] == 0]
         return np.sort(spans.chunk[boundary] * _TOKEN_SLOTS + spans.token[boundary])
 
@@ -700,7 +704,7 @@ class Matcher:
             return np.zeros(len(chunk), np.int32)
         at = np.searchsorted(keys, chunk * _TOKEN_SLOTS + token, side="right")
         before_chunk = np.searchsorted(keys, chunk * _TOKEN_SLOTS, side="left")
-        return (at - before_chunk).astype(np.int32)
+        return np.asarray(at - before_chunk, np.int32)
 
     def _framed(
         self,
@@ -761,7 +765,7 @@ class Matcher:
     ) -> np.ndarray:
         """For the `asking` occurrences, whether their window holds, in their story, a marker
         of `kind` or an occurrence of `is_cue`; False elsewhere."""
-        marker = spans.form <= -2
+        marker: np.ndarray = spans.form <= -2
         marker[marker] = self._marker_kind[-2 - spans.form[marker]] == kind
         marker = np.flatnonzero(marker)
         marker_chunk = spans.chunk[marker]
@@ -780,7 +784,7 @@ class Matcher:
         return cued
 
     def match_chunk(
-        self, plaintext: str, start: int, srt: Sequence[Mapping] | None = None
+        self, plaintext: str, start: int, srt: Sequence[Mapping[str, Any]] | None = None
     ) -> ChunkMatch:
         """Match one chunk; `start` in epoch seconds, `srt` the provider's word list if any."""
         if not plaintext and srt:
@@ -864,7 +868,7 @@ class Matcher:
             srt_column = None
         word_times = BatchWordTimes(srt_column) if srt_column is not None else None
         has_words = word_times.present.tolist() if word_times is not None else None
-        if word_times is not None:
+        if word_times is not None and has_words is not None:
             for i, plaintext in enumerate(plaintexts):
                 if not plaintext and has_words[i]:
                     plaintexts[i] = " ".join(word_times.words(i))
@@ -970,7 +974,7 @@ def _cast(column: pa.Array | pa.ChunkedArray, type_: pa.DataType) -> pa.Array | 
     return column if column.type == type_ else column.cast(type_)
 
 
-def _word_list(srt: Sequence[Mapping] | pa.ListScalar) -> tuple[list[str], list[int]]:
+def _word_list(srt: Sequence[Mapping[str, Any]] | pa.ListScalar) -> tuple[list[str], list[int]]:
     """Texts and `cts_in_ms` of a word list given as provider dicts or as an Arrow list value."""
     if isinstance(srt, pa.ListScalar):
         words = srt.values
@@ -1010,4 +1014,5 @@ def _concat_spans(batches: Sequence[_Spans]) -> _Spans:
     arrays = [np.concatenate(parts) for parts in zip(*(b[:5] for b in batches), strict=True)]
     excerpts = [excerpt for b in batches for excerpt in b.excerpt]
     timings = [timing for b in batches for timing in b.timings]
-    return _Spans(*arrays, excerpts, timings)
+    chunk, form, token, token_count, t_ms = arrays
+    return _Spans(chunk, form, token, token_count, t_ms, excerpts, timings)

@@ -88,7 +88,7 @@ class BatchWordTimes:
     def __init__(self, srt: pa.Array | pa.ChunkedArray) -> None:
         lists = srt.combine_chunks() if isinstance(srt, pa.ChunkedArray) else srt
         lengths = pc.fill_null(pc.list_value_length(lists), 0).to_numpy(zero_copy_only=False)
-        self._present = lengths > 0
+        self._present: np.ndarray = lengths > 0
         self._word_offsets = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
         values = lists.flatten()  # respects slicing and drops what null lists hide
         self._texts = pc.fill_null(values.field("text"), "")
@@ -130,9 +130,9 @@ class BatchWordTimes:
 
     def words(self, row: int) -> list[str]:
         low, high = self._word_offsets[row], self._word_offsets[row + 1]
-        return self._texts.slice(low, high - low).to_pylist()
+        return list(self._texts.slice(low, high - low).to_pylist())
 
-    def token_times(self, row: int, text: str) -> Sequence[int] | None:
+    def token_times(self, row: int, text: str) -> Sequence[int] | np.ndarray | None:
         """Time of each token of `text` (the chunk's normalised text), None if none aligns."""
         if self._joined[row] == text:
             return self._token_times[self._token_offsets[row] : self._token_offsets[row + 1]]

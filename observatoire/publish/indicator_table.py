@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -46,7 +47,7 @@ def channel_summary(indicators: pa.Table | pd.DataFrame) -> pd.DataFrame:
     return frame[[c.source for c in COLUMNS if c.source in frame.columns]]
 
 
-def _cell(value: object, kind: str) -> str:
+def _cell(value: Any, kind: str) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return "–"
     if kind == "percent":

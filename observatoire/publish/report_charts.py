@@ -16,19 +16,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from html import escape
+from typing import Any
 
 import matplotlib
 import matplotlib.dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.typing import RcKeyType
 
 CHANGE_COLOUR = "#7a4fbf"
 MISSING_COLOUR = "#d9d9d9"
 LOW_COVERAGE_COLOUR = "#f4a259"
 NICE_STEPS = [1, 2, 2.5, 5, 10]
 
-_RC = {
+_RC: dict[RcKeyType, Any] = {
     "svg.fonttype": "none",
     "svg.hashsalt": "observatoire-report",
     "font.family": "sans-serif",
@@ -118,13 +120,19 @@ def _figure(width: float, height: float) -> Figure:
     return Figure(figsize=(width, height), dpi=100, layout="constrained")
 
 
-def _start(day: date) -> datetime:
-    """The instant half a day before `day`'s tick: the left edge of its slot on a time axis."""
-    return datetime.combine(day, time()) - timedelta(hours=12)
+def _x(moment: date | datetime) -> float:
+    """Where a date or instant lies on a time axis: the number matplotlib converts dates to
+    (its type hints take axis positions as numbers only)."""
+    return float(mdates.date2num(moment))
 
 
-def _end(day: date) -> datetime:
-    return datetime.combine(day, time()) + timedelta(hours=12)
+def _start(day: date) -> float:
+    """Half a day before `day`'s tick: the left edge of its slot on a time axis."""
+    return _x(datetime.combine(day, time()) - timedelta(hours=12))
+
+
+def _end(day: date) -> float:
+    return _x(datetime.combine(day, time()) + timedelta(hours=12))
 
 
 def _runs(days: Sequence[date]) -> list[tuple[date, date]]:
@@ -167,10 +175,10 @@ def _draw_time_marks(ax: Axes, marks: TimeMarks, *, labels: bool, where: str = "
             gid=f"{where}change-{day}",
         )
         if labels:
-            left_half = mdates.date2num(edge) <= sum(ax.get_xlim()) / 2
+            left_half = edge <= sum(ax.get_xlim()) / 2
             ax.annotate(
                 label,
-                xy=(mdates.date2num(edge), 1.0),
+                xy=(edge, 1.0),
                 xycoords=("data", "axes fraction"),
                 xytext=(4 if left_half else -4, -2),
                 textcoords="offset points",
@@ -200,7 +208,7 @@ def _lines(ax: Axes, days: Sequence[date], series: Sequence[Series]) -> None:
             and (i == len(values) - 1 or values[i + 1] != values[i + 1])
         ]
         ax.plot(
-            days,
+            [_x(day) for day in days],
             values,
             color=line.colour,
             linewidth=2 if line.name == "all" else 1.6,

@@ -8,6 +8,7 @@ the UI, and the offending rows (a few) so the problem can be found without openi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -22,10 +23,10 @@ class QualityOutcome:
     passed: bool
     summary: str
     numbers: dict[str, float | int] = field(default_factory=dict)
-    offending: list[dict] = field(default_factory=list)
+    offending: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _rows(table: pa.Table, columns: list[str]) -> list[dict]:
+def _rows(table: pa.Table, columns: list[str]) -> list[dict[str, Any]]:
     present = [c for c in columns if c in table.column_names]
     return [
         {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
@@ -165,7 +166,7 @@ def segments_consistent(
     keyword evidence: if any of these fails, the indicators would be wrong, so they must not run.
     """
     problems: list[str] = []
-    offending: list[dict] = []
+    offending: list[dict[str, Any]] = []
     caption_ids = set(captions["chunk_id"].to_pylist())
     segment_ids = segments["chunk_id"].to_pylist()
     if len(segment_ids) != len(set(segment_ids)):

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -116,63 +117,101 @@ def discover_stop_phrases(
     params = params or DiscoveryParameters()
     if keywords.num_rows == 0 or captions.num_rows == 0:
         return CANDIDATE_SCHEMA.empty_table()
-    wanted = set(keywords["chunk_id"].to_pylist())
-    chunk_rows = captions.filter(
-        pc.is_in(captions["chunk_id"], value_set=pa.array(sorted(wanted), pa.string()))
-    ).select(["chunk_id", "start", "day", "plaintext"])
-    texts: dict[str, str] = {}
-    chunk_day: dict[str, object] = {}
-    chunk_start: dict[str, object] = {}
-    for row in chunk_rows.to_pylist():
-        texts[row["chunk_id"]] = row["plaintext"] or ""
-        chunk_day[row["chunk_id"]] = row["day"]
-        chunk_start[row["chunk_id"]] = row["start"]
+    chunks = _ChunkFacts.of(captions, set(keywords["chunk_id"].to_pylist()))
     known = {normalize(p) for p in existing_stop_phrases}
 
     # phrase -> keyword, and (phrase, channel) -> chunks where it was said
     seen: dict[tuple[str, str], set[str]] = defaultdict(set)
     phrase_keyword: dict[str, str] = {}
     for channel, occurrences in _occurrences(keywords, params.top_keywords).items():
-        per_keyword: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-        for chunk, keyword, index, count in occurrences:
-            if chunk not in texts:
-                continue
-            tokens = tokenize(texts[chunk])
-            if index + count > len(tokens):
-                continue
-            for phrase in _contexts(tokens, index, count, params):
-                per_keyword[keyword][" ".join(phrase)].add(chunk)
+        per_keyword = _phrases_per_keyword(occurrences, chunks.texts, params)
         for keyword, phrases in per_keyword.items():
-            qualifying = [
-                (phrase, chunks)
-                for phrase, chunks in phrases.items()
-                if len(chunks) >= params.min_chunks
-                and len({chunk_day[c] for c in chunks}) >= params.min_days
-                and not any(_contains(stop, phrase) for stop in known)
-            ]
-            qualifying.sort(key=lambda pc_: (-len(pc_[0].split(" ")), -len(pc_[1]), pc_[0]))
-            accepted: list[tuple[str, set[str]]] = []
-            for phrase, chunks in qualifying:
-                covered = any(
-                    _contains(longer, phrase)
-                    and len(longer_chunks) >= params.subsumed_ratio * len(chunks)
-                    for longer, longer_chunks in accepted
-                )
-                if not covered:
-                    accepted.append((phrase, chunks))
-                if len(accepted) >= params.max_per_keyword:
-                    break
-            for phrase, chunks in accepted:
-                seen[(phrase, channel)] |= chunks
+            for phrase, said_in in _accepted_phrases(phrases, chunks.day, known, params):
+                seen[(phrase, channel)] |= said_in
                 phrase_keyword.setdefault(phrase, keyword)
+    rows = _candidate_rows(seen, phrase_keyword, chunks)
+    return pa.Table.from_pylist(rows, schema=CANDIDATE_SCHEMA)
 
+
+@dataclass(frozen=True)
+class _ChunkFacts:
+    """Normalisable text, broadcast day and start of the chunks holding a keyword."""
+
+    texts: dict[str, str]
+    day: dict[str, object]
+    start: dict[str, object]
+
+    @classmethod
+    def of(cls, captions: pa.Table, wanted: set[str]) -> _ChunkFacts:
+        chunk_rows = captions.filter(
+            pc.is_in(captions["chunk_id"], value_set=pa.array(sorted(wanted), pa.string()))
+        ).select(["chunk_id", "start", "day", "plaintext"])
+        facts = cls({}, {}, {})
+        for row in chunk_rows.to_pylist():
+            facts.texts[row["chunk_id"]] = row["plaintext"] or ""
+            facts.day[row["chunk_id"]] = row["day"]
+            facts.start[row["chunk_id"]] = row["start"]
+        return facts
+
+
+def _phrases_per_keyword(
+    occurrences: Iterable[tuple[str, str, int, int]],
+    texts: dict[str, str],
+    params: DiscoveryParameters,
+) -> dict[str, dict[str, set[str]]]:
+    """keyword -> phrase around it -> chunks where that phrase was said, on one channel."""
+    per_keyword: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for chunk, keyword, index, count in occurrences:
+        if chunk not in texts:
+            continue
+        tokens = tokenize(texts[chunk])
+        if index + count > len(tokens):
+            continue
+        for context in _contexts(tokens, index, count, params):
+            per_keyword[keyword][" ".join(context)].add(chunk)
+    return per_keyword
+
+
+def _accepted_phrases(
+    phrases: dict[str, set[str]],
+    chunk_day: dict[str, object],
+    known: set[str],
+    params: DiscoveryParameters,
+) -> list[tuple[str, set[str]]]:
+    """A keyword's phrases said often enough on enough days, longest first, without those a
+    longer accepted phrase already covers, at most `max_per_keyword`."""
+    qualifying = [
+        (phrase, chunks)
+        for phrase, chunks in phrases.items()
+        if len(chunks) >= params.min_chunks
+        and len({chunk_day[c] for c in chunks}) >= params.min_days
+        and not any(_contains(stop, phrase) for stop in known)
+    ]
+    qualifying.sort(key=lambda pc_: (-len(pc_[0].split(" ")), -len(pc_[1]), pc_[0]))
+    accepted: list[tuple[str, set[str]]] = []
+    for phrase, chunks in qualifying:
+        covered = any(
+            _contains(longer, phrase) and len(longer_chunks) >= params.subsumed_ratio * len(chunks)
+            for longer, longer_chunks in accepted
+        )
+        if not covered:
+            accepted.append((phrase, chunks))
+        if len(accepted) >= params.max_per_keyword:
+            break
+    return accepted
+
+
+def _candidate_rows(
+    seen: dict[tuple[str, str], set[str]], phrase_keyword: dict[str, str], chunks: _ChunkFacts
+) -> list[dict[str, Any]]:
+    """One row per phrase over its channels, most repeated first."""
     by_phrase: dict[str, dict[str, set[str]]] = defaultdict(dict)
-    for (phrase, channel), chunks in seen.items():
-        by_phrase[phrase][channel] = chunks
-    rows = []
+    for (phrase, channel), said_in in seen.items():
+        by_phrase[phrase][channel] = said_in
+    rows: list[dict[str, Any]] = []
     for phrase, channels in by_phrase.items():
-        chunks = set().union(*channels.values())
-        example = min(chunks, key=lambda c: (chunk_start[c], c))
+        all_chunks: set[str] = set().union(*channels.values())
+        example = min(all_chunks, key=lambda c: (chunks.start[c], c))
         rows.append(
             {
                 "phrase": phrase,
@@ -180,15 +219,15 @@ def discover_stop_phrases(
                 "tokens": len(phrase.split(" ")),
                 "channels": ", ".join(sorted(channels)),
                 "channel_count": len(channels),
-                "chunks": len(chunks),
+                "chunks": len(all_chunks),
                 "max_chunks_per_channel": max(len(c) for c in channels.values()),
-                "days": len({chunk_day[c] for c in chunks}),
+                "days": len({chunks.day[c] for c in all_chunks}),
                 "example_chunk_id": example,
-                "example_start": chunk_start[example],
+                "example_start": chunks.start[example],
             }
         )
     rows.sort(key=lambda r: (-r["chunks"], -r["tokens"], r["phrase"]))
-    return pa.Table.from_pylist(rows, schema=CANDIDATE_SCHEMA)
+    return rows
 
 
 def candidates_markdown(candidates: pa.Table, limit: int = 20) -> str:

@@ -22,6 +22,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.machinery import ModuleSpec
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -74,22 +75,8 @@ def cgroup_cpu_limit(root: Path = CGROUP_ROOT, proc_cgroup: Path = PROC_CGROUP) 
 
 def _cgroup_folders(root: Path, proc_cgroup: Path) -> list[Path]:
     """The folders of the process's cgroup and its parents, deepest first, that exist."""
-    relative: list[str] = []
-    try:
-        lines = proc_cgroup.read_text().splitlines()
-    except OSError:
-        lines = []
-    for line in lines:
-        parts = line.split(":", 2)
-        if len(parts) != 3:
-            continue
-        _, controllers, path = parts
-        if controllers == "":  # v2 unified hierarchy
-            relative.append(path)
-        elif "cpu" in controllers.split(","):  # v1 cpu controller, mounted under its names
-            relative.extend(f"{mount}{path}" for mount in (f"/{controllers}", "/cpu"))
     folders: list[Path] = []
-    for path in relative or ["/"]:
+    for path in _cgroup_paths(proc_cgroup) or ["/"]:
         current = Path(str(root) + path.rstrip("/")) if path != "/" else root
         while True:
             if current.is_dir() and current not in folders:
@@ -100,6 +87,26 @@ def _cgroup_folders(root: Path, proc_cgroup: Path) -> list[Path]:
     if root not in folders and root.is_dir():
         folders.append(root)
     return folders
+
+
+def _cgroup_paths(proc_cgroup: Path) -> list[str]:
+    """The process's cgroup paths under the cgroup root, from /proc/self/cgroup: the unified
+    (v2) one, and the v1 cpu controller's under each name it may be mounted as."""
+    try:
+        lines = proc_cgroup.read_text().splitlines()
+    except OSError:
+        return []
+    relative: list[str] = []
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        _, controllers, path = parts
+        if controllers == "":  # v2 unified hierarchy
+            relative.append(path)
+        elif "cpu" in controllers.split(","):  # v1 cpu controller, mounted under its names
+            relative.extend(f"{mount}{path}" for mount in (f"/{controllers}", "/cpu"))
+    return relative
 
 
 def affinity_cpus() -> int:
@@ -202,12 +209,14 @@ class DayWorkers(Generic[Inputs, State]):
         if self.workers == 1:
             self._state = self.prepare(self.inputs)
         else:
+            context: BaseContext
             if "forkserver" in multiprocessing.get_all_start_methods():
-                context = multiprocessing.get_context("forkserver")
+                forkserver = multiprocessing.get_context("forkserver")
                 # Workers fork from a server that imported the work's module, not the caller's
                 # main module (a Dagster process or a script): each starts in a fraction of
                 # a second with what it needs and nothing else.
-                context.set_forkserver_preload([self.prepare.__module__])
+                forkserver.set_forkserver_preload([self.prepare.__module__])
+                context = forkserver
             else:
                 context = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(

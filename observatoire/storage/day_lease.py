@@ -25,11 +25,13 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 
 from observatoire.storage.lake import Lake, LakeError
+
+Answer = TypeVar("Answer")
 
 LEASE_SECONDS = 600.0
 """How long a lease lasts without renewal; a step renews it every time it stages a file."""
@@ -67,7 +69,7 @@ class _LocalLeaseObjects(_LeaseObjects):
     """Local disk: an exclusive flock on a sibling lock file makes read-compare-write atomic
     between processes; the tag is a counter stored in the object."""
 
-    def _locked(self, path: str, action: Callable[[], Any]) -> Any:
+    def _locked(self, path: str, action: Callable[[], Answer]) -> Answer:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -140,7 +142,7 @@ class _S3LeaseObjects(_LeaseObjects):
             if code in ("PreconditionFailed", "ConditionalRequestConflict", "NoSuchKey", "404"):
                 return None
             raise
-        return answer["ETag"]
+        return str(answer["ETag"])
 
     def delete(self, path: str, expected: str) -> None:
         try:
@@ -201,8 +203,8 @@ class DayLeases:
         else:
             expected = None
         new = self._body()
-        tag = self.objects.swap(path, expected, new)
-        if tag is None:
+        new_tag = self.objects.swap(path, expected, new)
+        if new_tag is None:
             return False, None
         # Read back: a store that ignored the condition would let the last writer win silently.
         stored = self.objects.read(path)

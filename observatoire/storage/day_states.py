@@ -139,7 +139,7 @@ def read_period(lake: Lake, days: Sequence[date]) -> PeriodStates:
         window = _single(table["window_seconds"].to_pylist(), inputs.get("window_seconds"))
         period.states[day] = DayState(
             dictionary_version=version,
-            window_seconds=int(window) if str(window).isdigit() else -1,
+            window_seconds=int(str(window)) if str(window).isdigit() else -1,
             profile=str(inputs.get("profile") or "unknown"),
         )
         segments_now = lake.day_metadata(SEGMENTS, day).get(SEGMENTS_VERSION_KEY)

@@ -261,7 +261,7 @@ class Lake:
 
     def _exists(self, path: str, action: str) -> bool:
         with self._storage_errors(action):
-            return self.filesystem.get_file_info(path).type == pafs.FileType.File
+            return bool(self.filesystem.get_file_info(path).type == pafs.FileType.File)
 
     def _write(self, path: str, table: pa.Table, action: str) -> None:
         if not isinstance(table, pa.Table):

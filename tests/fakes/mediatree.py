@@ -129,24 +129,9 @@ class FakeMediatree:
     ) -> tuple[int, dict[str, str], bytes, Fault | None]:
         channel, page = body.get("channel"), body.get("page")
         fault = self._take_fault(channel, page)
-        if fault is not None and fault.kind == "hang":
-            self._stopping.wait(fault.hang_seconds)
-            return (*_json(504, {"error": "gateway timeout"}), fault)
-        if fault is not None and fault.kind == "status":
-            headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
-            status, base_headers, payload = _json(fault.status, {"error": "injected failure"})
-            return status, {**base_headers, **headers}, payload, fault
-        if fault is not None and fault.kind == "expire_token":
-            return (*_json(401, {"error": "token expired"}), fault)
-        if not self._token_valid(body.get("token")):
-            return (*_json(401, {"error": "invalid or expired token"}), fault)
-        if fault is not None and fault.kind == "malformed":
-            return (
-                200,
-                {"Content-Type": "application/json"},
-                b'{"total_results": 3, "data": [{',
-                fault,
-            )
+        refused = self._refusal(body, fault)
+        if refused is not None:
+            return (*refused, fault)
         first = 0 if self.paging == "zero_based" else 1
         try:
             start_gte, start_lte = int(body["start_gte"]), int(body["start_lte"])
@@ -155,11 +140,6 @@ class FakeMediatree:
             return (*_json(400, {"error": "bad parameters"}), fault)
         if not 1 <= size <= self.max_page_size or page < first or body.get("type") != "s2t":
             return (*_json(400, {"error": "bad parameters"}), fault)
-        index = page - first  # 0 for the first page
-        if self.paging == "ignore_page":
-            index = 0
-        elif self.paging == "repeat_page" and index >= 1:
-            index -= 1
         selected = sorted(
             (
                 item
@@ -169,10 +149,10 @@ class FakeMediatree:
             ),
             key=_start,
         )
+        index = self._page_index(page - first)
         page_items = copy.deepcopy(selected[index * size : (index + 1) * size])
-        last_index = max(math.ceil(len(selected) / size) - 1, 0)
-        if self.paging == "short_last" and index == last_index and page_items:
-            page_items.pop()
+        if self.paging == "short_last" and index == self._last_index(len(selected), size):
+            page_items = page_items[:-1]
         if fault is not None and fault.kind == "broken_record" and page_items:
             page_items[0].pop("channel", None)
         if fault is not None and fault.kind == "short_page" and page_items:
@@ -186,6 +166,38 @@ class FakeMediatree:
             "elapsed_time_ms": 3,
         }
         return (*_json(200, payload), fault)
+
+    def _refusal(
+        self, body: dict[str, Any], fault: Fault | None
+    ) -> tuple[int, dict[str, str], bytes] | None:
+        """The answer of a request refused before any paging: an injected failure or a bad
+        token; None when the request goes on."""
+        if fault is not None and fault.kind == "hang":
+            self._stopping.wait(fault.hang_seconds)
+            return _json(504, {"error": "gateway timeout"})
+        if fault is not None and fault.kind == "status":
+            headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
+            status, base_headers, payload = _json(fault.status, {"error": "injected failure"})
+            return status, {**base_headers, **headers}, payload
+        if fault is not None and fault.kind == "expire_token":
+            return _json(401, {"error": "token expired"})
+        if not self._token_valid(body.get("token")):
+            return _json(401, {"error": "invalid or expired token"})
+        if fault is not None and fault.kind == "malformed":
+            return 200, {"Content-Type": "application/json"}, b'{"total_results": 3, "data": [{'
+        return None
+
+    def _page_index(self, index: int) -> int:
+        """The page served for the asked one (0 for the first), as the paging mode misbehaves."""
+        if self.paging == "ignore_page":
+            return 0
+        if self.paging == "repeat_page" and index >= 1:
+            return index - 1
+        return index
+
+    @staticmethod
+    def _last_index(count: int, size: int) -> int:
+        return max(math.ceil(count / size) - 1, 0)
 
     def _take_fault(self, channel: object, page: object) -> Fault | None:
         with self._lock:

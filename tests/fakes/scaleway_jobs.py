@@ -405,43 +405,50 @@ class FakeScalewayJobs:
 
     def _secret_refs(self, method: str, parts: list[str], query: Mapping, body: dict) -> dict:
         if parts == ["secrets"] and method == "POST":
-            definition_id = body["job_definition_id"]
-            if definition_id not in self.definitions:
-                raise ApiError(404, "resource is not found", "not_found")
-            created = []
-            for config in body.get("secrets") or []:
-                ref = {
-                    "secret_id": str(uuid.uuid4()),
-                    "job_definition_id": definition_id,
-                    "secret_manager_id": config["secret_manager_id"],
-                    "secret_manager_version": config["secret_manager_version"],
-                }
-                if config.get("env_var_name"):
-                    ref["env_var"] = {"name": config["env_var_name"]}
-                else:
-                    ref["file"] = {"path": config.get("path")}
-                self.secret_refs[ref["secret_id"]] = ref
-                created.append(ref)
-            return {"secrets": created}
+            return {"secrets": self._new_secret_refs(body)}
         if parts == ["secrets"] and method == "GET":
             wanted = query.get("job_definition_id", [None])[0]
             items = [r for r in self.secret_refs.values() if r["job_definition_id"] == wanted]
             return {"secrets": items, "total_count": len(items)}
         if len(parts) == 2 and parts[0] == "secrets":
-            ref = self.secret_refs.get(parts[1])
-            if ref is None:
-                raise ApiError(404, "resource is not found", "not_found")
-            if method == "GET":
-                return ref
-            if method == "PATCH":
-                if body.get("secret_manager_version"):
-                    ref["secret_manager_version"] = body["secret_manager_version"]
-                if body.get("env_var_name"):
-                    ref["env_var"] = {"name": body["env_var_name"]}
-                return ref
-            if method == "DELETE":
-                del self.secret_refs[parts[1]]
-                return {}
+            return self._secret_ref(method, parts[1], body)
+        raise ApiError(404, "not found", "not_found")
+
+    def _new_secret_refs(self, body: dict) -> list[dict[str, Any]]:
+        definition_id = body["job_definition_id"]
+        if definition_id not in self.definitions:
+            raise ApiError(404, "resource is not found", "not_found")
+        created = []
+        for config in body.get("secrets") or []:
+            ref = {
+                "secret_id": str(uuid.uuid4()),
+                "job_definition_id": definition_id,
+                "secret_manager_id": config["secret_manager_id"],
+                "secret_manager_version": config["secret_manager_version"],
+            }
+            if config.get("env_var_name"):
+                ref["env_var"] = {"name": config["env_var_name"]}
+            else:
+                ref["file"] = {"path": config.get("path")}
+            self.secret_refs[ref["secret_id"]] = ref
+            created.append(ref)
+        return created
+
+    def _secret_ref(self, method: str, secret_id: str, body: dict) -> dict:
+        ref = self.secret_refs.get(secret_id)
+        if ref is None:
+            raise ApiError(404, "resource is not found", "not_found")
+        if method == "GET":
+            return ref
+        if method == "PATCH":
+            if body.get("secret_manager_version"):
+                ref["secret_manager_version"] = body["secret_manager_version"]
+            if body.get("env_var_name"):
+                ref["env_var"] = {"name": body["env_var_name"]}
+            return ref
+        if method == "DELETE":
+            del self.secret_refs[secret_id]
+            return {}
         raise ApiError(404, "not found", "not_found")
 
     def _secret_environment(self, definition_id: str) -> dict[str, str] | str:
@@ -465,34 +472,47 @@ class FakeScalewayJobs:
         with self._lock:
             if parts[0] == "secrets":
                 return self._secret_refs(method, parts, query, body)
-            if parts == ["job-definitions"] and method == "GET":
-                items = sorted(self.definitions.values(), key=lambda d: d["created_at"])
-                items = [d for d in items if d["region"] == region]
-                if query.get("project_id"):
-                    items = [d for d in items if d["project_id"] == query["project_id"][0]]
-                if query.get("order_by", ["created_at_asc"])[0] == "created_at_desc":
-                    items.reverse()
-                return self._page(items, query, "job_definitions")
-            if parts == ["job-definitions"] and method == "POST":
-                return self._new_definition(body, region)
-            if len(parts) == 2 and parts[0] == "job-definitions":
-                definition = self._definition(region, parts[1])
-                if method == "GET":
-                    return definition
-                if method == "PATCH":
-                    for name, value in body.items():
-                        if name in definition and value is not None and name != "id":
-                            definition[name] = value
-                    definition["updated_at"] = _now()
-                    return definition
-            if method == "POST" and len(parts) == 3 and parts[::2] == ["job-definitions", "start"]:
-                return self._start(self._definition(region, parts[1]), body)
-            if parts == ["job-runs"] and method == "GET":
-                return self._list_runs(region, query)
-            if len(parts) == 2 and parts[0] == "job-runs" and method == "GET":
-                return self._record(region, parts[1]).data
-            if method == "POST" and len(parts) == 3 and parts[::2] == ["job-runs", "stop"]:
-                return self._stop(self._record(region, parts[1]))
+            if parts[0] == "job-definitions":
+                return self._job_definitions(method, region, parts, query, body)
+            if parts[0] == "job-runs":
+                return self._job_runs(method, region, parts, query)
+        raise ApiError(404, "not found", "not_found")
+
+    def _job_definitions(
+        self, method: str, region: str, parts: list[str], query: Mapping[str, list[str]], body: dict
+    ) -> dict:
+        if parts == ["job-definitions"] and method == "GET":
+            items = sorted(self.definitions.values(), key=lambda d: d["created_at"])
+            items = [d for d in items if d["region"] == region]
+            if query.get("project_id"):
+                items = [d for d in items if d["project_id"] == query["project_id"][0]]
+            if query.get("order_by", ["created_at_asc"])[0] == "created_at_desc":
+                items.reverse()
+            return self._page(items, query, "job_definitions")
+        if parts == ["job-definitions"] and method == "POST":
+            return self._new_definition(body, region)
+        if len(parts) == 2 and method == "GET":
+            return self._definition(region, parts[1])
+        if len(parts) == 2 and method == "PATCH":
+            definition = self._definition(region, parts[1])
+            for name, value in body.items():
+                if name in definition and value is not None and name != "id":
+                    definition[name] = value
+            definition["updated_at"] = _now()
+            return definition
+        if method == "POST" and len(parts) == 3 and parts[2] == "start":
+            return self._start(self._definition(region, parts[1]), body)
+        raise ApiError(404, "not found", "not_found")
+
+    def _job_runs(
+        self, method: str, region: str, parts: list[str], query: Mapping[str, list[str]]
+    ) -> dict:
+        if parts == ["job-runs"] and method == "GET":
+            return self._list_runs(region, query)
+        if len(parts) == 2 and method == "GET":
+            return self._record(region, parts[1]).data
+        if method == "POST" and len(parts) == 3 and parts[2] == "stop":
+            return self._stop(self._record(region, parts[1]))
         raise ApiError(404, "not found", "not_found")
 
     def _list_runs(self, region: str, query: Mapping[str, list[str]]) -> dict:
@@ -647,79 +667,7 @@ class FakeScalewayJobs:
         return None
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def _handle(self, method: str) -> None:
-                split = urlsplit(self.path)
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                with fake._lock:
-                    fake.requests.append((method, split.path))
-                fault = fake._take_fault(method, split.path)
-                if fault is not None and not fault.after and self._apply(fault):
-                    return
-                try:
-                    if self.headers.get("X-Auth-Token") != SECRET_KEY:
-                        raise ApiError(401, "authentication is denied", "denied_authentication")
-                    body = json.loads(raw) if raw else {}
-                    payload = fake._dispatch(method, split.path, parse_qs(split.query), body)
-                    status, answer = 200, _public(payload)
-                except ApiError as error:
-                    status, answer = error.status, error.body
-                if fault is not None and fault.after and self._apply(fault):
-                    return
-                self._send(status, answer)
-
-            def _apply(self, fault: Fault) -> bool:
-                """Carry out a fault; True when no normal response must follow."""
-                if fault.kind == "disconnect":
-                    self.close_connection = True
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                    return True
-                if fault.kind == "hang":
-                    time.sleep(fake.hang_seconds)
-                    return False
-                if fault.kind == "html":
-                    page = HTML_ERROR.format(status=fault.status).encode("utf-8")
-                    self.send_response(fault.status)
-                    self.send_header("Content-Type", "text/html")
-                    self.send_header("Content-Length", str(len(page)))
-                    self.end_headers()
-                    self.wfile.write(page)
-                    return True
-                self._send(
-                    fault.status,
-                    {"message": f"injected error {fault.status}", "type": "injected"},
-                )
-                return True
-
-            def _send(self, status: int, payload: Any) -> None:
-                encoded = json.dumps(payload).encode("utf-8")
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(encoded)))
-                self.end_headers()
-                self.wfile.write(encoded)
-
-            def do_GET(self) -> None:
-                self._handle("GET")
-
-            def do_POST(self) -> None:
-                self._handle("POST")
-
-            def do_PATCH(self) -> None:
-                self._handle("PATCH")
-
-            def do_DELETE(self) -> None:
-                self._handle("DELETE")
-
-        return Handler
+        return type("Handler", (_Handler,), {"fake": self})
 
 
 def _public(payload: Any) -> Any:
@@ -739,3 +687,78 @@ def _tail(stderr: bytes, limit: int = 2000) -> str:
 def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signum)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """One request to the fake: recorded, faults applied, then dispatched to its state."""
+
+    fake: FakeScalewayJobs
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _handle(self, method: str) -> None:
+        split = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        with self.fake._lock:
+            self.fake.requests.append((method, split.path))
+        fault = self.fake._take_fault(method, split.path)
+        if fault is not None and not fault.after and self._apply(fault):
+            return
+        try:
+            if self.headers.get("X-Auth-Token") != SECRET_KEY:
+                raise ApiError(401, "authentication is denied", "denied_authentication")
+            body = json.loads(raw) if raw else {}
+            payload = self.fake._dispatch(method, split.path, parse_qs(split.query), body)
+            status, answer = 200, _public(payload)
+        except ApiError as error:
+            status, answer = error.status, error.body
+        if fault is not None and fault.after and self._apply(fault):
+            return
+        self._send(status, answer)
+
+    def _apply(self, fault: Fault) -> bool:
+        """Carry out a fault; True when no normal response must follow."""
+        if fault.kind == "disconnect":
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return True
+        if fault.kind == "hang":
+            time.sleep(self.fake.hang_seconds)
+            return False
+        if fault.kind == "html":
+            page = HTML_ERROR.format(status=fault.status).encode("utf-8")
+            self.send_response(fault.status)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+            return True
+        self._send(
+            fault.status,
+            {"message": f"injected error {fault.status}", "type": "injected"},
+        )
+        return True
+
+    def _send(self, status: int, payload: Any) -> None:
+        encoded = json.dumps(payload).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(encoded)))
+        self.end_headers()
+        self.wfile.write(encoded)
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def do_PATCH(self) -> None:
+        self._handle("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._handle("DELETE")
