@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from observatoire.core.dictionary import DictionaryError, parse_dictionary_csv, read_utf8
 from observatoire.core.dictionary_workbook import export_workbook, import_workbook
 from observatoire.reference.countries import CountryError, load_country
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "dictionary",
         help="import the experts' keyword workbook (xlsx) into CSV files, or export CSV files",
@@ -42,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     exporting.set_defaults(run=run_export)
 
 
-def run_import(args: argparse.Namespace, out=None) -> int:
+def run_import(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     try:
         written = import_workbook(args.workbook, args.out)
@@ -54,7 +55,7 @@ def run_import(args: argparse.Namespace, out=None) -> int:
     return 0
 
 
-def run_export(args: argparse.Namespace, out=None) -> int:
+def run_export(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     try:
         paths = list(args.csv)

@@ -40,7 +40,7 @@ def epoch_seconds(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
 def broadcast_days(starts: np.ndarray) -> np.ndarray:
     """Broadcast days of many epoch-second starts at once, as numpy datetime64[D]."""
     instants = pa.array(starts, pa.timestamp("s", tz=PARIS_TIMEZONE))
-    return pc.local_timestamp(instants).cast(pa.date32()).to_numpy(zero_copy_only=False)
+    return np.asarray(pc.local_timestamp(instants).cast(pa.date32()).to_numpy(zero_copy_only=False))
 
 
 def day_bounds(day: date, zone: ZoneInfo | str = PARIS) -> tuple[datetime, datetime]:

@@ -115,12 +115,12 @@ def time_monitored(
     for index, name in enumerate(names.tolist()):
         by_channel.setdefault(name, []).append(index)
 
-    rows: dict[str, list] = {field.name: [] for field in TIME_MONITORED_SCHEMA}
+    rows: dict[str, list[object]] = {field.name: [] for field in TIME_MONITORED_SCHEMA}
     for channel in sorted(set(wanted)) + extra:
         slots = _merge((low, high) for low, high, _, _ in grid.slot_bounds(channel, day))
         grid_seconds = sum(high - low for low, high in slots)
-        received: set = set()
-        in_scope: set = set()
+        received: set[object] = set()
+        in_scope: set[object] = set()
         intervals: list[tuple[int, int]] = []
         for index in by_channel.get(channel, ()):
             start = int(starts[index])
