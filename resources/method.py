@@ -12,7 +12,7 @@ from pydantic import Field
 
 from observatoire.core.dictionary import KeywordDictionary, default_dictionary, load_dictionary_csv
 from observatoire.reference.grid import Channel, ProgrammeGrid, default_channels
-from resources.settings import Settings
+from observatoire.settings import Settings
 
 
 class MethodResource(ConfigurableResource):

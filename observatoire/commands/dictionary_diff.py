@@ -23,6 +23,7 @@ from observatoire.reference.reference import (
     dictionary_from_table,
     grid_from_table,
 )
+from observatoire.settings import Settings
 from observatoire.storage.lake import Lake, LakeError
 
 
@@ -98,8 +99,6 @@ def run(args: argparse.Namespace, out=None) -> int:
     except LakeError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    from resources.settings import Settings  # the one place environment variables are read
-
     settings = Settings.from_env()
     frame = impact(
         before,

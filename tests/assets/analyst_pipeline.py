@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 
 from definitions import build_definitions
-from resources.settings import Settings
+from observatoire.settings import Settings
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute
 import pytest
-from dagster import DagsterInstance, materialize
+from dagster import DagsterInstance, EnvVar, materialize
 
 from assets.captions import build_caption_assets
 from assets.partitions import daily_partitions
@@ -26,6 +26,7 @@ from observatoire.reference.grid import (
     deliveries_of,
     time_monitored,
 )
+from observatoire.reference.reference import grid_table
 from observatoire.storage.lake import Lake
 from resources.caption_files import FileCaptionSource
 from resources.lake import LakeResource
@@ -50,10 +51,13 @@ def fake(captions: list[dict]) -> Iterator[FakeMediatree]:
 
 
 def lake_with_channels(path: Path) -> Lake:
+    """A lake holding the reference tables the ingestion reads, for CHANNELS only."""
     lake = Lake(str(path))
     lake.write_table(
         "channels", channels_table([c for c in default_channels() if c.name in CHANNELS])
     )
+    grid = ProgrammeGrid([row for row in ProgrammeGrid.default().slots if row.channel in CHANNELS])
+    lake.write_table("programme_grid", grid_table(grid))
     return lake
 
 
@@ -83,7 +87,14 @@ def test_same_captions_from_the_api_and_from_files_give_the_same_day(
     fake.inject("status", status=429, retry_after="0", channel="tf1")
 
     api_lake = lake_with_channels(tmp_path / "api-lake")
-    api_result = run(api_lake, source_for(fake))
+    api_result = run(
+        api_lake,
+        source_for(
+            fake,
+            username=EnvVar("OBSERVATOIRE_MEDIATREE_USER"),
+            password=EnvVar("OBSERVATOIRE_MEDIATREE_PASSWORD"),
+        ),
+    )
 
     drop = tmp_path / "drop" / DAY.isoformat()
     drop.mkdir(parents=True)
