@@ -282,3 +282,10 @@ def test_built_from_settings() -> None:
     )
     with pytest.raises(SettingsError, match="OBSERVATOIRE_DROP_FOLDER"):
         Settings.from_env({"OBSERVATOIRE_CAPTION_SOURCE": "files"})
+
+
+def test_a_drop_folder_url_of_another_scheme_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match="unsupported drop folder URL 'https://host/drop'"):
+        DropFolder("https://host/drop")
+    with pytest.raises(ValueError, match="drop folder URL 's3://' has no bucket"):
+        DropFolder("s3://")

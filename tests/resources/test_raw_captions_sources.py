@@ -14,11 +14,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute
 import pytest
-from dagster import DagsterInstance, EnvVar, materialize
+from dagster import DagsterInstance, EnvVar, Failure, materialize
 
 from assets.captions import build_caption_assets
 from assets.partitions import daily_partitions
 from observatoire.intake.demo import demo_items
+from observatoire.intake.provider_days import query_windows
 from observatoire.reference.grid import (
     ProgrammeGrid,
     channels_table,
@@ -220,3 +221,38 @@ def test_a_restricted_run_merges_into_a_day_ingested_before_the_new_columns(
     assert merged.num_rows == full.num_rows
     assert merged.schema.names == full.schema.names
     assert set(merged["timing"].to_pylist()) <= {"words", "none"}
+
+
+def test_slots_are_those_of_the_lake_grid(fake: FakeMediatree, tmp_path: Path) -> None:
+    """The source queries the grid the reference job wrote, not a grid of its own."""
+    lake = lake_with_channels(tmp_path / "lake")
+    one_slot = ProgrammeGrid(
+        [row for row in ProgrammeGrid.default().slots if row.channel == "tf1"][:1]
+    )
+    assert one_slot.slot_bounds("tf1", DAY)
+    lake.write_table("programme_grid", grid_table(one_slot))
+    source = source_for(fake, username=fake.username, password=fake.password, query_by="slots")
+
+    assert run(lake, source).success
+
+    asked = [
+        (r.body["channel"], r.body["start_gte"], r.body["start_lte"])
+        for r in fake.subtitle_requests()
+    ]
+    slots = [(low, high) for low, high, _, _ in one_slot.slot_bounds("tf1", DAY)]
+    assert [(low, high) for _, low, high in asked] == query_windows(slots, DAY, 300)
+    assert {channel for channel, _, _ in asked} == {"tf1"}
+
+
+def test_a_lake_without_a_programme_grid_is_refused_clearly(
+    fake: FakeMediatree, tmp_path: Path
+) -> None:
+    lake = Lake(str(tmp_path / "lake"))
+    lake.write_table(
+        "channels", channels_table([c for c in default_channels() if c.name in CHANNELS])
+    )
+    source = source_for(fake, username=fake.username, password=fake.password)
+    with pytest.raises(Failure, match=r"needs the programme grid.*job reference_data"):
+        run(lake, source)
+    assert fake.subtitle_requests() == []
+    assert not lake.has_day("raw_captions", DAY)
