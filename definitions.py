@@ -1,7 +1,8 @@
 """The Dagster code location: every asset, job, schedule, sensor and resource, wired in one place.
 
-Resources are chosen from `Settings.from_env()` (OBSERVATOIRE_* variables): by default the demo
-caption source, a Parquet lake under ./data/lake and a DuckDB warehouse at
+Resources are chosen and configured from `Settings.from_env()` (OBSERVATOIRE_* variables) when the
+code location loads, secrets bound as `EnvVar`s so no run reads the environment: by default the
+demo caption source, a Parquet lake under ./data/lake and a DuckDB warehouse at
 ./data/warehouse.duckdb. Steps run in-process: the stages are light, and a subprocess per step
 would cost seconds each.
 """
@@ -23,12 +24,12 @@ from assets.reference import build_reference_assets
 from assets.rematch import rematch_job
 from assets.report import build_report_asset
 from assets.segments import build_segment_assets
+from observatoire.settings import Settings
 from resources.caption_files import FileCaptionSource
 from resources.captions import CaptionSource, DemoCaptionSource
 from resources.lake import LakeResource
 from resources.method import MethodResource
 from resources.provider_api import MediatreeCaptionSource
-from resources.settings import Settings
 from resources.warehouse import WarehouseResource
 from sensors.alerts import build_run_failure_alert_sensor
 from sensors.drop_folder import build_drop_folder_sensor
@@ -39,9 +40,7 @@ from sensors.serverless_jobs import build_serverless_jobs_sensor
 def caption_source(settings: Settings) -> CaptionSource:
     """The caption source named by OBSERVATOIRE_CAPTION_SOURCE."""
     if settings.caption_source == "demo":
-        return DemoCaptionSource(
-            seed=settings.demo_seed, programme_grid_csv=settings.programme_grid_csv
-        )
+        return DemoCaptionSource(seed=settings.demo_seed)
     if settings.caption_source == "mediatree":
         return MediatreeCaptionSource.from_settings(settings)
     if settings.caption_source == "files":

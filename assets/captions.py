@@ -10,10 +10,12 @@ what was there.
 from contextlib import ExitStack
 from datetime import date
 
+import pyarrow as pa
 from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
     AssetSpec,
+    Failure,
     MaterializeResult,
     MetadataValue,
     PartitionsDefinition,
@@ -34,9 +36,15 @@ from observatoire.intake.day_intake import DayIntake, demo_intake_day, prepare_d
 from observatoire.intake.intake import captions_of_day, conformed
 from observatoire.intake.records import REJECT_SCHEMA, with_quality_columns
 from observatoire.reference.channel_names import ChannelNames
+from observatoire.reference.grid import ProgrammeGrid
 from observatoire.reference.monitoring import deliveries_of, with_deliveries
-from observatoire.reference.reference import channel_names_from_table
+from observatoire.reference.reference import (
+    channel_names_from_table,
+    channels_from_table,
+)
 from observatoire.runs.day_workers import DayWorkers, worker_count
+from observatoire.storage.day_lease import StagedDays
+from observatoire.storage.lake import Lake, LakeMissingError
 from observatoire.storage.partial_days import merge_rejected
 from resources.captions import CaptionSource
 from resources.lake import LakeResource
@@ -55,7 +63,7 @@ def build_caption_assets(
         specs=[
             AssetSpec(
                 "raw_captions",
-                deps=["channels"],
+                deps=["channels", "programme_grid"],
                 group_name=GROUP,
                 kinds={"parquet"},
                 description="Every 2-minute caption chunk received for the broadcast day.",
@@ -81,6 +89,7 @@ def build_caption_assets(
             channels, restricted = run_channels(store, config)
             channels_table = store.read_table("channels")
             names = channel_names_from_table(channels_table)
+            grid = lake_grid(store, channels_table)
             summary = RunSummary(context, "raw_captions", ["channel_name", "start", "plaintext"])
             rejected_summary = RunSummary(
                 context, "raw_captions_rejected", ["day", "position", "reason", "record"]
@@ -88,14 +97,14 @@ def build_caption_assets(
             missing: list[str] = []
             last = rejected = None
             days = run_days(context)
-            intake = captions.worker_intake(channels, channels_table)
+            intake = captions.worker_intake(channels, channels_table, grid)
             workers = 1 if intake is None else worker_count(len(days), cap=day_workers)
             if intake is not None and workers > 1:
                 context.log.info(f"ingesting {len(days)} day(s) on {workers} worker(s)")
                 pool = stack.enter_context(DayWorkers(prepare_demo_intake, intake, workers))
                 fetched = pool.map(demo_intake_day, days)
             else:
-                fetched = (_fetched_day(captions, day, channels, names) for day in days)
+                fetched = (_fetched_day(captions, day, channels, names, grid) for day in days)
             for got in fetched:
                 day, parsed = got.day, got.parsed
                 if restricted is not None:
@@ -162,11 +171,27 @@ def build_caption_assets(
     return ingest_captions
 
 
+def lake_grid(store: Lake | StagedDays, channels_table: pa.Table) -> ProgrammeGrid:
+    """The programme grid as the reference job wrote it: the one grid sources and stages use."""
+    try:
+        table = store.read_table("programme_grid")
+    except LakeMissingError as error:
+        raise Failure(
+            description=f"{error}: the caption source needs the programme grid; materialise the "
+            "reference assets first (job reference_data)"
+        ) from error
+    return ProgrammeGrid.from_arrow(table, channels_from_table(channels_table))
+
+
 def _fetched_day(
-    captions: CaptionSource, day: date, channels: list[str], names: ChannelNames
+    captions: CaptionSource,
+    day: date,
+    channels: list[str],
+    names: ChannelNames,
+    grid: ProgrammeGrid,
 ) -> DayIntake:
     """A day fetched from the source by the run itself, parsed by the common rules."""
-    fetch = captions.fetch_day(day, channels)
+    fetch = captions.fetch_day(day, channels, grid)
     parsed = captions_of_day(
         fetch.items,
         fetch.source,

@@ -31,8 +31,8 @@ from dagster import DagsterInstance
 from assets.partitions import MAX_DAYS_PER_RUN, range_tags
 from definitions import build_definitions
 from observatoire.runs.day_workers import cpu_allowance, peak_memory_mb
+from observatoire.settings import Settings
 from observatoire.storage.lake import DAILY_TABLES, Lake
-from resources.settings import Settings
 from sensors.schedules import DAILY_JOB, REFERENCE_JOB
 
 

@@ -70,13 +70,15 @@ def run_day(drop: str, lake: str, day: str) -> None:
     from assets.captions import build_caption_assets
     from assets.partitions import daily_partitions
     from observatoire.reference.channels import default_channels
-    from observatoire.reference.reference import channels_reference_table
+    from observatoire.reference.grid import ProgrammeGrid
+    from observatoire.reference.reference import channels_reference_table, grid_table
     from observatoire.storage.lake import Lake
     from resources.caption_files import FileCaptionSource
     from resources.lake import LakeResource
 
     store = Lake(lake)
     store.write_table("channels", channels_reference_table(default_channels()))
+    store.write_table("programme_grid", grid_table(ProgrammeGrid.default()))
     started = time.perf_counter()
     result = materialize(
         [build_caption_assets(daily_partitions("2024-01-01"))],

@@ -1,31 +1,22 @@
 """The lake as a Dagster resource: where the Parquet tables live, built from configuration.
 
 Credentials are string fields that accept `dagster.EnvVar(...)`; `from_settings` binds them that
-way when they come from the environment, so the Dagster UI shows the variable's name and never
-the secret itself.
+way when they come from the environment (resources/secrets.py), so the Dagster UI shows the
+variable's name and never the secret itself.
 """
 
 from __future__ import annotations
 
-from dagster import ConfigurableResource, EnvVar
+from dagster import ConfigurableResource
 from pydantic import Field
 
 from observatoire.matching.day_matching import LakeAddress
+from observatoire.settings import Settings
 from observatoire.storage.lake import DEFAULT_LAKE_URL, Lake
-from resources.settings import Settings, variable_holding
+from resources.secrets import bound_secret, resolved_secret
 
 ACCESS_KEY_VARIABLES = ("OBSERVATOIRE_S3_ACCESS_KEY", "SCW_ACCESS_KEY")
 SECRET_KEY_VARIABLES = ("OBSERVATOIRE_S3_SECRET_KEY", "SCW_SECRET_KEY")
-
-
-def _bound(value: str | None, variables: tuple[str, ...]) -> str | None:
-    name = variable_holding(value, variables)
-    return EnvVar(name) if name else value
-
-
-def _resolved(value: str | None) -> str | None:
-    """Inside a run Dagster resolves EnvVar fields; outside one (CLI, notebook) we do."""
-    return value.get_value() if isinstance(value, EnvVar) else value
 
 
 class LakeResource(ConfigurableResource):
@@ -49,8 +40,8 @@ class LakeResource(ConfigurableResource):
             url=settings.lake_url,
             s3_endpoint=settings.s3_endpoint,
             s3_region=settings.s3_region,
-            access_key=_bound(settings.s3_access_key, ACCESS_KEY_VARIABLES),
-            secret_key=_bound(settings.s3_secret_key, SECRET_KEY_VARIABLES),
+            access_key=bound_secret(settings.s3_access_key, ACCESS_KEY_VARIABLES),
+            secret_key=bound_secret(settings.s3_secret_key, SECRET_KEY_VARIABLES),
         )
 
     def lake(self) -> Lake:
@@ -58,8 +49,8 @@ class LakeResource(ConfigurableResource):
             self.url,
             s3_endpoint=self.s3_endpoint,
             s3_region=self.s3_region,
-            access_key=_resolved(self.access_key),
-            secret_key=_resolved(self.secret_key),
+            access_key=resolved_secret(self.access_key),
+            secret_key=resolved_secret(self.secret_key),
         )
 
     def address(self) -> LakeAddress:
@@ -68,6 +59,6 @@ class LakeResource(ConfigurableResource):
             self.url,
             s3_endpoint=self.s3_endpoint,
             s3_region=self.s3_region,
-            access_key=_resolved(self.access_key),
-            secret_key=_resolved(self.secret_key),
+            access_key=resolved_secret(self.access_key),
+            secret_key=resolved_secret(self.secret_key),
         )

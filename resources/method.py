@@ -13,7 +13,7 @@ from pydantic import Field
 from observatoire.core.dictionary import KeywordDictionary, default_dictionary, load_dictionary_csv
 from observatoire.reference.channels import Channel, default_channels
 from observatoire.reference.grid import ProgrammeGrid
-from resources.settings import Settings
+from observatoire.settings import Settings
 
 
 class MethodResource(ConfigurableResource):

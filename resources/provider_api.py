@@ -1,24 +1,14 @@
-"""Caption source reading the provider's API (Mediatree-style), one query per channel and slot.
+"""The provider's API (Mediatree-style) as a caption source resource.
 
-``raw_captions[day]`` from the API is complete or fails loudly. Each requested channel is queried
-either once for the whole broadcast day (``query_by="day"``) or once per programme-grid slot of
-that day, widened by ``slot_margin_seconds`` on both sides (``query_by="slots"``, the default: it
-fetches only what the indicators use). Overlapping widened slots are merged before querying and an
-item received twice is kept once. Items whose start falls outside the broadcast day (fetched
-because of a margin) are left to their own day's run.
+What a day fetch does (query plan, completeness, items of other days, missing channels) is
+`observatoire.intake.provider_days`; the HTTP client is `observatoire.intake.provider_client`.
+This resource holds their configuration and turns a channel that could not be fetched into a
+failed run when ``on_missing="fail"`` (the default).
 
-A channel whose captions could not be fetched after the client's retries either fails the run with
-the channel named (``on_missing="fail"``, the default) or, with ``on_missing="record"``, keeps the
-chunks already received and is listed in ``CaptionFetch.incomplete`` (some received) or
-``CaptionFetch.missing`` (none) with the reason, which the lake records per channel-day.
-
-Every item carries its origin (page, index in the page, and the channel asked for): an item of
-another channel than the one asked for is quarantined at parsing ("asked for A, received B"),
-never filed under either.
-
-Credentials: ``username`` and ``password`` may be left empty, in which case they are read from the
-settings (``OBSERVATOIRE_MEDIATREE_USER`` / ``OBSERVATOIRE_MEDIATREE_PASSWORD``) when the run
-starts, so they never appear in the Dagster UI's resource configuration. They are never logged.
+Credentials are configuration like the rest: definitions.py binds ``username`` and ``password``
+to ``dagster.EnvVar("OBSERVATOIRE_MEDIATREE_USER")`` / ``EnvVar("OBSERVATOIRE_MEDIATREE_PASSWORD")``
+when the code location loads, so the Dagster UI shows the variables' names, never the values, and
+nothing reads the environment during a run. They are never logged.
 """
 
 from __future__ import annotations
@@ -26,60 +16,35 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
 
 from dagster import Failure, MetadataValue, get_dagster_logger
-from pydantic import Field, PrivateAttr
+from pydantic import Field
 
-from observatoire.core.broadcast_day import CHUNK_SECONDS, broadcast_day, day_interval
-from observatoire.intake.records import Origin
-from observatoire.reference.grid import ProgrammeGrid
-from resources.captions import CaptionFetch, CaptionSource
-from resources.mediatree_client import (
-    MediatreeClient,
-    MediatreeError,
-    RetryPolicy,
-    SecretMask,
-    Timeouts,
-    canonical_item_key,
+from observatoire.core.broadcast_day import CHUNK_SECONDS
+from observatoire.intake.intake import CaptionFetch
+from observatoire.intake.provider_client import MediatreeClient, RetryPolicy, SecretMask, Timeouts
+from observatoire.intake.provider_days import (
+    PROVIDER_SOURCE,
+    ChannelUndelivered,
+    fetch_provider_day,
+    query_ranges,
 )
-from resources.settings import Settings
+from observatoire.reference.grid import ProgrammeGrid
+from observatoire.settings import Settings
+from resources.captions import CaptionSource
+from resources.secrets import bound_secret, resolved_secret
 
-
-def day_bounds(day: date) -> tuple[int, int]:
-    """[first, last] epoch second of a Europe/Paris broadcast day (23, 24 or 25 hours long)."""
-    start, end = day_interval(day)
-    return start, end - 1
-
-
-def query_windows(
-    slots: Sequence[tuple[int, int]], day: date, margin_seconds: int
-) -> list[tuple[int, int]]:
-    """Inclusive start ranges to query for slots [start, end): a chunk of 120 s starting in
-    ``(start - 120, end)`` overlaps the slot, so the margin must be at least 120 s; ranges are
-    clipped to the day and merged when they overlap or touch."""
-    first, last = day_bounds(day)
-    windows = sorted(
-        (max(first, start - margin_seconds), min(last, end + margin_seconds))
-        for start, end in slots
-    )
-    merged: list[tuple[int, int]] = []
-    for low, high in windows:
-        if low > high:
-            continue
-        if merged and low <= merged[-1][1] + 1:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
-        else:
-            merged.append((low, high))
-    return merged
+USER_VARIABLES = ("OBSERVATOIRE_MEDIATREE_USER",)
+PASSWORD_VARIABLES = ("OBSERVATOIRE_MEDIATREE_PASSWORD",)
 
 
 class MediatreeCaptionSource(CaptionSource):
     """The provider's subtitle API, through a retrying, paging, token-renewing client."""
 
     base_url: str = Field(description="API root, e.g. https://keywords.mediatree.fr")
-    username: str = Field(default="", description="Empty: taken from the settings at run time.")
-    password: str = Field(default="", description="Empty: taken from the settings at run time.")
+    username: str = Field(default="", description="API user name (EnvVar in deployments).")
+    password: str = Field(default="", description="API password (EnvVar in deployments).")
     query_by: Literal["slots", "day"] = "slots"
     slot_margin_seconds: int = Field(default=300, ge=CHUNK_SECONDS)
     on_missing: Literal["fail", "record"] = "fail"
@@ -92,93 +57,51 @@ class MediatreeCaptionSource(CaptionSource):
     backoff_initial_seconds: float = 1.0
     backoff_max_seconds: float = 60.0
     retry_after_max_seconds: float = 300.0
-    programme_grid_csv: str | None = None
-
-    _grid: ProgrammeGrid | None = PrivateAttr(default=None)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MediatreeCaptionSource:
-        """The source as configured by ``OBSERVATOIRE_MEDIATREE_*``; credentials are left out of
-        the resource's configuration and read from the settings when a run starts."""
+        """The source as configured by ``OBSERVATOIRE_MEDIATREE_*``, credentials bound to the
+        variables that hold them."""
         if not settings.mediatree_url:
             raise ValueError("OBSERVATOIRE_MEDIATREE_URL is not set")
         return cls(
             base_url=settings.mediatree_url,
+            username=bound_secret(settings.mediatree_user, USER_VARIABLES) or "",
+            password=bound_secret(settings.mediatree_password, PASSWORD_VARIABLES) or "",
             query_by=settings.mediatree_query_by,
             on_missing=settings.mediatree_on_missing,
             page_size=settings.mediatree_page_size,
             paging=settings.mediatree_paging,
-            programme_grid_csv=settings.programme_grid_csv,
         )
 
     @property
     def source_name(self) -> str:
-        return "mediatree"
+        return PROVIDER_SOURCE
 
-    def fetch_day(self, day: date, channels: Sequence[str]) -> CaptionFetch:
+    def fetch_day(self, day: date, channels: Sequence[str], grid: ProgrammeGrid) -> CaptionFetch:
         logger = get_dagster_logger()
         with self.client(logger) as client:
-            mask = client.mask
-            mask.add(self._credentials()[0])
-            seen: set[str] = set()
-            items: list[object] = []
-            origins: list[Origin] = []
-            missing: list[tuple[str, str]] = []
-            incomplete: list[tuple[str, str]] = []
-            dropped_outside_day = 0
-            for channel in channels:
-                windows = self.windows(channel, day)
-                pages, failure = _channel_pages(client, channel, windows)
-                if failure is not None and self.on_missing == "fail":
-                    raise Failure(
-                        description=f"captions of channel {channel} for {day} could not be "
-                        f"fetched from the provider API: {failure}",
-                        metadata={"channel": channel, "day": day.isoformat()},
-                    )
-                kept = 0
-                for page, data in pages:
-                    for index, item in enumerate(data):
-                        if _outside_day(item, day):
-                            dropped_outside_day += 1
-                            continue
-                        key = canonical_item_key(item)
-                        if key in seen:
-                            continue
-                        seen.add(key)
-                        items.append(item)
-                        origins.append(Origin(page=page, index=index, asked_for=channel))
-                        kept += 1
-                if failure is not None:
-                    logger.warning(
-                        f"channel {channel} on {day} recorded as "
-                        f"{'incomplete' if kept else 'missing'} ({kept} item(s) kept): {failure}"
-                    )
-                    (incomplete if kept else missing).append((channel, failure))
-                logger.info(
-                    f"channel {channel} on {day}: {kept} item(s) from {len(windows)} query range(s)"
+            client.mask.add(self._credentials()[0])
+            try:
+                return fetch_provider_day(
+                    client,
+                    day,
+                    channels,
+                    grid,
+                    query_by=self.query_by,
+                    margin_seconds=self.slot_margin_seconds,
+                    fail_on_missing=self.on_missing == "fail",
+                    logger=logger,
                 )
-        if dropped_outside_day:
-            logger.info(f"{dropped_outside_day} item(s) outside {day} left to their own day")
-        return CaptionFetch(
-            items=items,
-            source=self.source_name,
-            missing=missing,
-            pre_rejected=[],
-            origins=origins,
-            incomplete=incomplete,
-        )
+            except ChannelUndelivered as error:
+                raise Failure(
+                    description=str(error),
+                    metadata={"channel": error.channel, "day": day.isoformat()},
+                ) from None
 
-    def windows(self, channel: str, day: date) -> list[tuple[int, int]]:
+    def windows(self, channel: str, day: date, grid: ProgrammeGrid) -> list[tuple[int, int]]:
         """The inclusive epoch-second ranges queried for one channel and day."""
-        if self.query_by == "day":
-            return [day_bounds(day)]
-        slots = [(low, high) for low, high, _, _ in self.grid().slot_bounds(channel, day)]
-        return query_windows(slots, day, self.slot_margin_seconds)
-
-    def grid(self) -> ProgrammeGrid:
-        if self._grid is None:
-            self._grid = ProgrammeGrid.from_csv_or_default(self.programme_grid_csv)
-        return self._grid
+        return query_ranges(grid, channel, day, self.query_by, self.slot_margin_seconds)
 
     def client(self, logger: logging.Logger | None = None) -> MediatreeClient:
         username, password = self._credentials()
@@ -200,11 +123,8 @@ class MediatreeCaptionSource(CaptionSource):
         )
 
     def _credentials(self) -> tuple[str, str]:
-        if self.username and self.password:
-            return self.username, self.password
-        settings = Settings.from_env()
-        username = self.username or settings.mediatree_user or ""
-        password = self.password or settings.mediatree_password or ""
+        username = resolved_secret(self.username) or ""
+        password = resolved_secret(self.password) or ""
         if not username or not password:
             raise Failure(
                 description="the provider API needs OBSERVATOIRE_MEDIATREE_USER and "
@@ -216,35 +136,10 @@ class MediatreeCaptionSource(CaptionSource):
         """Non-secret description for run metadata."""
         return {
             "caption_source": MetadataValue.text(self.source_name),
-            "provider_url": MetadataValue.text(SecretMask([self.password])(self.base_url)),
+            "provider_url": MetadataValue.text(
+                SecretMask([resolved_secret(self.password) or ""])(self.base_url)
+            ),
             "query_by": MetadataValue.text(self.query_by),
             "on_missing": MetadataValue.text(self.on_missing),
             "paging": MetadataValue.text(f"{self.paging}, {self.page_size} items a page"),
         }
-
-
-def _channel_pages(
-    client: MediatreeClient, channel: str, windows: Sequence[tuple[int, int]]
-) -> tuple[list[tuple[int | None, list[Any]]], str | None]:
-    """Every page of a channel's query ranges, and the (masked) failure that stopped them, if
-    any: the pages received before a failure are kept."""
-    pages: list[tuple[int | None, list[Any]]] = []
-    for low, high in windows:
-        try:
-            pages.extend(client.fetch_pages(channel, low, high))
-        except MediatreeError as error:
-            pages.extend(error.partial)
-            return pages, client.mask(error)
-    return pages, None
-
-
-def _outside_day(item: object, day: date) -> bool:
-    if not isinstance(item, dict):
-        return False
-    start = item.get("start")
-    if isinstance(start, bool) or not isinstance(start, int | float):
-        return False
-    try:
-        return broadcast_day(int(start)) != day
-    except (OverflowError, OSError, ValueError):
-        return False

@@ -15,9 +15,9 @@ import duckdb
 from dagster import ConfigurableResource
 from pydantic import Field
 
+from observatoire.settings import Settings
 from observatoire.storage.warehouse import DEFAULT_WAREHOUSE_PATH, open_warehouse, refresh_views
 from resources.lake import LakeResource
-from resources.settings import Settings
 
 
 class WarehouseResource(ConfigurableResource):

@@ -28,7 +28,8 @@ from dagster import (
     sensor,
 )
 
-from resources.caption_files import DropFile, FileCaptionSource, day_fingerprint
+from observatoire.intake.drop_folder import DropFile, day_fingerprint
+from resources.caption_files import FileCaptionSource
 
 TRIGGER_TAG = "observatoire/trigger"
 FINGERPRINT_TAG = "observatoire/drop_folder_fingerprint"

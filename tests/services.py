@@ -325,7 +325,7 @@ class S3Bucket:
         return f"s3://{self.name}/{prefix}" if prefix else f"s3://{self.name}"
 
     def environ(self, prefix: str = "lake") -> dict[str, str]:
-        """The variables resources/settings.py reads to put the lake in this bucket."""
+        """The variables observatoire/settings.py reads to put the lake in this bucket."""
         return {
             "OBSERVATOIRE_LAKE_URL": self.url(prefix),
             "OBSERVATOIRE_S3_ENDPOINT": self.server.endpoint,

@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 from definitions import build_definitions
+from observatoire.settings import Settings
 from observatoire.storage.lake import DAILY_TABLES, REFERENCE_TABLES
-from resources.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT = Path(__file__).resolve().parent / "snapshots" / "definitions.json"

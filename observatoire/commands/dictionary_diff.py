@@ -24,6 +24,7 @@ from observatoire.reference.reference import (
     channels_from_table,
     dictionary_from_table,
 )
+from observatoire.settings import Settings
 from observatoire.storage.lake import Lake, LakeError
 
 
@@ -99,8 +100,6 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     except LakeError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    from resources.settings import Settings  # the one place environment variables are read
-
     settings = Settings.from_env()
     frame = impact(
         before,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 
+from observatoire.settings import Settings
 from observatoire.storage.lake import Lake
 
 
@@ -22,8 +23,6 @@ def add_lake_argument(parser: argparse.ArgumentParser) -> None:
 
 def open_lake(args: argparse.Namespace) -> Lake:
     """The lake named by `--lake`, else the configured one (read through the settings module)."""
-    from resources.settings import Settings  # the one place environment variables are read
-
     settings = Settings.from_env()
     return Lake(
         args.lake or settings.lake_url,

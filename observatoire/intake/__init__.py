@@ -1,1 +1,2 @@
-"""Caption intake: records, their validation and quarantine, and the demo source."""
+"""Caption intake: records, their validation and quarantine, and the sources read without Dagster
+(the provider API client and day fetch, the drop folder reader, the demo generator)."""

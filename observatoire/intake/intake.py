@@ -9,7 +9,8 @@ Every quarantined row carries the day it was fetched for, so each day's file is 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
 
@@ -17,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from observatoire.core.broadcast_day import broadcast_day
 from observatoire.intake.records import (
     CAPTION_SCHEMA,
     REJECT_SCHEMA,
@@ -24,6 +26,7 @@ from observatoire.intake.records import (
     ParsedCaptions,
     PreRejected,
     parse_items,
+    plausible_start,
     raw_record_text,
     rejected_rows,
     with_quality_columns,
@@ -32,6 +35,48 @@ from observatoire.reference.channel_names import ChannelNames
 
 # Beyond this many runs of consecutive rows, sorting copies the table rather than slicing it.
 _MAX_SLICES = 64
+
+
+@dataclass
+class CaptionFetch:
+    """What a caption source delivered for one broadcast day.
+
+    - `items`: provider-shaped records (the API item shape), parsed by `captions_of_day`.
+    - `source`: the source's name, stored with every row and every rejected record.
+    - `missing`: (channel, reason) for channels the source could not deliver that day.
+    - `pre_rejected`: records unreadable before item parsing, such as a line that is not JSON,
+      with where they were, the reason and their text as received.
+    - `origins`: where each item came from (parallel to `items`; drop file and line, or API page
+      and index, and the channel asked for), for its quarantine row.
+    - `incomplete`: (channel, reason) for channels whose delivery failed part-way: the chunks
+      received are kept, and the channel-day is recorded as incomplete.
+    - `chunks`: chunks a source already holds as typed CAPTION_SCHEMA columns (the demo
+      generator builds them column-wise); their chunk ids must not repeat those of `items`.
+    """
+
+    items: list[object]
+    source: str
+    missing: list[tuple[str, str]] = field(default_factory=list)
+    pre_rejected: list[PreRejected] = field(default_factory=list)
+    chunks: pa.Table | None = None
+    origins: list[Origin] | None = None
+    incomplete: list[tuple[str, str]] = field(default_factory=list)
+
+
+def day_elsewhere(item: object, day: date) -> date | None:
+    """The broadcast day an item belongs to when it is not `day`, else None.
+
+    Sources ask this before handing items over: the provider leaves items fetched through a
+    query margin to their own day's run, the drop folder refuses a misfiled chunk. An item
+    without a plausible start is not judged here (None): parsing rejects it with its reason.
+    """
+    if not isinstance(item, Mapping):
+        return None
+    start = plausible_start(item.get("start"))
+    if start is None:
+        return None
+    actual = broadcast_day(start)
+    return None if actual == day else actual
 
 
 def _typed(chunks: pa.Table) -> pa.Table:
@@ -66,8 +111,9 @@ def _sorted(table: pa.Table) -> pa.Table:
     )
 
 
-def _outside_day(table: pa.Table, day: date) -> pa.Table:
-    """REJECT_SCHEMA rows for chunks whose broadcast day is not `day`."""
+def _rows_of_other_days(table: pa.Table, day: date) -> pa.Table:
+    """REJECT_SCHEMA rows for parsed or typed chunks whose broadcast day is not `day` (their
+    `day` column, set from the start by `records.broadcast_day`): what a source let through."""
     other = table.filter(pc.not_equal(table["day"], pa.scalar(day, pa.date32())))
     rows = other.select(["chunk_id", "channel_name", "start", "day", "source"]).to_pylist()
     return pa.Table.from_pylist(
@@ -128,7 +174,7 @@ def captions_of_day(
         [
             parsed.rejected,
             rejected_rows(pre_rejected, source, day),
-            _outside_day(table, day),
+            _rows_of_other_days(table, day),
         ]
     )
     rejected = rejected.set_column(0, "day", pa.array([day] * rejected.num_rows, pa.date32()))

@@ -21,16 +21,16 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
+
+from observatoire.storage.location import S3Location, storage_location
 
 DEFAULT_LAKE_URL = "./data/lake"
 
@@ -76,16 +76,6 @@ class LakeUnavailableError(LakeError):
     """The object storage could not be reached or refused the request."""
 
 
-@dataclass(frozen=True)
-class S3Location:
-    """Where an `s3://bucket/prefix` lake lives; secrets are deliberately not part of it."""
-
-    bucket: str
-    prefix: str
-    endpoint: str | None
-    region: str | None
-
-
 def _validate_table(table: str) -> str:
     if not _TABLE_NAME.match(table):
         raise ValueError(f"invalid lake table name {table!r}: use lowercase letters, digits and _")
@@ -96,38 +86,6 @@ def _day_text(day: date) -> str:
     if not isinstance(day, date):
         raise TypeError(f"a lake day must be a datetime.date, got {type(day).__name__}")
     return day.isoformat()
-
-
-def _s3_filesystem(
-    endpoint: str | None,
-    region: str | None,
-    access_key: str | None,
-    secret_key: str | None,
-) -> pafs.S3FileSystem:
-    """An S3 client for AWS or any S3-compatible endpoint such as `https://s3.fr-par.scw.cloud`."""
-    options: dict[str, object] = {
-        "region": region or "us-east-1",
-        "connect_timeout": 5.0,
-        "request_timeout": 60.0,
-        "retry_strategy": pafs.AwsStandardS3RetryStrategy(max_attempts=3),
-        # Small objects then go up as one PutObject on close; larger ones as a multipart upload,
-        # which the store only publishes on completion. Either way no partial object is visible.
-        "allow_delayed_open": True,
-    }
-    if bool(access_key) != bool(secret_key):
-        given, missing = ("access", "secret") if access_key else ("secret", "access")
-        raise ValueError(
-            f"object storage credentials need both keys: the {given} key is set "
-            f"but the {missing} key is not"
-        )
-    if access_key and secret_key:
-        options["access_key"] = access_key
-        options["secret_key"] = secret_key
-    if endpoint:
-        parts = urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}")
-        options["endpoint_override"] = parts.netloc
-        options["scheme"] = parts.scheme or "https"
-    return pafs.S3FileSystem(**options)
 
 
 class Lake:
@@ -147,36 +105,25 @@ class Lake:
         secret_key: str | None = None,
         filesystem: pafs.FileSystem | None = None,
     ) -> None:
-        url = str(url)
-        self.url = url
-        self.s3: S3Location | None = None
-        self._s3_keys: tuple[str | None, str | None] = (None, None)
+        location = storage_location(
+            url,
+            s3_endpoint=s3_endpoint,
+            s3_region=s3_region,
+            access_key=access_key,
+            secret_key=secret_key,
+            filesystem=filesystem,
+        )
+        self.url = location.url
+        self.s3: S3Location | None = location.s3
+        self.root = location.root
+        self.filesystem = location.filesystem
+        self._location = location
+        # Kept apart from S3Location so they never reach a message; conditional writes
+        # (leases) go through boto3, which pyarrow's filesystem does not expose.
+        self._s3_keys: tuple[str | None, str | None] = (
+            (access_key, secret_key) if location.s3 else (None, None)
+        )
         self._client: Any = None
-        if url.startswith("s3://"):
-            parts = urlsplit(url)
-            if not parts.netloc:
-                raise ValueError(f"lake URL {url!r} has no bucket: use s3://bucket/prefix")
-            self.s3 = S3Location(
-                bucket=parts.netloc,
-                prefix=parts.path.strip("/"),
-                endpoint=s3_endpoint,
-                region=s3_region,
-            )
-            self.root = "/".join(p for p in (self.s3.bucket, self.s3.prefix) if p)
-            # Kept apart from S3Location so they never reach a message; conditional writes
-            # (leases) go through boto3, which pyarrow's filesystem does not expose.
-            self._s3_keys = (access_key, secret_key)
-            self.filesystem = filesystem or _s3_filesystem(
-                s3_endpoint, s3_region, access_key, secret_key
-            )
-        elif "://" in url and not url.startswith("file://"):
-            raise ValueError(
-                f"unsupported lake URL {url!r}: use a local path or s3://bucket/prefix"
-            )
-        else:
-            local = url.removeprefix("file://")
-            self.root = str(Path(local).expanduser().resolve())
-            self.filesystem = filesystem or pafs.LocalFileSystem()
 
     # ----------------------------------------------------------------- description
 
@@ -186,10 +133,7 @@ class Lake:
 
     def describe(self) -> str:
         """Where the lake is, for logs and error messages (never includes credentials)."""
-        if self.s3 is None:
-            return self.root
-        endpoint = self.s3.endpoint or "the default AWS endpoint"
-        return f"s3://{self.root} at {endpoint}"
+        return self._location.describe()
 
     def __repr__(self) -> str:
         return f"Lake({self.describe()!r})"

@@ -9,7 +9,7 @@ import dagster as dg
 
 from assets.partitions import RANGE_END_TAG, RANGE_START_TAG
 from definitions import build_definitions
-from resources.settings import Settings
+from observatoire.settings import Settings
 
 
 @dataclass

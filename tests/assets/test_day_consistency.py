@@ -26,8 +26,8 @@ from observatoire.reference.reference import (
     dictionary_table,
     table_version,
 )
+from observatoire.settings import Settings
 from observatoire.storage.lake import DAILY_TABLES, Lake
-from resources.settings import Settings
 from sensors.schedules import DAILY_JOB, REFERENCE_JOB
 
 DAY = date(2024, 3, 5)

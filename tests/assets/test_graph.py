@@ -14,8 +14,8 @@ from dagster import DagsterInstance, build_schedule_context
 
 from assets.partitions import range_tags
 from definitions import build_definitions
+from observatoire.settings import Settings
 from observatoire.storage.lake import DAILY_TABLES, Lake
-from resources.settings import Settings
 from resources.warehouse import WarehouseResource
 from sensors.schedules import DAILY_JOB, REFERENCE_JOB
 

@@ -12,8 +12,8 @@ from dagster import DagsterInstance
 
 from assets.partitions import range_tags
 from definitions import build_definitions
+from observatoire.settings import Settings
 from observatoire.storage.lake import DAILY_TABLES, Lake
-from resources.settings import Settings
 from sensors.schedules import DAILY_JOB, REFERENCE_JOB
 
 FIRST = date(2024, 3, 4)

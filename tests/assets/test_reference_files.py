@@ -6,7 +6,7 @@ import pytest
 
 from assets.reference import ReferenceDataError
 from definitions import build_definitions
-from resources.settings import Settings
+from observatoire.settings import Settings
 
 
 def test_a_broken_dictionary_refuses_to_load_and_says_why(tmp_path):

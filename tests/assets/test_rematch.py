@@ -19,8 +19,8 @@ from assets.partitions import RANGE_END_TAG, RANGE_START_TAG, range_tags
 from assets.rematch import REMATCH_JOB, plan
 from definitions import build_definitions
 from observatoire.reference.reference import table_version
+from observatoire.settings import Settings
 from observatoire.storage.lake import Lake
-from resources.settings import Settings
 from sensors.schedules import DAILY_JOB, REFERENCE_JOB
 
 ROOT = Path(__file__).resolve().parents[2]

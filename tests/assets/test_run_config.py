@@ -6,7 +6,7 @@ import pytest
 from dagster import DagsterInstance, DagsterInvalidConfigError
 
 from definitions import build_definitions
-from resources.settings import Settings
+from observatoire.settings import Settings
 from sensors.schedules import DAILY_JOB
 
 OPS = ("ingest_captions", "match_themes", "time_monitored", "channel_indicators")

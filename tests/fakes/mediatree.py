@@ -332,7 +332,7 @@ def shifted_items(
 
 def source_for(fake: FakeMediatree, **options: Any) -> MediatreeCaptionSource:
     """The provider API source speaking to ``fake``, with short timeouts and no back-off waits
-    so that a failure shows within a test; credentials only when given (else the settings')."""
+    so that a failure shows within a test; credentials only when given."""
     defaults: dict[str, Any] = dict(
         base_url=fake.base_url,
         page_size=100,

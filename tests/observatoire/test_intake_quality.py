@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import date
+from datetime import date, datetime
 
 import pyarrow as pa
 import pytest
 
-from observatoire.core.broadcast_day import broadcast_day
-from observatoire.intake.intake import with_timing_flags
-from observatoire.intake.records import MAX_PLAINTEXT_CHARS, MAX_WORDS, Origin, parse_items
+from observatoire.core.broadcast_day import PARIS, broadcast_day
+from observatoire.intake.intake import day_elsewhere, with_timing_flags
+from observatoire.intake.records import (
+    MAX_PLAINTEXT_CHARS,
+    MAX_WORDS,
+    Origin,
+    parse_items,
+)
 from observatoire.reference.channel_names import (
     ChannelAlias,
     ChannelNames,
@@ -232,3 +237,14 @@ def test_the_quality_rule_lists_chunks_whose_plaintext_disagrees() -> None:
     assert outcome.numbers["plaintext_disagrees"] == 1
     assert outcome.offending[0]["chunk_id"] == table["chunk_id"][1].as_py()
     assert plaintext_disagrees(parse_items([real(0)], "t").table).passed
+
+
+def test_day_elsewhere_names_the_day_of_a_chunk_delivered_for_another() -> None:
+    midnight = int(datetime(2024, 2, 11, tzinfo=PARIS).timestamp())
+    day = date(2024, 2, 10)
+    assert day_elsewhere({"start": midnight - 120}, day) is None
+    assert day_elsewhere({"start": midnight}, day) == date(2024, 2, 11)
+    assert day_elsewhere({"start": float(midnight)}, day) == date(2024, 2, 11)
+    # Not judged here: parsing rejects these with their own reason.
+    for unreadable in ({"start": "x"}, {"start": True}, {"start": 5}, {}, ["start"], None):
+        assert day_elsewhere(unreadable, day) is None

@@ -14,7 +14,7 @@ from observatoire.runs.run_sizing import (
     estimated_peak_mb,
     max_channel_days,
 )
-from resources.settings import Settings, SettingsError
+from observatoire.settings import Settings, SettingsError
 
 TIERS = {"small": 1024, "large": 2048}
 

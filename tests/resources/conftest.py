@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from observatoire.settings import Settings
 from observatoire.storage.lake import Lake
 from resources.lake import LakeResource
-from resources.settings import Settings
 from tests.services import S3Bucket
 
 

@@ -7,17 +7,20 @@ import json
 from datetime import date
 from pathlib import Path
 
+import dagster as dg
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from observatoire.core.broadcast_day import broadcast_day
-from observatoire.intake.records import parse_items
-from resources.caption_files import DropFolder, FileCaptionSource, items_from_table
-from resources.settings import Settings, SettingsError
+from observatoire.intake.drop_folder import DropFolder, items_from_table
+from observatoire.intake.records import broadcast_day, parse_items
+from observatoire.reference.grid import ProgrammeGrid
+from observatoire.settings import Settings, SettingsError
+from resources.caption_files import FileCaptionSource
 from tests.fakes.mediatree import LIGHT_FIXTURE, fixture_items, shifted_items
 
 DAY = date(2024, 2, 10)
+GRID = ProgrammeGrid.default()
 DAY_START = 1_707_519_600  # 2024-02-10T00:00:00+01:00
 FRANCE2 = {"name": "france2", "title": "France 2", "radio": False}
 RTL = {"name": "rtl", "title": "RTL", "radio": True}
@@ -155,7 +158,7 @@ def test_source_leaves_channel_selection_to_parsing(tmp_path: Path) -> None:
     write_jsonl(tmp_path / "2024-02-10" / "all.jsonl", day_items(2, FRANCE2) + day_items(2, RTL))
     write_jsonl(tmp_path / "2024-02-10" / "broken.jsonl", [broken], ("not json",))
 
-    fetch = FileCaptionSource(url=str(tmp_path)).fetch_day(DAY, ["rtl"])
+    fetch = FileCaptionSource(url=str(tmp_path)).fetch_day(DAY, ["rtl"], GRID)
 
     assert fetch.source == "files"
     assert fetch.missing == []
@@ -182,15 +185,18 @@ def test_drop_folder_on_object_storage(s3_bucket, monkeypatch: pytest.MonkeyPatc
         Body=json.dumps(day_items(1, RTL)),
     )
     for name, value in s3_bucket.environ().items():
-        if "ACCESS_KEY" in name or "SECRET_KEY" in name:
-            monkeypatch.setenv(name, value)
-    source = FileCaptionSource(
-        url=s3_bucket.url("drops"),
-        s3_endpoint=s3_bucket.server.endpoint,
-        s3_region=s3_bucket.server.region,
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("OBSERVATOIRE_CAPTION_SOURCE", "files")
+    monkeypatch.setenv("OBSERVATOIRE_DROP_FOLDER", s3_bucket.url("drops"))
+    source = FileCaptionSource.from_settings(Settings.from_env())
+    # The keys are configuration bound to their variables, shown by name in the Dagster UI.
+    assert isinstance(source.secret_key, dg.EnvVar)
+    assert (source.access_key, source.secret_key) == (
+        "OBSERVATOIRE_S3_ACCESS_KEY",
+        "OBSERVATOIRE_S3_SECRET_KEY",
     )
 
-    fetch = source.fetch_day(DAY, ["france2", "rtl"])
+    fetch = source.fetch_day(DAY, ["france2", "rtl"], GRID)
 
     assert sorted(i["channel"]["name"] for i in fetch.items) == ["france2"] * 3 + ["rtl"]
     assert [rejected.reason for rejected in fetch.pre_rejected] == [
@@ -246,7 +252,7 @@ def test_cop15_corpus_loads_with_every_record_accounted_for(tmp_path: Path) -> N
     source = FileCaptionSource(url=str(tmp_path))
     rows = rejected = duplicates = 0
     for day in days:
-        fetch = source.fetch_day(date.fromisoformat(day), [])
+        fetch = source.fetch_day(date.fromisoformat(day), [], GRID)
         parsed = parse_items(fetch.items, source=fetch.source)
         assert set(parsed.table.column("day").to_pylist()) <= {date.fromisoformat(day)}
         rows += parsed.table.num_rows
@@ -276,3 +282,10 @@ def test_built_from_settings() -> None:
     )
     with pytest.raises(SettingsError, match="OBSERVATOIRE_DROP_FOLDER"):
         Settings.from_env({"OBSERVATOIRE_CAPTION_SOURCE": "files"})
+
+
+def test_a_drop_folder_url_of_another_scheme_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match="unsupported drop folder URL 'https://host/drop'"):
+        DropFolder("https://host/drop")
+    with pytest.raises(ValueError, match="drop folder URL 's3://' has no bucket"):
+        DropFolder("s3://")

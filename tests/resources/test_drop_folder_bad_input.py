@@ -13,14 +13,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from observatoire.core.broadcast_day import PARIS
+from observatoire.intake.drop_folder import DropFolder
 from observatoire.intake.intake import captions_of_day
 from observatoire.intake.records import MAX_RECORD_BYTES
 from observatoire.reference.channels import default_channels
+from observatoire.reference.grid import ProgrammeGrid
 from observatoire.reference.reference import channel_names_from_table, channels_reference_table
-from resources.caption_files import DropFolder, FileCaptionSource
+from resources.caption_files import FileCaptionSource
 from tests.fakes.mediatree import shifted_items
 
 DAY = date(2024, 2, 10)
+GRID = ProgrammeGrid.default()
 DAY_START = 1_707_519_600  # 2024-02-10T00:00:00+01:00
 FRANCE2 = {"name": "france2", "title": "France 2", "radio": False}
 NAMES = channel_names_from_table(channels_reference_table(default_channels()))
@@ -32,7 +35,7 @@ def lines(count: int) -> list[bytes]:
 
 
 def ingest(root: Path):
-    fetch = FileCaptionSource(url=str(root)).fetch_day(DAY, NAMES.names())
+    fetch = FileCaptionSource(url=str(root)).fetch_day(DAY, NAMES.names(), GRID)
     return captions_of_day(
         fetch.items,
         fetch.source,
@@ -150,6 +153,6 @@ def test_naive_parquet_timestamps_are_paris_wall_clock(tmp_path: Path) -> None:
     ]
     # Read as UTC (the documented setting allows it), the same file lands an hour late and the
     # 23:30 chunk falls on the next day, as a silent UTC default did.
-    utc = FileCaptionSource(url=str(tmp_path), naive_timezone="UTC").fetch_day(DAY, [])
+    utc = FileCaptionSource(url=str(tmp_path), naive_timezone="UTC").fetch_day(DAY, [], GRID)
     assert [item["start"] for item in utc.items] == [items[0]["start"] + 3600]
     assert "falls on broadcast day 2024-02-11" in utc.pre_rejected[0].reason

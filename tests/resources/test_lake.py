@@ -13,10 +13,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from observatoire.intake.records import SRT_TYPE
+from observatoire.settings import Settings
 from observatoire.storage.lake import Lake, LakeError, LakeMissingError, LakeUnavailableError
 from observatoire.storage.warehouse import open_warehouse
 from resources.lake import LakeResource
-from resources.settings import Settings
 from tests.services import S3Bucket, S3Server
 
 DAY_1 = date(2024, 3, 30)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from observatoire.settings import Settings
 from resources.lake import LakeResource
-from resources.settings import Settings
 from resources.warehouse import WarehouseResource
 from tests.services import S3Bucket
 

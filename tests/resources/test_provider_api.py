@@ -6,17 +6,19 @@ import logging
 from collections.abc import Iterator
 from datetime import date
 
+import dagster as dg
 import pytest
 from dagster import Failure
 
-from observatoire.core.broadcast_day import broadcast_day
-from observatoire.intake.records import parse_items
+from observatoire.intake.provider_days import day_bounds, query_windows
+from observatoire.intake.records import broadcast_day, parse_items
 from observatoire.reference.grid import ProgrammeGrid
-from resources.provider_api import MediatreeCaptionSource, day_bounds, query_windows
-from resources.settings import Settings, SettingsError
+from observatoire.settings import Settings, SettingsError
+from resources.provider_api import MediatreeCaptionSource
 from tests.fakes.mediatree import FakeMediatree, running_fake, shifted_items, source_for
 
 DAY = date(2024, 2, 10)
+GRID = ProgrammeGrid.default()
 FIRST, LAST = day_bounds(DAY)
 FRANCE2 = {"name": "france2", "title": "France 2", "radio": False}
 TF1 = {"name": "tf1", "title": "TF1", "radio": False}
@@ -55,7 +57,7 @@ def test_query_windows_widen_clip_and_merge() -> None:
 
 
 def test_day_query_returns_exactly_the_broadcast_day(fake: FakeMediatree) -> None:
-    fetch = source(fake, query_by="day").fetch_day(DAY, ["france2", "tf1"])
+    fetch = source(fake, query_by="day").fetch_day(DAY, ["france2", "tf1"], GRID)
 
     assert fetch.source == "mediatree"
     assert fetch.missing == [] and fetch.pre_rejected == []
@@ -77,7 +79,9 @@ def test_slot_queries_fetch_the_grid_slots_with_their_margin(fake: FakeMediatree
         DAY,
         300,
     )
-    fetch = source(fake, query_by="slots", slot_margin_seconds=300).fetch_day(DAY, ["france2"])
+    fetch = source(fake, query_by="slots", slot_margin_seconds=300).fetch_day(
+        DAY, ["france2"], GRID
+    )
 
     expected = [
         item["start"]
@@ -94,14 +98,14 @@ def test_slot_queries_fetch_the_grid_slots_with_their_margin(fake: FakeMediatree
 def test_an_item_delivered_twice_is_kept_once(fake: FakeMediatree) -> None:
     duplicate = next(i for i in fake.items if i["channel"]["name"] == "tf1" and i["start"] >= FIRST)
     fake.add_items([duplicate])
-    fetch = source(fake, query_by="day").fetch_day(DAY, ["tf1"])
+    fetch = source(fake, query_by="day").fetch_day(DAY, ["tf1"], GRID)
     assert len(fetch.items) == 144
 
 
 def test_unfetchable_channel_fails_the_run_by_default(fake: FakeMediatree) -> None:
     fake.inject("status", status=503, channel="tf1", times=None)
     with pytest.raises(Failure, match="channel tf1") as failure:
-        source(fake, query_by="day").fetch_day(DAY, ["france2", "tf1"])
+        source(fake, query_by="day").fetch_day(DAY, ["france2", "tf1"], GRID)
     assert "HTTP 503" in failure.value.description
     assert len([r for r in fake.subtitle_requests() if r.body["channel"] == "tf1"]) == 3
 
@@ -110,7 +114,7 @@ def test_unfetchable_channel_can_be_recorded_as_missing(fake: FakeMediatree) -> 
     fake.inject("hang", channel="tf1", times=None, hang_seconds=60.0)
     fetch = source(
         fake, query_by="day", on_missing="record", read_timeout_seconds=3.0, max_attempts=2
-    ).fetch_day(DAY, ["france2", "tf1"])
+    ).fetch_day(DAY, ["france2", "tf1"], GRID)
 
     assert [channel for channel, _ in fetch.missing] == ["tf1"]
     assert "timed out" in fetch.missing[0][1]
@@ -120,40 +124,58 @@ def test_unfetchable_channel_can_be_recorded_as_missing(fake: FakeMediatree) -> 
 
 def test_broken_record_reaches_parsing_and_is_quarantined(fake: FakeMediatree) -> None:
     fake.inject("broken_record", channel="france2", page=2)
-    fetch = source(fake, query_by="day").fetch_day(DAY, ["france2"])
+    fetch = source(fake, query_by="day").fetch_day(DAY, ["france2"], GRID)
     parsed = parse_items(fetch.items, source=fetch.source)
     assert parsed.table.num_rows == 143
     assert parsed.rejected.column("reason").to_pylist() == ["missing field channel"]
 
 
-def test_credentials_come_from_the_settings_and_stay_secret(
-    fake: FakeMediatree, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.DEBUG)
+def provider_environment(fake: FakeMediatree, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setenv("OBSERVATOIRE_CAPTION_SOURCE", "mediatree")
+    monkeypatch.setenv("OBSERVATOIRE_MEDIATREE_URL", fake.base_url)
     monkeypatch.setenv("OBSERVATOIRE_MEDIATREE_USER", fake.username)
     monkeypatch.setenv("OBSERVATOIRE_MEDIATREE_PASSWORD", fake.password)
+    monkeypatch.setenv("OBSERVATOIRE_MEDIATREE_QUERY_BY", "day")
+    monkeypatch.setenv("OBSERVATOIRE_MEDIATREE_ON_MISSING", "record")
+    return Settings.from_env()
+
+
+def test_credentials_are_bound_to_their_variables_and_stay_secret(
+    fake: FakeMediatree, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The Dagster UI shows resource config: credentials must appear there as variable names,
+    and Dagster resolves them when a run initialises the resource."""
+    caplog.set_level(logging.DEBUG)
+    built = MediatreeCaptionSource.from_settings(provider_environment(fake, monkeypatch))
+    assert isinstance(built.password, dg.EnvVar) and isinstance(built.username, dg.EnvVar)
+    assert (built.username, built.password) == (
+        "OBSERVATOIRE_MEDIATREE_USER",
+        "OBSERVATOIRE_MEDIATREE_PASSWORD",
+    )
     fake.inject("status", status=500, channel="tf1", times=None)
-    configured = source(fake, username="", password="", query_by="day", on_missing="record")
+    configured = built.model_copy(update={"max_attempts": 3, "backoff_max_seconds": 0.0})
 
-    fetch = configured.fetch_day(DAY, ["france2", "tf1"])
+    @dg.asset
+    def fetched_in_a_run(captions: MediatreeCaptionSource) -> int:
+        fetch = captions.fetch_day(DAY, ["france2", "tf1"], GRID)
+        assert len(fetch.missing) == 1
+        for secret in [fake.password, *fake.tokens_issued]:
+            assert secret not in str(fetch.missing)
+        return len(fetch.items)
 
-    assert len(fetch.items) == 144 and len(fetch.missing) == 1
+    result = dg.materialize([fetched_in_a_run], resources={"captions": configured})
+    assert result.output_for_node("fetched_in_a_run") == 144
     assert fake.password not in repr(configured) and fake.password not in str(configured.describe())
     for secret in [fake.password, *fake.tokens_issued]:
         assert secret not in caplog.text
-        assert secret not in str(fetch.missing)
 
 
-def test_missing_credentials_are_a_clear_failure(
-    fake: FakeMediatree, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("OBSERVATOIRE_MEDIATREE_USER", raising=False)
-    monkeypatch.delenv("OBSERVATOIRE_MEDIATREE_PASSWORD", raising=False)
+def test_missing_credentials_are_a_clear_failure(fake: FakeMediatree) -> None:
     with pytest.raises(Failure, match="OBSERVATOIRE_MEDIATREE_PASSWORD"):
-        source(fake, username="", password="").fetch_day(DAY, ["tf1"])
+        source(fake, username="", password="").fetch_day(DAY, ["tf1"], GRID)
 
 
-def test_built_from_settings_without_credentials_in_its_configuration() -> None:
+def test_credentials_not_held_by_a_variable_stay_plain_configuration() -> None:
     settings = Settings.from_env(
         {
             "OBSERVATOIRE_CAPTION_SOURCE": "mediatree",
@@ -170,7 +192,8 @@ def test_built_from_settings_without_credentials_in_its_configuration() -> None:
         "day",
         "record",
     )
-    assert built.password == "" and built.username == ""
+    assert not isinstance(built.password, dg.EnvVar)
+    assert built.username == "someone" and built.password == "pw-from-env-123"
     assert "pw-from-env-123" not in repr(settings)
     assert "pw-from-env-123" not in str(settings.describe())
 

@@ -9,22 +9,24 @@ from datetime import date
 import pytest
 
 from observatoire.intake.intake import captions_of_day
-from observatoire.reference.channels import default_channels
-from observatoire.reference.reference import channel_names_from_table, channels_reference_table
-from resources.mediatree_client import (
+from observatoire.intake.provider_client import (
     MediatreeClient,
     MediatreeIncomplete,
     MediatreeRequestError,
     RetryPolicy,
     Timeouts,
 )
-from resources.provider_api import day_bounds
+from observatoire.intake.provider_days import day_bounds
+from observatoire.reference.channels import default_channels
+from observatoire.reference.grid import ProgrammeGrid
+from observatoire.reference.reference import channel_names_from_table, channels_reference_table
 from tests.fakes.mediatree import FakeMediatree, running_fake, shifted_items, source_for
 
 ALL_NEWS = {"name": "bfmtv", "title": "BFMTV", "radio": False}
 BASE = 1_707_541_200  # 2024-02-10T05:00:00Z, 06:00 in Paris
 COUNT = 515  # an all-news channel from 06:00 to 23:10: more than one page of 500
 DAY = date(2024, 2, 10)
+GRID = ProgrammeGrid.default()
 
 
 @pytest.fixture
@@ -138,7 +140,7 @@ def test_an_incomplete_channel_day_keeps_its_chunks_and_says_so(fake: FakeMediat
         on_missing="record",
         page_size=200,
     )
-    result = source.fetch_day(DAY, ["bfmtv", "tf1"])
+    result = source.fetch_day(DAY, ["bfmtv", "tf1"], GRID)
     assert [channel for channel, _ in result.incomplete] == ["bfmtv"]
     assert "received 514 distinct item(s)" in result.incomplete[0][1]
     assert len(result.items) == 514
@@ -151,7 +153,7 @@ def test_an_item_of_another_channel_than_asked_for_is_quarantined(fake: FakeMedi
     fake.add_items(shifted_items([BASE + 60], {"name": "lci", "title": "LCI", "radio": False}))
     fake.served_under["lci"] = "bfmtv"
     source = source_for(fake, username=fake.username, password=fake.password, query_by="day")
-    fetched = source.fetch_day(DAY, ["bfmtv"])
+    fetched = source.fetch_day(DAY, ["bfmtv"], GRID)
     parsed = captions_of_day(
         fetched.items,
         fetched.source,

@@ -14,14 +14,16 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute
 import pytest
-from dagster import DagsterInstance, materialize
+from dagster import DagsterInstance, EnvVar, Failure, materialize
 
 from assets.captions import build_caption_assets
 from assets.partitions import daily_partitions
 from observatoire.intake.demo import demo_items
+from observatoire.intake.provider_days import query_windows
 from observatoire.reference.channels import channels_table, default_channels
 from observatoire.reference.grid import ProgrammeGrid
 from observatoire.reference.monitoring import deliveries_of, time_monitored
+from observatoire.reference.reference import grid_table
 from observatoire.storage.lake import Lake
 from resources.caption_files import FileCaptionSource
 from resources.lake import LakeResource
@@ -46,10 +48,13 @@ def fake(captions: list[dict]) -> Iterator[FakeMediatree]:
 
 
 def lake_with_channels(path: Path) -> Lake:
+    """A lake holding the reference tables the ingestion reads, for CHANNELS only."""
     lake = Lake(str(path))
     lake.write_table(
         "channels", channels_table([c for c in default_channels() if c.name in CHANNELS])
     )
+    grid = ProgrammeGrid([row for row in ProgrammeGrid.default().slots if row.channel in CHANNELS])
+    lake.write_table("programme_grid", grid_table(grid))
     return lake
 
 
@@ -79,7 +84,14 @@ def test_same_captions_from_the_api_and_from_files_give_the_same_day(
     fake.inject("status", status=429, retry_after="0", channel="tf1")
 
     api_lake = lake_with_channels(tmp_path / "api-lake")
-    api_result = run(api_lake, source_for(fake))
+    api_result = run(
+        api_lake,
+        source_for(
+            fake,
+            username=EnvVar("OBSERVATOIRE_MEDIATREE_USER"),
+            password=EnvVar("OBSERVATOIRE_MEDIATREE_PASSWORD"),
+        ),
+    )
 
     drop = tmp_path / "drop" / DAY.isoformat()
     drop.mkdir(parents=True)
@@ -205,3 +217,38 @@ def test_a_restricted_run_merges_into_a_day_ingested_before_the_new_columns(
     assert merged.num_rows == full.num_rows
     assert merged.schema.names == full.schema.names
     assert set(merged["timing"].to_pylist()) <= {"words", "none"}
+
+
+def test_slots_are_those_of_the_lake_grid(fake: FakeMediatree, tmp_path: Path) -> None:
+    """The source queries the grid the reference job wrote, not a grid of its own."""
+    lake = lake_with_channels(tmp_path / "lake")
+    one_slot = ProgrammeGrid(
+        [row for row in ProgrammeGrid.default().slots if row.channel == "tf1"][:1]
+    )
+    assert one_slot.slot_bounds("tf1", DAY)
+    lake.write_table("programme_grid", grid_table(one_slot))
+    source = source_for(fake, username=fake.username, password=fake.password, query_by="slots")
+
+    assert run(lake, source).success
+
+    asked = [
+        (r.body["channel"], r.body["start_gte"], r.body["start_lte"])
+        for r in fake.subtitle_requests()
+    ]
+    slots = [(low, high) for low, high, _, _ in one_slot.slot_bounds("tf1", DAY)]
+    assert [(low, high) for _, low, high in asked] == query_windows(slots, DAY, 300)
+    assert {channel for channel, _, _ in asked} == {"tf1"}
+
+
+def test_a_lake_without_a_programme_grid_is_refused_clearly(
+    fake: FakeMediatree, tmp_path: Path
+) -> None:
+    lake = Lake(str(tmp_path / "lake"))
+    lake.write_table(
+        "channels", channels_table([c for c in default_channels() if c.name in CHANNELS])
+    )
+    source = source_for(fake, username=fake.username, password=fake.password)
+    with pytest.raises(Failure, match=r"needs the programme grid.*job reference_data"):
+        run(lake, source)
+    assert fake.subtitle_requests() == []
+    assert not lake.has_day("raw_captions", DAY)

@@ -15,9 +15,10 @@ from pathlib import Path
 import pyarrow.compute as pc
 import pytest
 
-from observatoire.core.broadcast_day import broadcast_day
 from observatoire.intake.intake import captions_of_day
+from observatoire.intake.records import broadcast_day
 from observatoire.reference.channels import default_channels
+from observatoire.reference.grid import ProgrammeGrid
 from observatoire.reference.reference import channel_names_from_table, channels_reference_table
 from resources.caption_files import FileCaptionSource
 from tests.fakes.mediatree import CORPORA
@@ -25,6 +26,7 @@ from tests.fakes.mediatree import CORPORA
 COP15 = CORPORA / "cop15_mediatree" / "chunks.jsonl"
 NOVEMBER = CORPORA / "tv_news_2022_11" / "pseudo_2min_chunks.jsonl"
 NAMES = channel_names_from_table(channels_reference_table(default_channels()))
+GRID = ProgrammeGrid.default()
 
 
 def drop_by_day(corpus: Path, root: Path) -> dict[str, int]:
@@ -50,7 +52,7 @@ def ingest(root: Path, received: dict[str, int]) -> tuple[Counter, Counter, Coun
     rejected_per_file: Counter = Counter()
     for name, count in sorted(received.items()):
         day = broadcast_day(json.loads(next(iter((root / name).open())))["start"])
-        fetch = source.fetch_day(day, NAMES.names())
+        fetch = source.fetch_day(day, NAMES.names(), GRID)
         parsed = captions_of_day(
             fetch.items,
             fetch.source,

@@ -9,8 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import dagster as dg
 import pytest
 
+from observatoire.settings import Settings
 from resources.alert_webhook import AlertDeliveryError, AlertWebhook
-from resources.settings import Settings
 from sensors.alerts import build_run_failure_alert_sensor, failure_alert
 
 DAILY = dg.DailyPartitionsDefinition(start_date="2024-01-01", timezone="Europe/Paris")

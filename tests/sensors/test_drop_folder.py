@@ -18,8 +18,10 @@ from dagster import (
 )
 
 from assets.partitions import daily_partitions
-from resources.caption_files import DropFolder, FileCaptionSource
-from resources.captions import CaptionFetch, CaptionSource
+from observatoire.intake.drop_folder import DropFolder
+from observatoire.intake.intake import CaptionFetch
+from resources.caption_files import FileCaptionSource
+from resources.captions import CaptionSource
 from sensors.drop_folder import build_drop_folder_sensor, plan_changes, read_cursor
 
 PARTITIONS = daily_partitions("2024-01-01")
@@ -127,7 +129,7 @@ def test_requests_target_raw_captions_and_downstream(tmp_path: Path) -> None:
 
 def test_another_caption_source_means_nothing_to_watch(tmp_path: Path) -> None:
     class OtherSource(CaptionSource):
-        def fetch_day(self, day, channels) -> CaptionFetch:
+        def fetch_day(self, day, channels, grid) -> CaptionFetch:
             return CaptionFetch(items=[], source="other")
 
     context = build_sensor_context(

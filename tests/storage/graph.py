@@ -10,9 +10,9 @@ import pyarrow as pa
 
 from assets.partitions import RANGE_END_TAG, RANGE_START_TAG
 from definitions import build_definitions
+from observatoire.settings import Settings
 from observatoire.storage.lake import Lake
 from resources.lake import LakeResource
-from resources.settings import Settings
 from sensors.schedules import DAILY_JOB, REFERENCE_JOB
 
 # Saturday, and the 23-hour Sunday of the spring clock change in Europe/Paris.

@@ -43,7 +43,7 @@ WRITER = textwrap.dedent(
     import pyarrow as pa
     import observatoire.storage.lake as lake_module
     from resources.lake import LakeResource
-    from resources.settings import Settings
+    from observatoire.settings import Settings
 
     fault = sys.argv[1]
 
@@ -181,7 +181,7 @@ DAY_RUNNER = textwrap.dedent(
     from pathlib import Path
     import dagster as dg
     from definitions import build_definitions
-    from resources.settings import Settings
+    from observatoire.settings import Settings
     from tests.storage.graph import run_days
 
     day, barrier, expected = date.fromisoformat(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])

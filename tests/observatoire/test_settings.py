@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from resources.settings import Settings, SettingsError
+from observatoire.settings import Settings, SettingsError
 
 
 def test_defaults_give_the_embedded_local_set_up():

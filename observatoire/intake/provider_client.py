@@ -56,9 +56,11 @@ class MediatreeError(Exception):
     """The provider API could not deliver what was asked; ``partial`` holds the pages of the
     range received before the failure (page number, items), which a caller may keep."""
 
-    def __init__(self, message: str = "", partial: list[tuple[int | None, list]] | None = None):
+    def __init__(
+        self, message: str = "", partial: list[tuple[int | None, list[Any]]] | None = None
+    ):
         super().__init__(message)
-        self.partial: list[tuple[int | None, list]] = partial or []
+        self.partial: list[tuple[int | None, list[Any]]] = partial or []
 
 
 class MediatreeAuthError(MediatreeError):
@@ -363,7 +365,8 @@ class MediatreeClient:
                     f"{where.describe()}: a freshly issued token was refused ({error})"
                 ) from None
 
-        return self._with_retries(where.describe(), attempt)
+        page: dict[str, Any] = self._with_retries(where.describe(), attempt)
+        return page
 
     def _request_page(self, where: PageRequest, token: str) -> dict[str, Any]:
         body = {

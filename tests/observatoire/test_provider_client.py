@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from observatoire.intake.records import parse_items
-from resources.mediatree_client import (
+from observatoire.intake.provider_client import (
     MediatreeAuthError,
     MediatreeClient,
     MediatreeIncomplete,
@@ -18,6 +17,7 @@ from resources.mediatree_client import (
     Timeouts,
     parse_retry_after,
 )
+from observatoire.intake.records import parse_items
 from tests.fakes.mediatree import FakeMediatree, running_fake, shifted_items
 
 FRANCE2 = {"name": "france2", "title": "France 2", "radio": False}
