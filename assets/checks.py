@@ -31,6 +31,15 @@ from dagster._core.definitions.asset_checks.asset_check_evaluation import (
     AssetCheckEvaluationTargetMaterializationData,
 )
 
+from assets.keys import (
+    CHANNEL_INDICATORS,
+    RAW_CAPTIONS,
+    RAW_CAPTIONS_REJECTED,
+    THEME_KEYWORDS,
+    THEME_SEGMENTS,
+    TIME_MONITORED,
+    lake_table,
+)
 from assets.metadata import markdown_table
 from assets.partitions import run_days
 from observatoire.quality import data_quality
@@ -125,11 +134,12 @@ def per_day(
 
 def _rule_per_day(
     lake: Lake,
-    table: str,
+    asset: AssetKey,
     rule: Callable[[pa.Table], QualityOutcome],
     columns: list[str] | None = None,
 ) -> Callable[[date], DayVerdict]:
-    """A rule over one table's day; a day missing from the lake fails."""
+    """A rule over one asset's day; a day missing from the lake fails."""
+    table = lake_table(asset)
 
     def verdict(day: date) -> DayVerdict:
         if not lake.has_day(table, day):
@@ -148,7 +158,7 @@ def build_asset_checks(
     """Every check of the daily stages, partitioned like the stages themselves."""
 
     def daily_check(
-        asset: str, name: str, description: str, *, blocking: bool = False
+        asset: AssetKey, name: str, description: str, *, blocking: bool = False
     ) -> Callable[[Callable[..., CheckEvents]], AssetChecksDefinition]:
         return asset_check(
             asset=asset,
@@ -159,7 +169,7 @@ def build_asset_checks(
         )
 
     @daily_check(
-        "raw_captions",
+        RAW_CAPTIONS,
         "unique_chunk_ids",
         "Each chunk (channel, start) is stored once; a duplicate would be counted twice.",
     )
@@ -170,12 +180,12 @@ def build_asset_checks(
             context,
             AssetCheckSeverity.ERROR,
             _rule_per_day(
-                lake.lake(), "raw_captions", data_quality.duplicate_chunk_ids, ["chunk_id"]
+                lake.lake(), RAW_CAPTIONS, data_quality.duplicate_chunk_ids, ["chunk_id"]
             ),
         )
 
     @daily_check(
-        "raw_captions",
+        RAW_CAPTIONS,
         "rejected_record_rate",
         f"Share of source records quarantined stays under {max_rejected_rate:.1%} "
         "(a jump means the source changed its format).",
@@ -185,13 +195,15 @@ def build_asset_checks(
     ) -> CheckEvents:
         store = lake.lake()
 
+        captions_table = lake_table(RAW_CAPTIONS)
+
         def verdict(day: date) -> DayVerdict:
-            if not store.has_day("raw_captions", day):
-                return _missing("raw_captions", day)
-            captions = store.read_day("raw_captions", day, ["chunk_id"])
+            if not store.has_day(captions_table, day):
+                return _missing(captions_table, day)
+            captions = store.read_day(captions_table, day, ["chunk_id"])
             rejected = (
-                store.read_day("raw_captions_rejected", day)
-                if store.has_day("raw_captions_rejected", day)
+                store.read_day(lake_table(RAW_CAPTIONS_REJECTED), day)
+                if store.has_day(lake_table(RAW_CAPTIONS_REJECTED), day)
                 else pa.table({"reason": pa.array([], "str")})
             )
             return DayVerdict(
@@ -201,7 +213,7 @@ def build_asset_checks(
         yield from per_day(context, AssetCheckSeverity.WARN, verdict)
 
     @daily_check(
-        "raw_captions",
+        RAW_CAPTIONS,
         "plaintext_agrees_with_words",
         "Each chunk's plaintext is its word list's words; a chunk where they disagree is counted "
         "from the word list and flagged (plaintext_agrees = false, received_plaintext kept).",
@@ -214,14 +226,14 @@ def build_asset_checks(
             AssetCheckSeverity.WARN,
             _rule_per_day(
                 lake.lake(),
-                "raw_captions",
+                RAW_CAPTIONS,
                 data_quality.plaintext_disagrees,
                 ["chunk_id", "channel_name", "start", "plaintext_agrees"],
             ),
         )
 
     @daily_check(
-        "theme_segments",
+        THEME_SEGMENTS,
         "matches_captions_and_evidence",
         "One segment per caption chunk, the configured window length, and window counters equal "
         "to the counted windows of the keyword evidence. Blocks channel_indicators on failure.",
@@ -233,13 +245,15 @@ def build_asset_checks(
         store = lake.lake()
 
         def verdict(day: date) -> DayVerdict:
-            if not store.has_day("theme_segments", day):
-                return _missing("theme_segments", day)
+            if not store.has_day(lake_table(THEME_SEGMENTS), day):
+                return _missing(lake_table(THEME_SEGMENTS), day)
             return DayVerdict(
                 data_quality.segments_consistent(
-                    store.read_day("raw_captions", day, ["chunk_id"]),
-                    store.read_day("theme_segments", day, SEGMENT_CHECK_COLUMNS),
-                    store.read_day("theme_keywords", day, ["chunk_id", "counted", "window"]),
+                    store.read_day(lake_table(RAW_CAPTIONS), day, ["chunk_id"]),
+                    store.read_day(lake_table(THEME_SEGMENTS), day, SEGMENT_CHECK_COLUMNS),
+                    store.read_day(
+                        lake_table(THEME_KEYWORDS), day, ["chunk_id", "counted", "window"]
+                    ),
                     method.window_seconds,
                 )
             )
@@ -247,7 +261,7 @@ def build_asset_checks(
         yield from per_day(context, AssetCheckSeverity.ERROR, verdict)
 
     @daily_check(
-        "time_monitored",
+        TIME_MONITORED,
         "coverage",
         f"Each channel's captions cover at least {min_coverage:.0%} of its programme grid; "
         "below that its share rests on part of the day only.",
@@ -260,13 +274,13 @@ def build_asset_checks(
             AssetCheckSeverity.WARN,
             _rule_per_day(
                 lake.lake(),
-                "time_monitored",
+                TIME_MONITORED,
                 lambda monitored: data_quality.low_coverage(monitored, min_coverage),
             ),
         )
 
     @daily_check(
-        "time_monitored",
+        TIME_MONITORED,
         "captions_have_grid",
         "A channel that sent captions has programme-grid minutes (else it is missing from the "
         "grid and its airtime is never counted).",
@@ -277,11 +291,11 @@ def build_asset_checks(
         yield from per_day(
             context,
             AssetCheckSeverity.ERROR,
-            _rule_per_day(lake.lake(), "time_monitored", data_quality.captions_without_grid),
+            _rule_per_day(lake.lake(), TIME_MONITORED, data_quality.captions_without_grid),
         )
 
     @daily_check(
-        "channel_indicators",
+        CHANNEL_INDICATORS,
         "shares_within_0_1",
         "Every share column lies in [0, 1].",
     )
@@ -291,11 +305,11 @@ def build_asset_checks(
         yield from per_day(
             context,
             AssetCheckSeverity.ERROR,
-            _rule_per_day(lake.lake(), "channel_indicators", data_quality.shares_out_of_range),
+            _rule_per_day(lake.lake(), CHANNEL_INDICATORS, data_quality.shares_out_of_range),
         )
 
     @daily_check(
-        "channel_indicators",
+        CHANNEL_INDICATORS,
         "current_dictionary",
         "The indicators were produced by the current keyword dictionary and stop phrases; "
         "otherwise re-match these days (job `rematch`).",
@@ -309,7 +323,7 @@ def build_asset_checks(
             AssetCheckSeverity.WARN,
             _rule_per_day(
                 lake.lake(),
-                "channel_indicators",
+                CHANNEL_INDICATORS,
                 lambda indicators: data_quality.dictionary_version_current(indicators, current),
             ),
         )

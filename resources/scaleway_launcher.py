@@ -856,11 +856,14 @@ def run_days(run: DagsterRun) -> tuple[date, ...]:
 
 
 def run_channel_count(run: DagsterRun, default: int) -> int:
-    """Channels a run processes: the longest `channels` list in its op config, else `default`."""
+    """Channels a run processes: the longest `channels` list in its resource or op config
+    (the daily stages share `resources: {daily_run: {config: {channels: …}}}`), else `default`."""
+    run_config = run.run_config or {}
+    sections = [*run_config.get("resources", {}).values(), *run_config.get("ops", {}).values()]
     counts = [
-        len(op.get("config", {}).get("channels") or [])
-        for op in (run.run_config or {}).get("ops", {}).values()
-        if isinstance(op, Mapping) and isinstance(op.get("config"), Mapping)
+        len(section.get("config", {}).get("channels") or [])
+        for section in sections
+        if isinstance(section, Mapping) and isinstance(section.get("config"), Mapping)
     ]
     return max([c for c in counts if c] or [default])
 

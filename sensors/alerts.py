@@ -9,13 +9,11 @@ import logging
 
 import dagster as dg
 
+from assets.partitions import PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG
 from resources.alert_webhook import AlertDeliveryError, AlertWebhook, redacted
 
 _log = logging.getLogger("observatoire.alerts")
 
-PARTITION_TAG = "dagster/partition"
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
 BACKFILL_TAG = "dagster/backfill"
 DEFAULT_UI_URL = "http://localhost:3000"
 

@@ -28,6 +28,7 @@ from dagster import (
     sensor,
 )
 
+from assets.keys import RAW_CAPTIONS
 from resources.caption_files import DropFile, FileCaptionSource, day_fingerprint
 
 TRIGGER_TAG = "observatoire/trigger"
@@ -92,7 +93,7 @@ def build_drop_folder_sensor(
     ``resource_key``. ``target`` is what a changed day runs: an asset selection or a job whose
     assets share ``partitions_def`` (default: ``raw_captions`` and everything downstream of it,
     which suits a graph where every downstream asset is daily)."""
-    selection = target if target is not None else AssetSelection.assets("raw_captions").downstream()
+    selection = target if target is not None else AssetSelection.assets(RAW_CAPTIONS).downstream()
 
     def is_partition(day: date) -> bool:
         try:

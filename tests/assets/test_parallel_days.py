@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance
 
+from assets.keys import DAILY_TABLES
 from assets.partitions import range_tags
 from definitions import build_definitions
-from observatoire.storage.lake import DAILY_TABLES, Lake
+from observatoire.storage.lake import Lake
 from resources.settings import Settings
 from sensors.schedules import DAILY_JOB, REFERENCE_JOB
 
