@@ -194,7 +194,6 @@ def build_asset_checks(
         context: AssetCheckExecutionContext, lake: LakeResource
     ) -> CheckEvents:
         store = lake.lake()
-
         captions_table = lake_table(RAW_CAPTIONS)
 
         def verdict(day: date) -> DayVerdict:

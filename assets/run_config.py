@@ -20,7 +20,8 @@ from observatoire.storage.lake import Lake, LakeMissingError
 from sensors.schedules import REFERENCE_JOB
 
 DAILY_RUN = "daily_run"
-"""The resource key of the run configuration, as written in the run config."""
+"""The resource key of the run configuration, as written in the run config; a daily asset takes
+it as its parameter `daily_run` (Dagster binds resources by parameter name)."""
 
 ChannelName = Enum(  # type: ignore[misc]
     "ChannelName", {channel.name: channel.name for channel in default_channels()}, type=str
