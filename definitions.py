@@ -18,11 +18,11 @@ from assets.discovery import build_discovery_asset
 from assets.indicators import build_indicator_asset
 from assets.monitoring import build_monitoring_asset
 from assets.open_data import build_open_data_asset
-from assets.partitions import daily_partitions
-from assets.periods import monthly_partitions, weekly_partitions
+from assets.partitions import daily_partitions, monthly_partitions, weekly_partitions
 from assets.reference import build_reference_assets
 from assets.rematch import rematch_job
 from assets.report import build_report_asset
+from assets.run_config import DAILY_RUN, DailyRunConfig
 from assets.segments import build_segment_assets
 from observatoire.settings import Settings
 from resources.caption_files import FileCaptionSource
@@ -60,7 +60,7 @@ def build_definitions(settings: Settings) -> Definitions:
             build_caption_assets(partitions, settings.day_workers),
             build_segment_assets(partitions, method, settings.day_workers),
             build_monitoring_asset(partitions),
-            build_indicator_asset(partitions),
+            build_indicator_asset(partitions, method),
             build_open_data_asset(monthly),
             build_report_asset(monthly),
             build_discovery_asset(weekly_partitions(settings.partitions_start)),
@@ -85,6 +85,7 @@ def build_definitions(settings: Settings) -> Definitions:
             "warehouse": WarehouseResource.from_settings(settings),
             "captions": caption_source(settings),
             "method": method,
+            DAILY_RUN: DailyRunConfig.configure_at_launch(),
         },
         executor=in_process_executor,
     )

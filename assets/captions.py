@@ -22,16 +22,18 @@ from dagster import (
     multi_asset,
 )
 
-from assets.metadata import RunSummary, preview
-from assets.partitions import (
-    BACKFILL_POLICY,
-    DailyRunConfig,
-    day_writes,
-    run_channels,
-    run_days,
-    stored_day,
-    write_channels_day,
+from assets.keys import (
+    CHANNELS,
+    DAILY_GROUP,
+    PROGRAMME_GRID,
+    RAW_CAPTIONS,
+    RAW_CAPTIONS_REJECTED,
+    lake_table,
 )
+from assets.lake_days import day_writes, stored_day, write_channels_day
+from assets.metadata import RunSummary, preview
+from assets.partitions import BACKFILL_POLICY, run_days
+from assets.run_config import DailyRunConfig
 from observatoire.intake.day_intake import DayIntake, demo_intake_day, prepare_demo_intake
 from observatoire.intake.intake import captions_of_day, conformed
 from observatoire.intake.records import REJECT_SCHEMA, with_quality_columns
@@ -49,8 +51,6 @@ from observatoire.storage.partial_days import merge_rejected
 from resources.captions import CaptionSource
 from resources.lake import LakeResource
 
-GROUP = "daily"
-
 
 def build_caption_assets(
     partitions: PartitionsDefinition, day_workers: int = 0
@@ -62,16 +62,16 @@ def build_caption_assets(
         name="ingest_captions",
         specs=[
             AssetSpec(
-                "raw_captions",
-                deps=["channels", "programme_grid"],
-                group_name=GROUP,
+                RAW_CAPTIONS,
+                deps=[CHANNELS, PROGRAMME_GRID],
+                group_name=DAILY_GROUP,
                 kinds={"parquet"},
                 description="Every 2-minute caption chunk received for the broadcast day.",
             ),
             AssetSpec(
-                "raw_captions_rejected",
-                deps=["channels"],
-                group_name=GROUP,
+                RAW_CAPTIONS_REJECTED,
+                deps=[CHANNELS],
+                group_name=DAILY_GROUP,
                 kinds={"parquet"},
                 description="Records set aside for the day, each with its reason and raw text.",
             ),
@@ -81,18 +81,18 @@ def build_caption_assets(
     )
     def ingest_captions(
         context: AssetExecutionContext,
-        config: DailyRunConfig,
+        daily_run: DailyRunConfig,
         lake: LakeResource,
         captions: CaptionSource,
     ):
         with day_writes(context, lake) as store, ExitStack() as stack:
-            channels, restricted = run_channels(store, config)
-            channels_table = store.read_table("channels")
+            channels, restricted = daily_run.run_channels(store)
+            channels_table = store.read_table(lake_table(CHANNELS))
             names = channel_names_from_table(channels_table)
             grid = lake_grid(store, channels_table)
-            summary = RunSummary(context, "raw_captions", ["channel_name", "start", "plaintext"])
+            summary = RunSummary(context, RAW_CAPTIONS, ["channel_name", "start", "plaintext"])
             rejected_summary = RunSummary(
-                context, "raw_captions_rejected", ["day", "position", "reason", "record"]
+                context, RAW_CAPTIONS_REJECTED, ["day", "position", "reason", "record"]
             )
             missing: list[str] = []
             last = rejected = None
@@ -116,17 +116,17 @@ def build_caption_assets(
                 }
                 table = write_channels_day(
                     store,
-                    "raw_captions",
+                    lake_table(RAW_CAPTIONS),
                     day,
                     with_deliveries(parsed.table, deliveries),
                     restricted,
                 )
                 rejected = merge_rejected(
-                    stored_day(store, "raw_captions_rejected", day, restricted),
+                    stored_day(store, lake_table(RAW_CAPTIONS_REJECTED), day, restricted),
                     parsed.rejected,
                     partial=restricted is not None,
                 )
-                store.write_day("raw_captions_rejected", day, rejected)
+                store.write_day(lake_table(RAW_CAPTIONS_REJECTED), day, rejected)
                 missing.extend(
                     f"{day} {channel}: {status}: {reason}"
                     for channel, (status, reason) in deliveries.items()
@@ -147,7 +147,7 @@ def build_caption_assets(
                 )
                 last = table
             yield MaterializeResult(
-                asset_key="raw_captions",
+                asset_key=RAW_CAPTIONS,
                 metadata={
                     **summary.metadata("chunks", "duplicates", "rejected", "timing_repaired"),
                     **captions.describe(),
@@ -159,7 +159,7 @@ def build_caption_assets(
                 },
             )
             yield MaterializeResult(
-                asset_key="raw_captions_rejected",
+                asset_key=RAW_CAPTIONS_REJECTED,
                 metadata={
                     **rejected_summary.metadata("rejected"),
                     "preview": preview(
@@ -208,19 +208,20 @@ def _fetched_day(
 def _conform_stored_day(store, day) -> None:
     """A day ingested before the quality and origin columns existed gets them, so that a run
     restricted to some channels can merge its rows into it."""
-    if store.has_day("raw_captions", day):
-        stored = store.read_day("raw_captions", day)
+    if store.has_day(lake_table(RAW_CAPTIONS), day):
+        stored = store.read_day(lake_table(RAW_CAPTIONS), day)
         if "timing" not in stored.column_names:
-            store.write_day("raw_captions", day, with_quality_columns(stored))
-    if store.has_day("raw_captions_rejected", day):
-        rejected = store.read_day("raw_captions_rejected", day)
+            store.write_day(lake_table(RAW_CAPTIONS), day, with_quality_columns(stored))
+    if store.has_day(lake_table(RAW_CAPTIONS_REJECTED), day):
+        rejected = store.read_day(lake_table(RAW_CAPTIONS_REJECTED), day)
         if "file" not in rejected.column_names:
-            store.write_day("raw_captions_rejected", day, conformed(rejected, REJECT_SCHEMA))
+            conformed_rejected = conformed(rejected, REJECT_SCHEMA)
+            store.write_day(lake_table(RAW_CAPTIONS_REJECTED), day, conformed_rejected)
 
 
 def _kept_deliveries(store, day, restricted: list[str] | None) -> dict[str, tuple[str, str]]:
     """A restricted run keeps what the stored day records about the other channels."""
-    if restricted is None or not store.has_day("raw_captions", day):
+    if restricted is None or not store.has_day(lake_table(RAW_CAPTIONS), day):
         return {}
-    stored = store.read_day("raw_captions", day, ["channel_name"])
+    stored = store.read_day(lake_table(RAW_CAPTIONS), day, ["channel_name"])
     return {c: v for c, v in deliveries_of(stored).items() if c not in restricted}

@@ -29,6 +29,13 @@ from dagster import (
     asset_check,
 )
 
+from assets.keys import (
+    CHANNEL_INDICATORS,
+    RAW_CAPTIONS,
+    THEME_SEGMENTS,
+    TIME_MONITORED,
+    lake_table,
+)
 from assets.metadata import markdown_table
 from assets.partitions import run_days
 from observatoire.quality import data_quality
@@ -124,11 +131,12 @@ def per_day(
 
 def _rule_per_day(
     lake: Lake,
-    table: str,
+    asset: AssetKey,
     rule: Callable[[pa.Table], QualityOutcome],
     columns: list[str] | None = None,
 ) -> Callable[[date], DayVerdict]:
-    """A rule over one table's day; a day missing from the lake fails."""
+    """A rule over one asset's day; a day missing from the lake fails."""
+    table = lake_table(asset)
 
     def verdict(day: date) -> DayVerdict:
         if not lake.has_day(table, day):
@@ -184,7 +192,7 @@ def build_asset_checks(
     """Every check of the daily stages, partitioned like the stages themselves."""
 
     def daily_check(
-        asset: str, name: str, description: str, *, blocking: bool = False
+        asset: AssetKey, name: str, description: str, *, blocking: bool = False
     ) -> Callable[[Callable[..., CheckEvents]], AssetChecksDefinition]:
         # Dagster types a check body as returning one result; a generator of evaluations (one
         # per day) is what it runs for a partitioned check.
@@ -198,7 +206,7 @@ def build_asset_checks(
         return decorate
 
     @daily_check(
-        "raw_captions",
+        RAW_CAPTIONS,
         "unique_chunk_ids",
         "Each chunk (channel, start) is stored once; a duplicate would be counted twice.",
     )
@@ -209,12 +217,12 @@ def build_asset_checks(
             context,
             AssetCheckSeverity.ERROR,
             _rule_per_day(
-                lake.lake(), "raw_captions", data_quality.duplicate_chunk_ids, ["chunk_id"]
+                lake.lake(), RAW_CAPTIONS, data_quality.duplicate_chunk_ids, ["chunk_id"]
             ),
         )
 
     @daily_check(
-        "raw_captions",
+        RAW_CAPTIONS,
         "rejected_record_rate",
         f"Share of source records quarantined stays under {max_rejected_rate:.1%} "
         "(a jump means the source changed its format).",
@@ -227,7 +235,7 @@ def build_asset_checks(
         )
 
     @daily_check(
-        "raw_captions",
+        RAW_CAPTIONS,
         "plaintext_agrees_with_words",
         "Each chunk's plaintext is its word list's words; a chunk where they disagree is counted "
         "from the word list and flagged (plaintext_agrees = false, received_plaintext kept).",
@@ -240,14 +248,14 @@ def build_asset_checks(
             AssetCheckSeverity.WARN,
             _rule_per_day(
                 lake.lake(),
-                "raw_captions",
+                RAW_CAPTIONS,
                 data_quality.plaintext_disagrees,
                 ["chunk_id", "channel_name", "start", "plaintext_agrees"],
             ),
         )
 
     @daily_check(
-        "theme_segments",
+        THEME_SEGMENTS,
         "matches_captions_and_evidence",
         "One segment per caption chunk, the configured window length, and window counters equal "
         "to the counted windows of the keyword evidence. Blocks channel_indicators on failure.",
@@ -263,7 +271,7 @@ def build_asset_checks(
         )
 
     @daily_check(
-        "time_monitored",
+        TIME_MONITORED,
         "coverage",
         f"Each channel's captions cover at least {min_coverage:.0%} of its programme grid; "
         "below that its share rests on part of the day only.",
@@ -276,13 +284,13 @@ def build_asset_checks(
             AssetCheckSeverity.WARN,
             _rule_per_day(
                 lake.lake(),
-                "time_monitored",
+                TIME_MONITORED,
                 lambda monitored: data_quality.low_coverage(monitored, min_coverage),
             ),
         )
 
     @daily_check(
-        "time_monitored",
+        TIME_MONITORED,
         "captions_have_grid",
         "A channel that sent captions has programme-grid minutes (else it is missing from the "
         "grid and its airtime is never counted).",
@@ -293,11 +301,11 @@ def build_asset_checks(
         yield from per_day(
             context,
             AssetCheckSeverity.ERROR,
-            _rule_per_day(lake.lake(), "time_monitored", data_quality.captions_without_grid),
+            _rule_per_day(lake.lake(), TIME_MONITORED, data_quality.captions_without_grid),
         )
 
     @daily_check(
-        "channel_indicators",
+        CHANNEL_INDICATORS,
         "shares_within_0_1",
         "Every share column lies in [0, 1].",
     )
@@ -307,11 +315,11 @@ def build_asset_checks(
         yield from per_day(
             context,
             AssetCheckSeverity.ERROR,
-            _rule_per_day(lake.lake(), "channel_indicators", data_quality.shares_out_of_range),
+            _rule_per_day(lake.lake(), CHANNEL_INDICATORS, data_quality.shares_out_of_range),
         )
 
     @daily_check(
-        "channel_indicators",
+        CHANNEL_INDICATORS,
         "current_dictionary",
         "The indicators were produced by the current keyword dictionary and stop phrases; "
         "otherwise re-match these days (job `rematch`).",
@@ -325,7 +333,7 @@ def build_asset_checks(
             AssetCheckSeverity.WARN,
             _rule_per_day(
                 lake.lake(),
-                "channel_indicators",
+                CHANNEL_INDICATORS,
                 lambda indicators: data_quality.dictionary_version_current(indicators, current),
             ),
         )

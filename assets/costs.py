@@ -10,8 +10,9 @@ from dagster import (
     asset,
 )
 
+from assets.keys import OPERATIONS_GROUP, SERVERLESS_COSTS
 from assets.metadata import markdown_table
-from assets.periods import period_days
+from assets.partitions import period_days
 from observatoire.runs.job_costs import RunUsage, cost_per_day
 from resources.scaleway_launcher import (
     BILLED_SECONDS_TAG,
@@ -25,7 +26,8 @@ from resources.scaleway_launcher import (
 
 def build_cost_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
     @asset(
-        group_name="operations",
+        key=SERVERLESS_COSTS,
+        group_name=OPERATIONS_GROUP,
         kinds={"scaleway"},
         partitions_def=partitions,
         description="Per broadcast day of the month: the cost, vCPU-hours and number of the job "

@@ -7,27 +7,34 @@ real adverts and jingles into `observatoire/data/stop_phrases_fr.txt`, and re-ma
 from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
+    Failure,
     MaterializeResult,
     MetadataValue,
     PartitionsDefinition,
     asset,
 )
 
-from assets.periods import period_days
+from assets.failures import refused_as_failure
+from assets.keys import (
+    CURATION_GROUP,
+    KEYWORD_DICTIONARY,
+    RAW_CAPTIONS,
+    STOP_PHRASE_CANDIDATES,
+    THEME_KEYWORDS,
+    lake_table,
+)
+from assets.partitions import period_days
 from observatoire.quality.stop_phrase_discovery import candidates_markdown, discover_stop_phrases
 from observatoire.reference.reference import dictionary_from_table
 from resources.lake import LakeResource
 
-GROUP = "curation"
-TABLE = "stop_phrase_candidates"
-
 
 def build_discovery_asset(weekly: PartitionsDefinition) -> AssetsDefinition:
     @asset(
-        name=TABLE,
-        deps=["raw_captions", "theme_keywords", "keyword_dictionary"],
+        key=STOP_PHRASE_CANDIDATES,
+        deps=[RAW_CAPTIONS, THEME_KEYWORDS, KEYWORD_DICTIONARY],
         partitions_def=weekly,
-        group_name=GROUP,
+        group_name=CURATION_GROUP,
         kinds={"parquet"},
         description="Keyword contexts repeated word for word many times in the week on a "
         "channel (adverts, jingles): candidates for the stop-phrase list.",
@@ -36,20 +43,24 @@ def build_discovery_asset(weekly: PartitionsDefinition) -> AssetsDefinition:
         context: AssetExecutionContext, lake: LakeResource
     ) -> MaterializeResult:
         store = lake.lake()
+        keywords, captions = lake_table(THEME_KEYWORDS), lake_table(RAW_CAPTIONS)
         days = [
             d
             for d in period_days(context)
-            if store.has_day("theme_keywords", d) and store.has_day("raw_captions", d)
+            if store.has_day(keywords, d) and store.has_day(captions, d)
         ]
         if not days:
-            raise ValueError(f"no matched day in the week of {context.partition_key}")
-        dictionary = dictionary_from_table(store.read_table("keyword_dictionary"))
-        candidates = discover_stop_phrases(
-            store.read_days("theme_keywords", days),
-            store.read_days("raw_captions", days),
-            existing_stop_phrases=dictionary.stop_phrases,
+            raise Failure(description=f"no matched day in the week of {context.partition_key}")
+        dictionary = dictionary_from_table(store.read_table(lake_table(KEYWORD_DICTIONARY)))
+        with refused_as_failure():
+            candidates = discover_stop_phrases(
+                store.read_days(keywords, days),
+                store.read_days(captions, days),
+                existing_stop_phrases=dictionary.stop_phrases,
+            )
+        path = store.write_day(
+            lake_table(STOP_PHRASE_CANDIDATES), period_days(context)[0], candidates
         )
-        path = store.write_day(TABLE, period_days(context)[0], candidates)
         return MaterializeResult(
             metadata={
                 "candidates": MetadataValue.int(candidates.num_rows),

@@ -11,15 +11,20 @@ from dagster import (
     asset,
 )
 
-from assets.metadata import RunSummary, indicator_figures
-from assets.partitions import (
-    BACKFILL_POLICY,
-    DailyRunConfig,
-    day_writes,
-    run_channels,
-    run_days,
-    write_channels_day,
+from assets.code_versions import indicators_version
+from assets.failures import refused_as_failure
+from assets.keys import (
+    CHANNEL_INDICATORS,
+    DAILY_GROUP,
+    KEYWORD_DICTIONARY,
+    THEME_SEGMENTS,
+    TIME_MONITORED,
+    lake_table,
 )
+from assets.lake_days import day_writes, write_channels_day
+from assets.metadata import RunSummary, indicator_figures
+from assets.partitions import BACKFILL_POLICY, run_days
+from assets.run_config import DailyRunConfig
 from observatoire import METHODOLOGY_VERSION
 from observatoire.publish.indicator_table import channel_summary, format_markdown
 from observatoire.publish.indicators import channel_indicators as compute_indicators
@@ -30,15 +35,16 @@ from resources.lake import LakeResource
 from resources.method import MethodResource
 from resources.warehouse import WarehouseResource
 
-GROUP = "daily"
 
-
-def build_indicator_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
+def build_indicator_asset(
+    partitions: PartitionsDefinition, method: MethodResource
+) -> AssetsDefinition:
     @asset(
-        deps=["theme_segments", "time_monitored", "keyword_dictionary"],
-        group_name=GROUP,
+        key=CHANNEL_INDICATORS,
+        deps=[THEME_SEGMENTS, TIME_MONITORED, KEYWORD_DICTIONARY],
+        group_name=DAILY_GROUP,
         kinds={"parquet"},
-        code_version=METHODOLOGY_VERSION,
+        code_version=indicators_version(method),
         partitions_def=partitions,
         backfill_policy=BACKFILL_POLICY,
         description="Per channel and day: environmental minutes and share of covered airtime, "
@@ -46,25 +52,29 @@ def build_indicator_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
     )
     def channel_indicators(
         context: AssetExecutionContext,
-        config: DailyRunConfig,
+        daily_run: DailyRunConfig,
         lake: LakeResource,
         method: MethodResource,
         warehouse: WarehouseResource,
     ) -> MaterializeResult:
         with day_writes(context, lake) as store:
-            _, restricted = run_channels(store, config)
-            summary = RunSummary(context, "channel_indicators")
+            _, restricted = daily_run.run_channels(store)
+            summary = RunSummary(context, CHANNEL_INDICATORS)
             written = []
             versions: set[str] = set()
             for day in run_days(context):
-                segments = store.read_day("theme_segments", day)
+                segments = store.read_day(lake_table(THEME_SEGMENTS), day)
                 version = table_version(segments) or "unknown"
-                fresh = compute_indicators(
-                    segments, store.read_day("time_monitored", day), method.window_seconds, version
-                )
+                with refused_as_failure():
+                    fresh = compute_indicators(
+                        segments,
+                        store.read_day(lake_table(TIME_MONITORED), day),
+                        method.window_seconds,
+                        version,
+                    )
                 table = write_channels_day(
                     store,
-                    "channel_indicators",
+                    lake_table(CHANNEL_INDICATORS),
                     day,
                     only_channels(fresh, restricted),
                     restricted,

@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 from dagster import (
     AssetExecutionContext,
+    AssetKey,
     MetadataValue,
     TableColumn,
     TableRecord,
@@ -164,7 +165,7 @@ class RunSummary:
     def __init__(
         self,
         context: AssetExecutionContext | None = None,
-        asset_key: str | None = None,
+        asset_key: AssetKey | None = None,
         preview_columns: Sequence[str] = (),
         preview_first: str | None = None,
     ) -> None:

@@ -10,16 +10,19 @@ from dagster import (
     asset,
 )
 
-from assets.metadata import RunSummary, coverage_figures, preview
-from assets.partitions import (
-    BACKFILL_POLICY,
-    DailyRunConfig,
-    day_writes,
-    run_channels,
-    run_days,
-    write_channels_day,
+from assets.code_versions import monitoring_version
+from assets.keys import (
+    CHANNELS,
+    DAILY_GROUP,
+    PROGRAMME_GRID,
+    RAW_CAPTIONS,
+    TIME_MONITORED,
+    lake_table,
 )
-from observatoire import METHODOLOGY_VERSION
+from assets.lake_days import day_writes, write_channels_day
+from assets.metadata import RunSummary, coverage_figures, preview
+from assets.partitions import BACKFILL_POLICY, run_days
+from assets.run_config import DailyRunConfig
 from observatoire.intake.intake import conformed
 from observatoire.reference.grid import ProgrammeGrid
 from observatoire.reference.monitoring import deliveries_of
@@ -28,46 +31,50 @@ from observatoire.reference.reference import channels_from_table
 from observatoire.storage.partial_days import only_channels
 from resources.lake import LakeResource
 
-GROUP = "daily"
 # What coverage needs of raw_captions: the word lists and texts stay on disk.
 CAPTION_COLUMNS = ["chunk_id", "channel_name", "start"]
 
 
 def build_monitoring_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
     @asset(
-        deps=["raw_captions", "programme_grid", "channels"],
-        group_name=GROUP,
+        key=TIME_MONITORED,
+        deps=[RAW_CAPTIONS, PROGRAMME_GRID, CHANNELS],
+        group_name=DAILY_GROUP,
         kinds={"parquet"},
-        code_version=METHODOLOGY_VERSION,
+        code_version=monitoring_version(),
         partitions_def=partitions,
         backfill_policy=BACKFILL_POLICY,
         description="Per channel and day: grid minutes, covered minutes and coverage, which "
         "exposes the provider's gaps.",
     )
     def time_monitored(
-        context: AssetExecutionContext, config: DailyRunConfig, lake: LakeResource
+        context: AssetExecutionContext, daily_run: DailyRunConfig, lake: LakeResource
     ) -> MaterializeResult:
         with day_writes(context, lake) as store:
-            channels, restricted = run_channels(store, config)
+            channels, restricted = daily_run.run_channels(store)
             grid = ProgrammeGrid.from_arrow(
-                store.read_table("programme_grid"),
-                channels_from_table(store.read_table("channels")),
+                store.read_table(lake_table(PROGRAMME_GRID)),
+                channels_from_table(store.read_table(lake_table(CHANNELS))),
             )
             summary = RunSummary(
                 context,
-                "time_monitored",
+                TIME_MONITORED,
                 ["channel_name", "grid_minutes", "covered_minutes", "coverage"],
             )
             table = None
             for day in run_days(context):
-                stored = store.read_day("raw_captions", day, CAPTION_COLUMNS)
+                stored = store.read_day(lake_table(RAW_CAPTIONS), day, CAPTION_COLUMNS)
                 captions = only_channels(stored, restricted)
                 fresh = monitored_minutes(grid, captions, day, channels, deliveries_of(stored))
-                if restricted is not None and store.has_day("time_monitored", day):
-                    earlier = store.read_day("time_monitored", day)
+                if restricted is not None and store.has_day(lake_table(TIME_MONITORED), day):
+                    earlier = store.read_day(lake_table(TIME_MONITORED), day)
                     if "delivery" not in earlier.column_names:  # written before deliveries existed
-                        store.write_day("time_monitored", day, conformed(earlier, fresh.schema))
-                table = write_channels_day(store, "time_monitored", day, fresh, restricted)
+                        store.write_day(
+                            lake_table(TIME_MONITORED), day, conformed(earlier, fresh.schema)
+                        )
+                table = write_channels_day(
+                    store, lake_table(TIME_MONITORED), day, fresh, restricted
+                )
                 gaps = pc.sum(pc.less(pc.fill_null(table["coverage"], 1.0), 1.0)).as_py() or 0
                 summary.add(
                     day,

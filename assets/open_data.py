@@ -19,12 +19,13 @@ from dagster import (
 )
 from pydantic import Field
 
-from assets.periods import period_days, read_published_period
+from assets.failures import refused_as_failure
+from assets.keys import CHANNEL_INDICATORS, CHANNELS, OPEN_DATA, PUBLICATION_GROUP, lake_table
+from assets.lake_days import read_published_period
+from assets.partitions import period_days
 from observatoire.publish.open_data import build_release, write_release
 from observatoire.storage.day_states import mix_note
 from resources.lake import LakeResource
-
-GROUP = "publication"
 
 
 class OpenDataConfig(Config):
@@ -41,9 +42,10 @@ class OpenDataConfig(Config):
 
 def build_open_data_asset(monthly: PartitionsDefinition) -> AssetsDefinition:
     @asset(
-        deps=["channel_indicators", "channels"],
+        key=OPEN_DATA,
+        deps=[CHANNEL_INDICATORS, CHANNELS],
         partitions_def=monthly,
-        group_name=GROUP,
+        group_name=PUBLICATION_GROUP,
         kinds={"csv", "parquet"},
         description="Public release of the month's daily indicators per channel: CSV, Parquet, "
         "a data dictionary (datapackage.json) and SHA-256 checksums.",
@@ -55,15 +57,17 @@ def build_open_data_asset(monthly: PartitionsDefinition) -> AssetsDefinition:
         days = period_days(context)
         period = read_published_period(store, days, config.allow_mixed_versions)
         present = period.present
-        channels = store.read_table("channels") if store.has_table("channels") else None
-        release = build_release(
-            period.indicators,
-            days[0],
-            days[-1],
-            channels=channels,
-            missing_days=period.missing,
-            mixed_versions=mix_note(period),
-        )
+        channels_table = lake_table(CHANNELS)
+        channels = store.read_table(channels_table) if store.has_table(channels_table) else None
+        with refused_as_failure():
+            release = build_release(
+                period.indicators,
+                days[0],
+                days[-1],
+                channels=channels,
+                missing_days=period.missing,
+                mixed_versions=mix_note(period),
+            )
         if config.folder:
             folder = str(Path(config.folder).expanduser().resolve())
             written = write_release(release, pafs.LocalFileSystem(), folder)

@@ -1,35 +1,37 @@
-"""The daily partitions every daily stage shares, the backfill policy and the run config."""
+"""Partitions of every asset: broadcast days, weeks and months (Europe/Paris), the days a run
+covers, and the backfill policy of the daily stages.
+
+Weekly and monthly partitions cover the same broadcast days as the daily ones, so Dagster maps a
+week or a month to its days; the current month and week are included (partial), so that the
+latest figures can be published and reviewed before the period ends.
+
+`python -m assets.partitions N` prints the run tags covering the last N complete days (what
+`make demo` passes to `dagster job execute`).
+"""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from enum import Enum
 
-import pyarrow as pa
 from dagster import (
     AssetCheckExecutionContext,
     AssetExecutionContext,
     BackfillPolicy,
-    Config,
-    DagsterInstance,
     DailyPartitionsDefinition,
     Failure,
+    MonthlyPartitionsDefinition,
     PartitionsDefinition,
     TimeWindowPartitionsDefinition,
+    WeeklyPartitionsDefinition,
 )
-from pydantic import Field
 
 from observatoire.core.broadcast_day import PARIS, PARIS_TIMEZONE
-from observatoire.reference.channels import default_channels
-from observatoire.reference.reference import channels_from_table
-from observatoire.storage.day_lease import DayLeases, StagedDays
-from observatoire.storage.lake import Lake, LakeMissingError
-from observatoire.storage.partial_days import replace_channels
-from resources.lake import LakeResource
+
+TIMEZONE = PARIS_TIMEZONE
+"""Broadcast days are local days: 23- and 25-hour days exist."""
 
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
@@ -45,9 +47,30 @@ def daily_partitions(start: str, end: str | None = None) -> DailyPartitionsDefin
     """One partition per broadcast day from `start` (YYYY-MM-DD) to the last complete broadcast
     day, Paris time (yesterday), or to `end` (YYYY-MM-DD, included) when configured."""
     if end is None:
-        return DailyPartitionsDefinition(start_date=start, timezone=PARIS_TIMEZONE)
+        return DailyPartitionsDefinition(start_date=start, timezone=TIMEZONE)
     after_end = (date.fromisoformat(end) + timedelta(days=1)).isoformat()
-    return DailyPartitionsDefinition(start_date=start, end_date=after_end, timezone=PARIS_TIMEZONE)
+    return DailyPartitionsDefinition(start_date=start, end_date=after_end, timezone=TIMEZONE)
+
+
+def monthly_partitions(start: str) -> MonthlyPartitionsDefinition:
+    """One partition per calendar month from the month holding `start`, current month included."""
+    first = date.fromisoformat(start).replace(day=1)
+    return MonthlyPartitionsDefinition(
+        start_date=first.isoformat(), timezone=TIMEZONE, end_offset=1
+    )
+
+
+def weekly_partitions(start: str) -> WeeklyPartitionsDefinition:
+    """One partition per week, Monday to Sunday, from the Monday on or before `start`."""
+    day = date.fromisoformat(start)
+    monday = day - timedelta(days=day.weekday())
+    return WeeklyPartitionsDefinition(
+        start_date=monday.isoformat(), timezone=TIMEZONE, day_offset=1, end_offset=1
+    )
+
+
+def partition_day(key: str) -> date:
+    return datetime.strptime(key, "%Y-%m-%d").date()
 
 
 def partition_range(partitions: PartitionsDefinition) -> tuple[date, date | None]:
@@ -69,28 +92,9 @@ def refuse_outside_range(partitions: PartitionsDefinition, days: Sequence[date])
         )
         raise Failure(
             description=f"{asked} outside the partition range {bounds} "
-            f"(the last partition is the last complete broadcast day, {PARIS_TIMEZONE}); "
+            f"(the last partition is the last complete broadcast day, {TIMEZONE}); "
             "nothing was written"
         )
-
-
-ChannelName = Enum(  # type: ignore[misc]
-    "ChannelName", {channel.name: channel.name for channel in default_channels()}, type=str
-)
-"""The monitored channels as a config enum, so a misspelt channel is refused when the run is
-launched (the UI's launchpad underlines it) rather than after the first steps have run."""
-
-
-class DailyRunConfig(Config):
-    """Run configuration of the daily stages."""
-
-    channels: list[ChannelName] = Field(
-        default=[],
-        description="Only these channels (empty: every channel). Other channels' rows are kept.",
-    )
-
-    def channel_names(self) -> list[str]:
-        return [str(getattr(channel, "value", channel)) for channel in self.channels]
 
 
 DailyContext = AssetExecutionContext | AssetCheckExecutionContext
@@ -125,30 +129,6 @@ def run_days(context: DailyContext) -> list[date]:
     return days
 
 
-@contextmanager
-def day_writes(context: AssetExecutionContext, lake: LakeResource) -> Iterator[StagedDays]:
-    """The lake for a daily step that writes: its days checked against the partition range,
-    their leases held (waiting for another run on the same day), every write staged and the
-    step's days published together when the block ends without error."""
-    store = lake.lake()
-    days = run_days(context)
-    leases = DayLeases(
-        store,
-        context.run.run_id,
-        log=context.log.info,
-        finished=lambda run_id: _run_ended(context.instance, run_id),
-    )
-    with StagedDays(store, leases, days) as staged:
-        yield staged
-
-
-def _run_ended(instance: DagsterInstance, run_id: str) -> bool:
-    """Whether a run of this instance has ended: the lease it holds was left behind by a
-    failure. A run unknown here (another instance) is not presumed ended."""
-    run = instance.get_run_by_id(run_id)
-    return run is not None and run.is_finished
-
-
 def _daily_partitions_of(context: DailyContext) -> PartitionsDefinition:
     definition = getattr(context, "assets_def", None)
     partitions = definition.partitions_def if definition is not None else None
@@ -159,60 +139,12 @@ def _daily_partitions_of(context: DailyContext) -> PartitionsDefinition:
     return partitions
 
 
-def partition_day(key: str) -> date:
-    return datetime.strptime(key, "%Y-%m-%d").date()
-
-
-def run_channels(
-    lake: Lake | StagedDays, config: DailyRunConfig
-) -> tuple[list[str], list[str] | None]:
-    """(channels to process, the restriction or None) from the lake's channel list and config."""
-    try:
-        stored = lake.read_table("channels")
-    except LakeMissingError as error:
-        raise Failure(
-            description=f"{error}: materialise the reference assets first "
-            "(keyword_dictionary, channels, programme_grid: job reference_data)"
-        ) from error
-    known = [channel.name for channel in channels_from_table(stored)]
-    wanted = config.channel_names()
-    if not wanted:
-        return known, None
-    unknown = sorted(set(wanted) - set(known))
-    if unknown:
-        raise Failure(
-            description=f"unknown channel(s) {', '.join(unknown)} in run config; "
-            f"known channels: {', '.join(known)}"
-        )
-    chosen = sorted(set(wanted))
-    return chosen, chosen
-
-
-def stored_day(
-    lake: Lake | StagedDays, table: str, day: date, restricted: list[str] | None
-) -> pa.Table | None:
-    """The stored day a channel-restricted run merges into (None for a full run or a new day)."""
-    if restricted is None or not lake.has_day(table, day):
-        return None
-    return lake.read_day(table, day)
-
-
-def write_channels_day(
-    lake: Lake | StagedDays,
-    table: str,
-    day: date,
-    fresh: pa.Table,
-    restricted: list[str] | None,
-    metadata: dict[bytes, bytes] | None = None,
-) -> pa.Table:
-    """Store a day computed for the run's channels and return what was stored: the whole day on
-    a full run, else those channels' rows put in place of theirs in the stored day. `metadata`
-    (what the day was computed from) replaces the file's schema metadata."""
-    stored = replace_channels(stored_day(lake, table, day, restricted), fresh, restricted)
-    if metadata is not None:
-        stored = stored.replace_schema_metadata(metadata)
-    lake.write_day(table, day, stored)
-    return stored
+def period_days(context: AssetExecutionContext) -> list[date]:
+    """Every broadcast day of the run's partition (a week or a month), in order."""
+    window = context.partition_time_window
+    first: datetime = window.start
+    last = (window.end - timedelta(hours=1)).date()
+    return [first.date() + timedelta(days=i) for i in range((last - first.date()).days + 1)]
 
 
 def last_days(count: int, today: date | None = None) -> tuple[date, date]:

@@ -13,6 +13,7 @@ date before anything is re-materialised.
 
 import pyarrow as pa
 from dagster import (
+    AssetKey,
     AssetsDefinition,
     DataVersion,
     MaterializeResult,
@@ -22,6 +23,14 @@ from dagster import (
     observable_source_asset,
 )
 
+from assets.keys import (
+    CHANNELS,
+    DICTIONARY_FILES,
+    KEYWORD_DICTIONARY,
+    PROGRAMME_GRID,
+    REFERENCE_GROUP,
+    lake_table,
+)
 from assets.metadata import PREVIEW_ROWS, preview, table_shape
 from observatoire.core.dictionary import DictionaryError
 from observatoire.matching.stories import default_story_rules, method_data_version
@@ -34,20 +43,23 @@ from observatoire.reference.reference import (
 from resources.lake import LakeResource
 from resources.method import MethodResource
 
-GROUP = "reference"
-
 
 class ReferenceDataError(ValueError):
     """A reference file that cannot be used; raised while the code location loads."""
 
 
 def check_reference_files(method: MethodResource) -> None:
-    """Load the dictionary and grid once, so a broken file stops the code location from loading
-    (the UI shows this message on the location) instead of failing a run later."""
+    """Load the dictionary, story rules and grid once, so a broken or unreadable file stops the
+    code location from loading (the UI shows this message on the location) instead of failing
+    a run later or leaving an asset without a version."""
     try:
         method.dictionary()
     except DictionaryError as error:
         raise ReferenceDataError(f"keyword dictionary refused: {error}") from None
+    try:
+        default_story_rules()
+    except (OSError, ValueError) as error:
+        raise ReferenceDataError(f"story boundaries or weather framing refused: {error}") from None
     try:
         method.grid()
     except (OSError, ValueError) as error:
@@ -56,7 +68,7 @@ def check_reference_files(method: MethodResource) -> None:
 
 def _stored(
     lake: LakeResource,
-    name: str,
+    key: AssetKey,
     table: pa.Table,
     version: str,
     metadata: dict[str, MetadataValue],
@@ -64,7 +76,7 @@ def _stored(
     preview_rows: int = PREVIEW_ROWS,
 ) -> MaterializeResult:
     """Write a reference table to the lake; its content version becomes the data version."""
-    path = lake.lake().write_table(name, table)
+    path = lake.lake().write_table(lake_table(key), table)
     return MaterializeResult(
         data_version=DataVersion(version),
         metadata={
@@ -80,7 +92,8 @@ def build_reference_assets(method: MethodResource) -> list[AssetsDefinition | So
     check_reference_files(method)
 
     @observable_source_asset(
-        group_name=GROUP,
+        key=DICTIONARY_FILES,
+        group_name=REFERENCE_GROUP,
         description="The dictionary CSV, stop-phrase, story-boundary and weather-framing files the "
         "method reads; observing them records their content hash, and a new hash marks "
         "keyword_dictionary out of date.",
@@ -89,8 +102,9 @@ def build_reference_assets(method: MethodResource) -> list[AssetsDefinition | So
         return DataVersion(method_data_version(method.dictionary().version, default_story_rules()))
 
     @asset(
-        group_name=GROUP,
-        deps=[dictionary_files],
+        key=KEYWORD_DICTIONARY,
+        group_name=REFERENCE_GROUP,
+        deps=[DICTIONARY_FILES],
         kinds={"parquet"},
         description="Keywords with theme, crisis, causal link and high-risk flag, plus stop "
         "phrases, story boundaries and weather framing; its version is a hash of the content.",
@@ -102,7 +116,7 @@ def build_reference_assets(method: MethodResource) -> list[AssetsDefinition | So
         story_rules = default_story_rules()
         return _stored(
             lake,
-            "keyword_dictionary",
+            KEYWORD_DICTIONARY,
             table,
             method_data_version(dictionary.version, story_rules),
             {
@@ -122,7 +136,8 @@ def build_reference_assets(method: MethodResource) -> list[AssetsDefinition | So
         )
 
     @asset(
-        group_name=GROUP,
+        key=CHANNELS,
+        group_name=REFERENCE_GROUP,
         kinds={"parquet"},
         description="The monitored TV and radio channels (name, title, radio, all-news).",
     )
@@ -131,7 +146,7 @@ def build_reference_assets(method: MethodResource) -> list[AssetsDefinition | So
         version = channels_version(channel_list)
         return _stored(
             lake,
-            "channels",
+            CHANNELS,
             channels_reference_table(channel_list),
             version,
             {
@@ -145,7 +160,8 @@ def build_reference_assets(method: MethodResource) -> list[AssetsDefinition | So
         )
 
     @asset(
-        group_name=GROUP,
+        key=PROGRAMME_GRID,
+        group_name=REFERENCE_GROUP,
         kinds={"parquet"},
         description="When each channel broadcasts the news in scope (Europe/Paris wall-clock).",
     )
@@ -154,7 +170,7 @@ def build_reference_assets(method: MethodResource) -> list[AssetsDefinition | So
         table = grid_table(grid)
         return _stored(
             lake,
-            "programme_grid",
+            PROGRAMME_GRID,
             table,
             grid.version,
             {

@@ -21,6 +21,7 @@ from typing import Any
 
 from dagster import AssetSelection, PartitionsDefinition, define_asset_job
 
+from assets.keys import CHANNEL_INDICATORS, THEME_KEYWORDS, THEME_SEGMENTS
 from assets.partitions import MAX_DAYS_PER_RUN, partition_range, range_tags
 
 REMATCH_JOB = "rematch"
@@ -29,7 +30,7 @@ REMATCH_JOB = "rematch"
 def rematch_job(partitions: PartitionsDefinition) -> Any:
     return define_asset_job(
         REMATCH_JOB,
-        selection=AssetSelection.assets("theme_segments", "theme_keywords", "channel_indicators"),
+        selection=AssetSelection.assets(THEME_SEGMENTS, THEME_KEYWORDS, CHANNEL_INDICATORS),
         partitions_def=partitions,
         description="Re-match a range of days with the current keyword dictionary and stop "
         "phrases (materialise keyword_dictionary first): theme_segments, theme_keywords, "

@@ -11,8 +11,18 @@ from dagster import (
 )
 from pydantic import Field
 
+from assets.failures import refused_as_failure
+from assets.keys import (
+    CHANNEL_INDICATORS,
+    CHANNELS,
+    PUBLICATION_GROUP,
+    REPORT,
+    THEME_KEYWORDS,
+    lake_table,
+)
+from assets.lake_days import read_published_period
 from assets.metadata import markdown_table
-from assets.periods import period_days, read_published_period
+from assets.partitions import period_days
 from observatoire.publish.report import (
     METHODOLOGY_URL,
     keyword_counts,
@@ -23,8 +33,6 @@ from observatoire.publish.report import (
 )
 from observatoire.reference.channels import channels_table, default_channels
 from resources.lake import LakeResource
-
-GROUP = "publication"
 
 
 class ReportConfig(Config):
@@ -41,9 +49,10 @@ class ReportConfig(Config):
 
 def build_report_asset(monthly: PartitionsDefinition) -> AssetsDefinition:
     @asset(
-        deps=["channel_indicators", "theme_keywords", "channels"],
+        key=REPORT,
+        deps=[CHANNEL_INDICATORS, THEME_KEYWORDS, CHANNELS],
         partitions_def=monthly,
-        group_name=GROUP,
+        group_name=PUBLICATION_GROUP,
         kinds={"html"},
         description="Self-contained HTML report of the month: share over time per crisis, TV and "
         "radio, and per channel (gaps, low coverage and counting changes marked), shares by "
@@ -59,27 +68,27 @@ def build_report_asset(monthly: PartitionsDefinition) -> AssetsDefinition:
         changes = period.changes()
         counts = sum_keyword_counts(
             [
-                keyword_counts(store.read_day("theme_keywords", d))
+                keyword_counts(store.read_day(lake_table(THEME_KEYWORDS), d))
                 for d in days
-                if store.has_day("theme_keywords", d)
+                if store.has_day(lake_table(THEME_KEYWORDS), d)
             ]
         )
         channels = (
-            store.read_table("channels")
-            if store.has_table("channels")
+            store.read_table(lake_table(CHANNELS))
+            if store.has_table(lake_table(CHANNELS))
             else channels_table(default_channels())
         )
-        data = report_data(
-            period.indicators,
-            counts,
-            days=period.days,
-            changes=[(day, state.describe()) for day, state in changes[1:]],
-            channels=channels,
-        )
+        with refused_as_failure():
+            data = report_data(
+                period.indicators,
+                counts,
+                days=period.days,
+                changes=[(day, state.describe()) for day, state in changes[1:]],
+                channels=channels,
+            )
+            html = render_report(data, methodology_url=config.methodology_url)
         path = write_report(
-            render_report(data, methodology_url=config.methodology_url),
-            store.filesystem,
-            f"{store.root}/reports/report_{context.partition_key[:7]}.html",
+            html, store.filesystem, f"{store.root}/reports/report_{context.partition_key[:7]}.html"
         )
         ranking = [
             {"channel": r["channel_title"], "medium": r["medium"], "share": f"{r['share']:.2%}"}

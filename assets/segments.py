@@ -16,16 +16,26 @@ from dagster import (
     multi_asset,
 )
 
+from assets.code_versions import matching_version
+from assets.keys import (
+    CHANNELS,
+    DAILY_GROUP,
+    KEYWORD_DICTIONARY,
+    PROGRAMME_GRID,
+    RAW_CAPTIONS,
+    THEME_KEYWORDS,
+    THEME_SEGMENTS,
+    lake_table,
+)
+from assets.lake_days import day_writes
 from assets.metadata import RunSummary, preview
-from assets.partitions import BACKFILL_POLICY, DailyRunConfig, day_writes, run_channels, run_days
-from observatoire import METHODOLOGY_VERSION
+from assets.partitions import BACKFILL_POLICY, run_days
+from assets.run_config import DailyRunConfig
 from observatoire.matching.day_matching import MatchingInputs, match_day, prepare_matching
 from observatoire.reference.reference import dictionary_from_table
 from observatoire.runs.day_workers import DayWorkers, worker_count
 from resources.lake import LakeResource
 from resources.method import MethodResource
-
-GROUP = "daily"
 
 
 def build_segment_assets(
@@ -38,20 +48,20 @@ def build_segment_assets(
         name="match_themes",
         specs=[
             AssetSpec(
-                "theme_segments",
-                deps=["raw_captions", "keyword_dictionary", "programme_grid", "channels"],
-                group_name=GROUP,
+                THEME_SEGMENTS,
+                deps=[RAW_CAPTIONS, KEYWORD_DICTIONARY, PROGRAMME_GRID, CHANNELS],
+                group_name=DAILY_GROUP,
                 kinds={"parquet"},
-                code_version=f"{METHODOLOGY_VERSION}-w{method.window_seconds}-{method.profile}",
+                code_version=matching_version(method),
                 description="One row per chunk: windows counted per crisis, causal link and "
                 "theme, and whether the chunk is in a programme in scope.",
             ),
             AssetSpec(
-                "theme_keywords",
-                deps=["raw_captions", "keyword_dictionary"],
-                group_name=GROUP,
+                THEME_KEYWORDS,
+                deps=[RAW_CAPTIONS, KEYWORD_DICTIONARY],
+                group_name=DAILY_GROUP,
                 kinds={"parquet"},
-                code_version=f"{METHODOLOGY_VERSION}-w{method.window_seconds}-{method.profile}",
+                code_version=matching_version(method),
                 description="Evidence: every keyword occurrence with its second, window, "
                 "whether it counted or was promoted, and the words around it.",
             ),
@@ -61,18 +71,18 @@ def build_segment_assets(
     )
     def match_themes(
         context: AssetExecutionContext,
-        config: DailyRunConfig,
+        daily_run: DailyRunConfig,
         lake: LakeResource,
         method: MethodResource,
     ):
         with day_writes(context, lake) as store:
-            _, restricted = run_channels(store, config)
+            _, restricted = daily_run.run_channels(store)
             days = run_days(context)
             inputs = MatchingInputs(
                 lake=lake.address(),
-                dictionary=store.read_table("keyword_dictionary"),
-                channels=store.read_table("channels"),
-                grid=store.read_table("programme_grid"),
+                dictionary=store.read_table(lake_table(KEYWORD_DICTIONARY)),
+                channels=store.read_table(lake_table(CHANNELS)),
+                grid=store.read_table(lake_table(PROGRAMME_GRID)),
                 window_seconds=method.window_seconds,
                 profile=method.profile,
                 restricted=tuple(restricted) if restricted is not None else None,
@@ -80,13 +90,13 @@ def build_segment_assets(
             dictionary_version = dictionary_from_table(inputs.dictionary).version
             segments_summary = RunSummary(
                 context,
-                "theme_segments",
+                THEME_SEGMENTS,
                 ["channel_name", "start", "programme_name", "number_of_keywords", "timing"],
                 preview_first="number_of_keywords",
             )
             keywords_summary = RunSummary(
                 context,
-                "theme_keywords",
+                THEME_KEYWORDS,
                 ["channel_name", "keyword", "theme", "second", "counted", "excerpt"],
             )
             segments = keywords = None
@@ -96,8 +106,8 @@ def build_segment_assets(
             with DayWorkers(prepare_matching, inputs, workers) as pool:
                 for matched in pool.map(match_day, days):
                     day, segments, keywords = matched.day, matched.segments, matched.keywords
-                    store.write_day("theme_segments", day, segments)
-                    store.write_day("theme_keywords", day, keywords)
+                    store.write_day(lake_table(THEME_SEGMENTS), day, segments)
+                    store.write_day(lake_table(THEME_KEYWORDS), day, keywords)
                     segments_summary.add(
                         day,
                         segments["channel_name"].unique().to_pylist(),
@@ -127,7 +137,7 @@ def build_segment_assets(
                 "profile": MetadataValue.text(method.profile),
             }
             yield MaterializeResult(
-                asset_key="theme_segments",
+                asset_key=THEME_SEGMENTS,
                 metadata={
                     **segments_summary.metadata("segments", "in_scope", "with_keywords"),
                     **versions,
@@ -140,7 +150,7 @@ def build_segment_assets(
                 },
             )
             yield MaterializeResult(
-                asset_key="theme_keywords",
+                asset_key=THEME_KEYWORDS,
                 metadata={
                     **keywords_summary.metadata("occurrences", "counted"),
                     **versions,

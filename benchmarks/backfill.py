@@ -28,11 +28,12 @@ from pathlib import Path
 
 from dagster import DagsterInstance
 
+from assets.keys import DAILY_TABLES
 from assets.partitions import MAX_DAYS_PER_RUN, range_tags
 from definitions import build_definitions
 from observatoire.runs.day_workers import cpu_allowance, peak_memory_mb
 from observatoire.settings import Settings
-from observatoire.storage.lake import DAILY_TABLES, Lake
+from observatoire.storage.lake import Lake
 from sensors.schedules import DAILY_JOB, REFERENCE_JOB
 
 

@@ -69,6 +69,7 @@ def run_day(drop: str, lake: str, day: str) -> None:
 
     from assets.captions import build_caption_assets
     from assets.partitions import daily_partitions
+    from assets.run_config import DAILY_RUN, DailyRunConfig
     from observatoire.reference.channels import default_channels
     from observatoire.reference.grid import ProgrammeGrid
     from observatoire.reference.reference import channels_reference_table, grid_table
@@ -82,7 +83,11 @@ def run_day(drop: str, lake: str, day: str) -> None:
     started = time.perf_counter()
     result = materialize(
         [build_caption_assets(daily_partitions("2024-01-01"))],
-        resources={"lake": LakeResource(url=lake), "captions": FileCaptionSource(url=drop)},
+        resources={
+            "lake": LakeResource(url=lake),
+            "captions": FileCaptionSource(url=drop),
+            DAILY_RUN: DailyRunConfig(),
+        },
         partition_key=day,
     )
     elapsed = time.perf_counter() - started

@@ -805,14 +805,15 @@ def run_days(run: DagsterRun) -> tuple[date, ...]:
 
 
 def run_channel_count(run: DagsterRun, default: int) -> int:
-    """Channels a run processes: the longest `channels` list in its op config, else `default`."""
-    ops = (run.run_config or {}).get("ops")
-    if not isinstance(ops, Mapping):
-        return default
+    """Channels a run processes: the longest `channels` list in its resource or op config
+    (the daily stages share `resources: {daily_run: {config: {channels: …}}}`), else `default`."""
+    run_config = run.run_config or {}
+    parts = [run_config.get("resources"), run_config.get("ops")]
+    sections = [s for part in parts if isinstance(part, Mapping) for s in part.values()]
     counts = [
-        len(op["config"].get("channels") or [])
-        for op in ops.values()
-        if isinstance(op, Mapping) and isinstance(op.get("config"), Mapping)
+        len(section.get("config", {}).get("channels") or [])
+        for section in sections
+        if isinstance(section, Mapping) and isinstance(section.get("config"), Mapping)
     ]
     return max([c for c in counts if c] or [default])
 

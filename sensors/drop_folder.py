@@ -28,6 +28,7 @@ from dagster import (
     sensor,
 )
 
+from assets.keys import RAW_CAPTIONS
 from observatoire.intake.drop_folder import DropFile, day_fingerprint
 from resources.caption_files import FileCaptionSource
 
@@ -93,7 +94,7 @@ def build_drop_folder_sensor(
     ``resource_key``. ``target`` is what a changed day runs: an asset selection or a job whose
     assets share ``partitions_def`` (default: ``raw_captions`` and everything downstream of it,
     which suits a graph where every downstream asset is daily)."""
-    selection = target if target is not None else AssetSelection.assets("raw_captions").downstream()
+    selection = target if target is not None else AssetSelection.assets(RAW_CAPTIONS).downstream()
 
     def is_partition(day: date) -> bool:
         try:

@@ -12,6 +12,8 @@ from dagster import (
     define_asset_job,
 )
 
+from assets.keys import DAILY_GROUP, REFERENCE_GROUP
+
 if TYPE_CHECKING:
     from resources.private_apis import UnresolvedPartitionedAssetScheduleDefinition
 
@@ -24,7 +26,7 @@ def daily_job() -> Any:
     """raw_captions → theme_segments / time_monitored → channel_indicators, for some days."""
     return define_asset_job(
         DAILY_JOB,
-        selection=AssetSelection.groups("daily"),
+        selection=AssetSelection.groups(DAILY_GROUP),
         description="The daily stages for a range of broadcast days (run config may restrict "
         "channels).",
     )
@@ -33,7 +35,7 @@ def daily_job() -> Any:
 def reference_job() -> Any:
     return define_asset_job(
         REFERENCE_JOB,
-        selection=AssetSelection.groups("reference"),
+        selection=AssetSelection.groups(REFERENCE_GROUP),
         description="Write the keyword dictionary, channels and programme grid to the lake.",
     )
 

@@ -10,9 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from assets.keys import DAILY_GROUP, DAILY_TABLES, RAW_CAPTIONS, REFERENCE_TABLES
 from definitions import build_definitions
 from observatoire.settings import Settings
-from observatoire.storage.lake import DAILY_TABLES, REFERENCE_TABLES
+from observatoire.storage import lake
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT = Path(__file__).resolve().parent / "snapshots" / "definitions.json"
@@ -47,6 +48,7 @@ def describe(defs) -> dict:
         node = graph.get(key)
         assets[key.to_user_string()] = {
             "group": node.group_name,
+            "code_version": node.code_version,
             "deps": sorted(parent.to_user_string() for parent in node.parent_keys),
             "partitions": _partitions(node.partitions_def),
             "backfill_policy": _policy(node.backfill_policy),
@@ -86,8 +88,8 @@ def test_definitions_match_the_snapshot():
 
 def test_every_daily_stage_shares_the_paris_partitions_and_month_runs():
     assets = default_description()["assets"]
-    daily = [name for name, asset in assets.items() if asset["group"] == "daily"]
-    assert set(daily) >= set(DAILY_TABLES)
+    daily = [name for name, asset in assets.items() if asset["group"] == DAILY_GROUP]
+    assert set(daily) == set(DAILY_TABLES)
     for name in daily:
         assert assets[name]["partitions"]["timezone"] == "Europe/Paris", name
         assert assets[name]["partitions"]["type"] == "DailyPartitionsDefinition", name
@@ -99,16 +101,34 @@ def test_every_daily_stage_shares_the_paris_partitions_and_month_runs():
         assert assets[name]["partitions"] is None
 
 
+def test_the_lake_knows_every_asset_table():
+    """The warehouse's views come from the lake's table list: it names the assets' tables."""
+    assert lake.REFERENCE_TABLES == REFERENCE_TABLES
+    assert lake.DAILY_TABLES == DAILY_TABLES
+
+
 def test_the_partition_start_comes_from_the_settings():
     defs = build_definitions(Settings(partitions_start="2025-06-01"))
-    node = defs.resolve_asset_graph().get(next(iter(_keys(defs, "raw_captions"))))
+    node = defs.resolve_asset_graph().get(RAW_CAPTIONS)
     assert node.partitions_def.start.date().isoformat() == "2025-06-01"
 
 
-def _keys(defs, name):
-    return [
-        k for k in defs.resolve_asset_graph().get_all_asset_keys() if k.to_user_string() == name
-    ]
+def test_code_versions_follow_the_method_parameters():
+    """A changed window marks matching and indicators out of date; a profile only matching."""
+    versions = {
+        (window, profile): {
+            key.to_user_string(): node.code_version
+            for key in defs.resolve_asset_graph().get_all_asset_keys()
+            for node in [defs.resolve_asset_graph().get(key)]
+        }
+        for window, profile in [(20, "default"), (30, "default"), (20, "ome-2024")]
+        for defs in [build_definitions(Settings(window_seconds=window, profile=profile))]
+    }
+    base, window, profile = versions.values()
+    changed_by_window = {name for name in base if base[name] != window[name]}
+    changed_by_profile = {name for name in base if base[name] != profile[name]}
+    assert changed_by_window == {"theme_segments", "theme_keywords", "channel_indicators"}
+    assert changed_by_profile == {"theme_segments", "theme_keywords"}
 
 
 def test_dagster_definitions_validate_passes(tmp_path):

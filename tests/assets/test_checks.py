@@ -6,6 +6,7 @@ import pyarrow as pa
 import pytest
 from dagster import AssetCheckKey, AssetCheckSeverity, AssetKey
 
+from assets.keys import THEME_SEGMENTS
 from observatoire.storage.lake import Lake
 from tests.assets.analyst_pipeline import pipeline
 
@@ -72,7 +73,7 @@ def test_matching_check_is_blocking(built):
         spec.key.name: spec for checks in p.defs.asset_checks or [] for spec in checks.check_specs
     }
     assert specs["matches_captions_and_evidence"].blocking
-    assert specs["matches_captions_and_evidence"].asset_key == AssetKey("theme_segments")
+    assert specs["matches_captions_and_evidence"].asset_key == THEME_SEGMENTS
 
 
 def test_failed_matching_check_stops_the_indicators(built):

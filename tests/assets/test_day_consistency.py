@@ -16,7 +16,9 @@ import pytest
 from dagster import DagsterInstance
 
 import observatoire.storage.lake as lake_module
+from assets.keys import DAILY_TABLES
 from assets.partitions import RANGE_END_TAG, RANGE_START_TAG
+from assets.run_config import restricted_to
 from definitions import build_definitions
 from observatoire.cli import main
 from observatoire.matching.matcher import Matcher
@@ -27,7 +29,7 @@ from observatoire.reference.reference import (
     table_version,
 )
 from observatoire.settings import Settings
-from observatoire.storage.lake import DAILY_TABLES, Lake
+from observatoire.storage.lake import Lake
 from sensors.schedules import DAILY_JOB, REFERENCE_JOB
 
 DAY = date(2024, 3, 5)
@@ -128,12 +130,11 @@ def test_two_channel_restricted_runs_on_one_day_keep_every_channel(
 ) -> None:
     defs, _, lake = graph
     SlowWrites(monkeypatch, 0.3)
-    ops = ("ingest_captions", "match_themes", "time_monitored", "channel_indicators")
     outcomes: dict[str, bool] = {}
     start = threading.Barrier(2)
 
     def run(channel: str) -> None:
-        config = {"ops": {op: {"config": {"channels": [channel]}} for op in ops}}
+        config = restricted_to([channel])
         with DagsterInstance.ephemeral() as own:
             start.wait()
             result = defs.resolve_job_def(DAILY_JOB).execute_in_process(

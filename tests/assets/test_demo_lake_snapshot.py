@@ -14,7 +14,7 @@ from pathlib import Path
 from dagster import DagsterInstance
 
 from definitions import build_definitions
-from resources.settings import Settings
+from observatoire.settings import Settings
 from sensors.schedules import DAILY_JOB, REFERENCE_JOB
 
 SNAPSHOT = Path(__file__).resolve().parents[1] / "snapshots" / "demo_lake.json"

@@ -12,10 +12,12 @@ import pyarrow.compute as pc
 import pytest
 from dagster import DagsterInstance, build_schedule_context
 
+from assets.keys import DAILY_TABLES
 from assets.partitions import range_tags
+from assets.run_config import restricted_to
 from definitions import build_definitions
 from observatoire.settings import Settings
-from observatoire.storage.lake import DAILY_TABLES, Lake
+from observatoire.storage.lake import Lake
 from resources.warehouse import WarehouseResource
 from sensors.schedules import DAILY_JOB, REFERENCE_JOB
 
@@ -40,10 +42,7 @@ def graph(tmp_path_factory):
 
 
 def run_daily(defs, instance, *, partition_key=None, tags=None, channels=None):
-    run_config = None
-    if channels is not None:
-        ops = ("ingest_captions", "match_themes", "time_monitored", "channel_indicators")
-        run_config = {"ops": {op: {"config": {"channels": channels}} for op in ops}}
+    run_config = restricted_to(channels) if channels is not None else None
     result = defs.resolve_job_def(DAILY_JOB).execute_in_process(
         instance=instance, partition_key=partition_key, tags=tags, run_config=run_config
     )

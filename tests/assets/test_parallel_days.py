@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance
 
+from assets.keys import DAILY_TABLES
 from assets.partitions import range_tags
 from definitions import build_definitions
 from observatoire.settings import Settings
-from observatoire.storage.lake import DAILY_TABLES, Lake
+from observatoire.storage.lake import Lake
 from sensors.schedules import DAILY_JOB, REFERENCE_JOB
 
 FIRST = date(2024, 3, 4)

@@ -92,6 +92,32 @@ def test_stop_phrase_candidates_for_the_week(built):
     assert ("stop_phrases_fr.txt" in review) == (stored.num_rows > 0)
 
 
+@pytest.mark.parametrize(
+    ("key", "partition", "message"),
+    [
+        ("stop_phrase_candidates", "2024-04-01", "no matched day in the week of 2024-04-01"),
+        ("open_data", "2024-05-01", "no channel_indicators between 2024-05-01 and 2024-05-31"),
+        ("report", "2024-05-01", "no channel_indicators between 2024-05-01 and 2024-05-31"),
+    ],
+)
+def test_publication_and_curation_fail_like_the_daily_stages(built, key, partition, message):
+    """A period without the days it needs fails the step with a Dagster Failure and its reason."""
+    _, p = built
+    job = p.defs.resolve_implicit_global_asset_job_def()
+    result = job.execute_in_process(
+        instance=p.instance,
+        asset_selection=[dg.AssetKey(key)],
+        partition_key=partition,
+        raise_on_error=False,
+    )
+    [failure] = result.get_step_failure_events()
+    error = failure.step_failure_data.error
+    while error.cls_name != "Failure" and error.cause is not None:
+        error = error.cause
+    assert error.cls_name == "Failure"
+    assert message in error.message
+
+
 def test_explain_reproduces_the_stored_indicator(built):
     _, p = built
     lake = Lake(p.settings.lake_url)

@@ -14,7 +14,7 @@ import pytest
 from dagster import materialize
 
 from assets.open_data import build_open_data_asset
-from assets.periods import monthly_partitions
+from assets.partitions import monthly_partitions
 from assets.report import build_report_asset
 from observatoire.storage.lake import Lake
 from resources.lake import LakeResource

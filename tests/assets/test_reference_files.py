@@ -33,3 +33,15 @@ def test_a_latin1_dictionary_refuses_to_load(tmp_path):
     )
     with pytest.raises(ReferenceDataError, match=r"line 2, column 2: not UTF-8 \(byte 0xe9\)"):
         build_definitions(Settings(lake_url=str(tmp_path / "lake"), dictionary_csv=str(broken)))
+
+
+@pytest.mark.parametrize(
+    ("setting", "refused"),
+    [("dictionary_csv", "keyword dictionary refused"), ("programme_grid_csv", "programme grid")],
+)
+def test_an_unreadable_reference_file_refuses_to_load(tmp_path, setting, refused):
+    missing = tmp_path / "absent.csv"
+    settings = Settings(lake_url=str(tmp_path / "lake"), **{setting: str(missing)})
+    with pytest.raises(ReferenceDataError, match=refused) as error:
+        build_definitions(settings)
+    assert str(missing) in str(error.value)

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from dagster import AssetKey, DagsterInstance
+from dagster import DagsterInstance
 from dagster._core.definitions.automation_tick_evaluation_context import (
     build_run_requests_with_backfill_policies,
 )
 from dagster._core.definitions.events import AssetKeyPartitionKey
 
+from assets.keys import CHANNEL_INDICATORS, THEME_KEYWORDS, THEME_SEGMENTS
 from assets.partitions import RANGE_END_TAG, RANGE_START_TAG, range_tags
 from assets.rematch import REMATCH_JOB, plan
 from definitions import build_definitions
@@ -24,7 +25,7 @@ from observatoire.storage.lake import Lake
 from sensors.schedules import DAILY_JOB, REFERENCE_JOB
 
 ROOT = Path(__file__).resolve().parents[2]
-REMATCHED = ("theme_segments", "theme_keywords", "channel_indicators")
+REMATCHED = (THEME_SEGMENTS, THEME_KEYWORDS, CHANNEL_INDICATORS)
 
 
 def test_a_60_day_backfill_is_two_runs(tmp_path: Path) -> None:
@@ -39,7 +40,7 @@ def test_a_60_day_backfill_is_two_runs(tmp_path: Path) -> None:
         (date(2024, 2, 1), date(2024, 2, 29)),
     ]
     # A backfill launched from the UI (an asset backfill, split by the assets' backfill policy):
-    wanted = [AssetKeyPartitionKey(AssetKey(a), d.isoformat()) for a in REMATCHED for d in days]
+    wanted = [AssetKeyPartitionKey(a, d.isoformat()) for a in REMATCHED for d in days]
     with DagsterInstance.ephemeral() as instance:
         requests = build_run_requests_with_backfill_policies(
             wanted, defs.resolve_asset_graph(), instance

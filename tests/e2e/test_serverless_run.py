@@ -38,7 +38,7 @@ from scaleway import Client
 from scaleway.jobs.v1alpha2 import CreateSecretsRequestSecretConfig, JobsV1Alpha2API
 
 from assets.costs import build_cost_asset
-from assets.periods import monthly_partitions
+from assets.partitions import monthly_partitions
 from observatoire.runs.job_costs import PriceTable, billed_seconds, run_cost
 from resources.scaleway_launcher import (
     COSTED_TAG,

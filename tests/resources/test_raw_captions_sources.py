@@ -18,6 +18,7 @@ from dagster import DagsterInstance, EnvVar, Failure, materialize
 
 from assets.captions import build_caption_assets
 from assets.partitions import daily_partitions
+from assets.run_config import DAILY_RUN, DailyRunConfig, restricted_to
 from observatoire.intake.demo import demo_items
 from observatoire.intake.provider_days import query_windows
 from observatoire.reference.channels import channels_table, default_channels
@@ -61,7 +62,11 @@ def lake_with_channels(path: Path) -> Lake:
 def run(lake: Lake, source, instance: DagsterInstance | None = None):
     return materialize(
         [ASSETS],
-        resources={"lake": LakeResource(url=lake.url), "captions": source},
+        resources={
+            "lake": LakeResource(url=lake.url),
+            "captions": source,
+            DAILY_RUN: DailyRunConfig(),
+        },
         partition_key=DAY.isoformat(),
         instance=instance,
     )
@@ -207,9 +212,13 @@ def test_a_restricted_run_merges_into_a_day_ingested_before_the_new_columns(
 
     result = materialize(
         [ASSETS],
-        resources={"lake": LakeResource(url=lake.url), "captions": source},
+        resources={
+            "lake": LakeResource(url=lake.url),
+            "captions": source,
+            DAILY_RUN: DailyRunConfig.configure_at_launch(),
+        },
         partition_key=DAY.isoformat(),
-        run_config={"ops": {"ingest_captions": {"config": {"channels": ["tf1"]}}}},
+        run_config=restricted_to(["tf1"]),
     )
 
     assert result.success

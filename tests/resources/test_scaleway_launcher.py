@@ -37,6 +37,7 @@ from scaleway import Client
 from scaleway.jobs.v1alpha2 import JobsV1Alpha2API
 from scaleway_core.api import ScalewayException
 
+from assets.run_config import restricted_to
 from observatoire.runs.job_costs import PriceTable
 from resources.scaleway_launcher import (
     BILLED_SECONDS_TAG,
@@ -182,7 +183,7 @@ def test_execute_run_args_stay_small(instance: DagsterInstance) -> None:
     run = create_run_for_test(
         instance,
         job_name="daily_pipeline",
-        run_config={"ops": {"raw_captions": {"config": {"channels": ["tf1", "france2"]}}}},
+        run_config=restricted_to(["tf1", "france2"]),
         job_code_origin=code_origin(),
     )
     [serialized] = launcher_of(instance).execute_run_args(run).values()
@@ -736,7 +737,7 @@ def test_tier_is_chosen_from_days_and_channels(fake: FakeScalewayJobs) -> None:
     assert tier({"dagster/partition": "2024-03-04"}) == "small"
     assert tier(days("2024-03-01", "2024-03-20")) == "small"
     assert tier(days("2024-03-01", "2024-03-31")) == "large"
-    few = {"ops": {"ingest_captions": {"config": {"channels": ["tf1", "france2"]}}}}
+    few = restricted_to(["tf1", "france2"])
     assert tier(days("2024-03-01", "2024-03-31"), few) == "small"
     assert tier({**days("2024-03-01", "2024-03-31"), TIER_TAG: "small"}) == "small"
 

@@ -8,7 +8,6 @@ from datetime import date
 from pathlib import Path
 
 from dagster import (
-    AssetKey,
     DagsterInstance,
     Definitions,
     SensorResult,
@@ -17,6 +16,7 @@ from dagster import (
     build_sensor_context,
 )
 
+from assets.keys import RAW_CAPTIONS, THEME_SEGMENTS
 from assets.partitions import daily_partitions
 from observatoire.intake.drop_folder import DropFolder
 from observatoire.intake.intake import CaptionFetch
@@ -122,8 +122,8 @@ def test_requests_target_raw_captions_and_downstream(tmp_path: Path) -> None:
     repository = DEFS.get_repository_def()
     job = repository.get_job(repository.get_sensor_def("drop_folder_sensor").job_name)
     assert set(job.asset_layer.selected_asset_keys) == {
-        AssetKey("raw_captions"),
-        AssetKey("theme_segments"),
+        RAW_CAPTIONS,
+        THEME_SEGMENTS,
     }
 
 

@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from observatoire.storage.lake import DAILY_TABLES
+from assets.keys import DAILY_TABLES
+from assets.run_config import restricted_to
 from tests.chromium import ARTIFACTS, dump_dom, png_size, screenshot
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
@@ -423,10 +424,9 @@ def test_an_edited_dictionary_shows_the_days_out_of_date_without_a_reload(dagste
 
 
 def test_a_misspelt_channel_is_refused_at_launch(dagster, materialised):
-    ops = ("ingest_captions", "match_themes", "time_monitored", "channel_indicators")
     params = {
         "selector": dagster.job_selector("daily_stages"),
-        "runConfigData": {"ops": {op: {"config": {"channels": ["itele", "tf11"]}} for op in ops}},
+        "runConfigData": restricted_to(["itele", "tf11"]),
         "executionMetadata": {"tags": [{"key": "dagster/partition", "value": "2024-03-15"}]},
     }
     result = dagster.graphql(LAUNCH_RUN, params=params)["launchRun"]
