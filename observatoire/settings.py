@@ -13,6 +13,7 @@ from datetime import date
 from typing import Literal, TypeVar, get_args
 
 from observatoire.core.broadcast_day import CHUNK_SECONDS, PARIS_TIMEZONE
+from observatoire.core.text import PROFILES
 from observatoire.runs.job_costs import (
     DEFAULT_PRICE_PER_GB_SECOND,
     DEFAULT_PRICE_PER_VCPU_SECOND,
@@ -23,8 +24,6 @@ PREFIX = "OBSERVATOIRE_"
 
 CAPTION_SOURCES = ("demo", "mediatree", "files")
 """Caption sources known to this code location; other sources extend the tuple."""
-
-PROFILES = ("default", "ome-2024")
 
 _SECRET_WORDS = ("secret", "password", "token", "access_key")
 
