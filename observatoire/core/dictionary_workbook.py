@@ -151,40 +151,64 @@ def _sheet_entries(
 def _entry(language: str, cells: list[Any], problems: list[str]) -> KeywordEntry | None:
     """The entry of one row, or None with every fault of the row appended to `problems`."""
     keyword_cell, theme_cell, flag_cell, crisis_cell, sector_cell = cells[: len(WORKBOOK_COLUMNS)]
-    before = len(problems)
     keyword = canonical_keyword(_text(keyword_cell))
-    if not keyword:
-        problems.append("empty keyword")
-    elif len(keyword) > MAX_KEYWORD_CHARS:
-        problems.append(f"keyword of {len(keyword)} characters (at most {MAX_KEYWORD_CHARS})")
-    elif not normalize(keyword, language):
-        problems.append(f"keyword {keyword!r} has no letter or digit, so it could never match")
-    else:
-        try:
-            check_compound_head(keyword, language)
-        except ValueError as error:
-            problems.append(str(error))
     theme = _text(theme_cell)
-    if theme not in THEMES:
-        problems.append(f"unknown theme {theme!r} (known: {', '.join(THEMES)})")
     crisis = _text(crisis_cell)
-    if crisis not in CRISES:
-        problems.append(f"unknown crisis {crisis!r} (known: {', '.join(CRISES)})")
-    elif theme in THEMES and crisis != crisis_of(theme):
-        problems.append(
-            f"crisis {crisis!r} disagrees with theme {theme!r} (crisis {crisis_of(theme)!r})"
-        )
     high_risk = _flag(flag_cell)
-    if high_risk is None:
-        problems.append(f"high_risk must be true or false, got {_text(flag_cell)!r}")
     sector = _text(sector_cell)
-    if sector not in CATEGORIES:
-        problems.append(f"unknown sector {sector!r} (known: {', '.join(CATEGORIES)})")
-    if len(problems) > before or high_risk is None:
+    faults = [
+        fault
+        for fault in (
+            _keyword_fault(keyword, language),
+            _unknown_fault("theme", theme, THEMES),
+            _crisis_fault(crisis, theme),
+            _flag_fault(high_risk, flag_cell),
+            _unknown_fault("sector", sector, CATEGORIES),
+        )
+        if fault is not None
+    ]
+    problems.extend(faults)
+    if faults or high_risk is None:
         return None
     return KeywordEntry(
         keyword=keyword, theme=theme, high_risk=high_risk, category=sector, language=language
     )
+
+
+def _keyword_fault(keyword: str, language: str) -> str | None:
+    """Why a keyword cannot be used, the first reason only: each one hides the next."""
+    if not keyword:
+        return "empty keyword"
+    if len(keyword) > MAX_KEYWORD_CHARS:
+        return f"keyword of {len(keyword)} characters (at most {MAX_KEYWORD_CHARS})"
+    if not normalize(keyword, language):
+        return f"keyword {keyword!r} has no letter or digit, so it could never match"
+    try:
+        check_compound_head(keyword, language)
+    except ValueError as error:
+        return str(error)
+    return None
+
+
+def _unknown_fault(column: str, value: str, known: Iterable[str]) -> str | None:
+    names = tuple(known)
+    if value in names:
+        return None
+    return f"unknown {column} {value!r} (known: {', '.join(names)})"
+
+
+def _crisis_fault(crisis: str, theme: str) -> str | None:
+    """The crisis column must name a crisis, and the theme's own when the theme is known."""
+    unknown = _unknown_fault("crisis", crisis, CRISES)
+    if unknown is not None or theme not in THEMES or crisis == crisis_of(theme):
+        return unknown
+    return f"crisis {crisis!r} disagrees with theme {theme!r} (crisis {crisis_of(theme)!r})"
+
+
+def _flag_fault(high_risk: bool | None, flag_cell: Any) -> str | None:
+    if high_risk is not None:
+        return None
+    return f"high_risk must be true or false, got {_text(flag_cell)!r}"
 
 
 def _text(cell: Any) -> str:

@@ -104,32 +104,63 @@ _PT_INVARIABLE_ENDINGS: Final = ("us", "ás", "ês", "ís", "ós", "x")
 _PT_ACCENTED: Final = "áéíóúâêô"
 
 
+# (plural ending, singular endings), first match wins: a longer ending before its own tail.
+_PT_SINGULARS: Final = (
+    ("ões", ("ão",)),  # poluições -> poluição
+    ("ães", ("ão",)),  # cães -> cão
+    ("ãos", ("ão",)),  # mãos -> mão
+    ("ais", ("al",)),  # animais -> animal
+    ("éis", ("el",)),  # papéis -> papel
+    ("eis", ("el", "il")),  # combustíveis -> combustível; fósseis -> fóssil
+    ("óis", ("ol",)),  # faróis -> farol
+    ("uis", ("ul",)),  # azuis -> azul
+    ("is", ("il",)),  # barris -> barril (lápis keeps its own form first)
+    ("res", ("r", "re")),  # mares -> mar; árvores -> árvore
+    ("zes", ("z", "ze")),  # vozes -> voz
+    ("ns", ("m",)),  # nuvens -> nuvem
+)
+
+# (singular ending, plural endings), first match wins; a word matching none takes `s`.
+_PT_PLURALS: Final = (
+    ("ão", ("ões", "ães", "ãos")),  # the dictionary cannot tell which plural a word takes
+    ("al", ("ais",)),  # animal -> animais
+    ("el", ("éis",)),  # papel -> papéis
+    ("ol", ("óis",)),  # farol -> faróis
+    ("ul", ("uis",)),  # azul -> azuis
+    ("il", ("is",)),  # funil -> funis
+    ("r", ("res",)),  # mar -> mares
+    ("z", ("zes",)),  # voz -> vozes
+    ("m", ("ns",)),  # nuvem -> nuvens
+    ("x", ()),  # tórax: invariable
+    ("n", ("ns", "nes")),  # hífen -> hífens, hífenes
+)
+
+# An accent before the ending means the ending is unstressed, and its plural differs:
+# nível -> níveis (not nívéis), fóssil -> fósseis (not fóssis).
+_PT_UNSTRESSED_PLURALS: Final = {"el": "eis", "il": "eis"}
+
+
 def _portuguese_singular(word: str) -> list[str]:
     """Singular forms of a plural Portuguese keyword word (`poluições -> poluição`)."""
-    for plural in ("ões", "ães"):
+    for plural, singulars in _PT_SINGULARS:
         if word.endswith(plural):
-            return [word[:-3] + "ão"]
-    if word.endswith("ãos"):
-        return [word[:-1]]
-    if word.endswith("ais"):
-        return [word[:-2] + "l"]  # animais -> animal
-    if word.endswith("éis"):
-        return [word[:-3] + "el"]  # papéis -> papel
-    if word.endswith("eis"):
-        return [word[:-3] + "el", word[:-3] + "il"]  # combustíveis -> combustível; fósseis
-    if word.endswith("óis"):
-        return [word[:-3] + "ol"]
-    if word.endswith("uis"):
-        return [word[:-3] + "ul"]
-    if word.endswith("is"):
-        return [word[:-1] + "l"]  # barris -> barril (lápis keeps its own form first)
-    if word.endswith(("res", "zes")):
-        return [word[:-2], word[:-1]]  # mares -> mar; árvores -> árvore
-    if word.endswith("ns"):
-        return [word[:-2] + "m"]  # nuvens -> nuvem
+            stem = word[: -len(plural)]
+            return [stem + singular for singular in singulars]
     if word.endswith("s") and not word.endswith(_PT_INVARIABLE_ENDINGS):
         return [word[:-1]]
     return []
+
+
+def _portuguese_plurals(word: str) -> list[str]:
+    """Plural forms of a singular Portuguese keyword word (`animal -> animais`)."""
+    for singular, plurals in _PT_PLURALS:
+        if word.endswith(singular):
+            stem = word[: -len(singular)]
+            unstressed = _PT_UNSTRESSED_PLURALS.get(singular)
+            if unstressed is not None and any(vowel in stem for vowel in _PT_ACCENTED):
+                return [stem + unstressed]
+            return [stem + plural for plural in plurals]
+    return [word + "s"]
 
 
 def _portuguese_inflections(word: str) -> list[str]:
@@ -138,29 +169,7 @@ def _portuguese_inflections(word: str) -> list[str]:
         return []
     if word[-1] == "s":
         return _portuguese_singular(word)
-    if word.endswith("ão"):
-        return [word[:-2] + "ões", word[:-2] + "ães", word + "s"]
-    if word.endswith("al"):
-        return [word[:-1] + "is"]  # animal -> animais
-    stressed_stem = any(vowel in word[:-2] for vowel in _PT_ACCENTED)
-    if word.endswith("el"):
-        # papel -> papéis; an accent earlier marks an unstressed ending: nível -> níveis
-        return [word[:-2] + ("eis" if stressed_stem else "éis")]
-    if word.endswith("ol"):
-        return [word[:-2] + "óis"]
-    if word.endswith("ul"):
-        return [word[:-1] + "is"]
-    if word.endswith("il"):
-        return [word[:-2] + "eis" if stressed_stem else word[:-1] + "s"]  # fóssil; funil -> funis
-    if word[-1] in "rz":
-        return [word + "es"]
-    if word.endswith("m"):
-        return [word[:-1] + "ns"]
-    if word.endswith("x"):
-        return []
-    if word.endswith("n"):
-        return [word + "s", word + "es"]
-    return [word + "s"]
+    return _portuguese_plurals(word)
 
 
 PORTUGUESE_FUNCTION_WORDS: Final = frozenset(

@@ -147,25 +147,32 @@ def word_forms(word: str, profile: str = "default", language: str = "fr") -> tup
     if len(word) < 2 or not word[-1].isalpha():
         return (word,)
     if profile == "ome-2024":
-        if word[-1] in "sx":
-            return (word, word[:-1])
-        return (word, word + "s")
+        return _ome_2024_forms(word)
     if profile != "default":
         raise ValueError(f"unknown profile {profile!r} (known: {', '.join(PROFILES)})")
     if word in FUNCTION_WORDS:
         return (word,)
-    forms = [word]
+    return tuple(dict.fromkeys([word, *_french_inflections(word)]))
+
+
+def _ome_2024_forms(word: str) -> tuple[str, ...]:
+    """The reference's rule: a final `s` or `x` is optional, nothing more."""
+    if word[-1] in "sx":
+        return (word, word[:-1])
+    return (word, word + "s")
+
+
+def _french_inflections(word: str) -> list[str]:
+    """The other forms of a French keyword word under the `default` profile."""
     if word.endswith("é"):
-        forms += [word + "e", word + "s", word + "es"]
-    elif word[-1] in "sxz":
-        forms += _singular_forms(word)
-    elif word.endswith("al"):
-        forms += [word[:-2] + "aux", word + "s"]
-    elif word.endswith(("au", "eu", "ou")):
-        forms += [word + "x", word + "s"]
-    else:
-        forms.append(word + "s")
-    return tuple(dict.fromkeys(forms))
+        return [word + "e", word + "s", word + "es"]
+    if word[-1] in "sxz":
+        return _singular_forms(word)
+    if word.endswith("al"):
+        return [word[:-2] + "aux", word + "s"]
+    if word.endswith(("au", "eu", "ou")):
+        return [word + "x", word + "s"]
+    return [word + "s"]
 
 
 def _other_language_forms(word: str, profile: str, language: str) -> tuple[str, ...]:

@@ -137,66 +137,30 @@ def load_country(code: str = DEFAULT_COUNTRY, root: Path | None = None) -> Count
     return _validated(data, path, code)
 
 
+_Fail = Callable[[str, str], CountryError]
+
+
 def _validated(data: dict[str, Any], path: Path, code: str) -> CountryProfile:
     def fail(field_name: str, message: str) -> CountryError:
         return CountryError(f"{path}: field {field_name!r}: {message}")
 
-    unknown = sorted(set(data) - set(_REQUIRED))
-    if unknown:
-        raise fail(unknown[0], f"unknown field (known: {', '.join(_REQUIRED)})")
-    for name, kind in _REQUIRED.items():
-        if name not in data:
-            raise fail(name, "missing")
-        if not isinstance(data[name], kind):
-            raise fail(name, f"must be a {kind.__name__}, got {type(data[name]).__name__}")
-    if not _CODE.match(data["code"]) or data["code"] != code:
-        raise fail("code", f"must be the folder name {code!r} (two lowercase letters)")
-    time_zone = data["time_zone"]
-    try:
-        ZoneInfo(time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise fail(
-            "time_zone", f"unknown time zone {time_zone!r} (an IANA name: 'Europe/Brussels')"
-        ) from None
-    if data["caption_source"] not in CAPTION_SOURCE_KINDS:
-        raise fail(
-            "caption_source",
-            f"unknown kind {data['caption_source']!r} (known: {', '.join(CAPTION_SOURCE_KINDS)})",
-        )
-    languages = data["languages"]
-    if not languages:
-        raise fail("languages", "at least one caption language is needed")
-    for language in languages:
-        if language not in LANGUAGES:
-            known = ", ".join(LANGUAGES)
-            raise fail("languages", f"unknown language {language!r} (known: {known})")
-    if len(set(languages)) != len(languages):
-        raise fail("languages", "a language is listed twice")
-
     def file(field_name: str, value: Any) -> Path:
-        if not isinstance(value, str) or not value:
-            raise fail(field_name, "must be a file name relative to the profile's folder")
-        resolved = (path.parent / value).resolve()
-        if not resolved.is_file():
-            raise fail(field_name, f"file {value!r} not found (looked for {resolved})")
-        return resolved
+        return _profile_file(path, field_name, value, fail)
 
-    per_language: dict[str, dict[str, Path]] = {}
-    for table in ("dictionaries", "stop_phrases"):
-        files: dict[str, Path] = {}
-        for language, value in data[table].items():
-            if language not in languages:
-                raise fail(f"{table}.{language}", f"language {language!r} is not in languages")
-            files[language] = file(f"{table}.{language}", value)
-        for language in languages:
-            if language not in files:
-                raise fail(table, f"language {language!r} has no file; add {table}.{language}")
-        per_language[table] = files
-
+    _check_fields(data, fail)
+    _check_code(data["code"], code, fail)
+    _check_time_zone(data["time_zone"], fail)
+    _check_caption_source(data["caption_source"], fail)
+    languages = data["languages"]
+    _check_languages(languages, fail)
+    per_language = {
+        table: _per_language_files(data[table], table, languages, file, fail)
+        for table in ("dictionaries", "stop_phrases")
+    }
     profile = CountryProfile(
         code=code,
         name=data["name"],
-        time_zone=time_zone,
+        time_zone=data["time_zone"],
         languages=tuple(languages),
         caption_source=data["caption_source"],
         channels_file=file("channels", data["channels"]),
@@ -214,9 +178,83 @@ def _validated(data: dict[str, Any], path: Path, code: str) -> CountryProfile:
     return profile
 
 
-def _check_dictionary(
-    profile: CountryProfile, language: str, fail: Callable[[str, str], CountryError]
-) -> None:
+def _check_fields(data: dict[str, Any], fail: _Fail) -> None:
+    """Exactly the known fields, each of its type: a typo must not pass for a missing field."""
+    unknown = sorted(set(data) - set(_REQUIRED))
+    if unknown:
+        raise fail(unknown[0], f"unknown field (known: {', '.join(_REQUIRED)})")
+    for name, kind in _REQUIRED.items():
+        if name not in data:
+            raise fail(name, "missing")
+        if not isinstance(data[name], kind):
+            raise fail(name, f"must be a {kind.__name__}, got {type(data[name]).__name__}")
+
+
+def _check_code(value: str, code: str, fail: _Fail) -> None:
+    if not _CODE.match(value) or value != code:
+        raise fail("code", f"must be the folder name {code!r} (two lowercase letters)")
+
+
+def _check_time_zone(time_zone: str, fail: _Fail) -> None:
+    try:
+        ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise fail(
+            "time_zone", f"unknown time zone {time_zone!r} (an IANA name: 'Europe/Brussels')"
+        ) from None
+
+
+def _check_caption_source(kind: str, fail: _Fail) -> None:
+    if kind not in CAPTION_SOURCE_KINDS:
+        raise fail(
+            "caption_source",
+            f"unknown kind {kind!r} (known: {', '.join(CAPTION_SOURCE_KINDS)})",
+        )
+
+
+def _check_languages(languages: list[Any], fail: _Fail) -> None:
+    if not languages:
+        raise fail("languages", "at least one caption language is needed")
+    for language in languages:
+        if language not in LANGUAGES:
+            known = ", ".join(LANGUAGES)
+            raise fail("languages", f"unknown language {language!r} (known: {known})")
+    if len(set(languages)) != len(languages):
+        raise fail("languages", "a language is listed twice")
+
+
+def _per_language_files(
+    table: dict[str, Any],
+    table_name: str,
+    languages: list[str],
+    file: Callable[[str, Any], Path],
+    fail: _Fail,
+) -> dict[str, Path]:
+    """One file per caption language, no more and no less: each language is measured."""
+    files: dict[str, Path] = {}
+    for language, value in table.items():
+        if language not in languages:
+            raise fail(f"{table_name}.{language}", f"language {language!r} is not in languages")
+        files[language] = file(f"{table_name}.{language}", value)
+    for language in languages:
+        if language not in files:
+            raise fail(
+                table_name, f"language {language!r} has no file; add {table_name}.{language}"
+            )
+    return files
+
+
+def _profile_file(path: Path, field_name: str, value: Any, fail: _Fail) -> Path:
+    """A file named relative to the profile's folder, resolved, and present."""
+    if not isinstance(value, str) or not value:
+        raise fail(field_name, "must be a file name relative to the profile's folder")
+    resolved = (path.parent / value).resolve()
+    if not resolved.is_file():
+        raise fail(field_name, f"file {value!r} not found (looked for {resolved})")
+    return resolved
+
+
+def _check_dictionary(profile: CountryProfile, language: str, fail: _Fail) -> None:
     """The dictionary loads, every entry is in its language, and compound heads are allowed."""
     try:
         dictionary = profile.dictionary(language)
