@@ -277,14 +277,19 @@ class Lake:
             out.write(payload)
 
     def _read(
-        self, path: str, missing: str, action: str, columns: Sequence[str] | None = None
+        self,
+        path: str,
+        missing: str,
+        action: str,
+        columns: Sequence[str] | None = None,
+        as_dictionary: Sequence[str] = (),
     ) -> pa.Table:
         with self._storage_errors(action):
             try:
                 with self.filesystem.open_input_file(path) as source:
-                    if columns is None:
+                    if columns is None and not as_dictionary:
                         return pq.read_table(source)
-                    return _read_columns(source, list(columns), missing)
+                    return _read_columns(source, columns, missing, as_dictionary)
             except FileNotFoundError:
                 pass
         raise LakeMissingError(f"{missing} is not in the lake ({self.describe()})")
@@ -390,19 +395,29 @@ class Lake:
         self._write(path, data, f"write {table} for {_day_text(day)}")
         return path
 
-    def read_day(self, table: str, day: date, columns: Sequence[str] | None = None) -> pa.Table:
+    def read_day(
+        self,
+        table: str,
+        day: date,
+        columns: Sequence[str] | None = None,
+        as_dictionary: Sequence[str] = (),
+    ) -> pa.Table:
         """The stored day; LakeMissingError names the table and day when it was never written.
 
         `columns` reads only those columns (all by default): the word lists of raw_captions are
         most of its size and most stages never look at them. A nested field is named by its
         Parquet path, such as `srt.list.element.text`: the list keeps only the fields named, and
-        the others are never read from disk or fetched from object storage.
+        the others are never read from disk or fetched from object storage. `as_dictionary`
+        names text columns (same paths) to keep dictionary-encoded as stored, indices into the
+        distinct values, rather than decoded into one string per row: a day's million words are
+        a thousand distinct ones, and a reader that groups by value need not encode them again.
         """
         return self._read(
             self.day_path(table, day),
             missing=f"{table} for day {_day_text(day)}",
             action=f"read {table} for {_day_text(day)}",
             columns=columns,
+            as_dictionary=as_dictionary,
         )
 
     def day_metadata(self, table: str, day: date) -> dict[bytes, bytes]:
@@ -508,23 +523,31 @@ class Lake:
             )
 
 
-def _read_columns(source: Any, columns: list[str], what: str) -> pa.Table:
-    """The named columns of a Parquet file, in the order named; a name is a top-level column or
-    the Parquet path of a nested field (`srt.list.element.text`), and an unknown name is an
-    error rather than a column silently left out."""
-    parquet = pq.ParquetFile(source, pre_buffer=True)
+def _read_columns(
+    source: Any, columns: Sequence[str] | None, what: str, as_dictionary: Sequence[str] = ()
+) -> pa.Table:
+    """The named columns of a Parquet file (all when None), in the order named; a name is a
+    top-level column or the Parquet path of a nested field (`srt.list.element.text`), and an
+    unknown name is an error rather than a column silently left out. The `as_dictionary` leaves
+    come back as dictionary arrays."""
+    try:
+        parquet = pq.ParquetFile(
+            source, pre_buffer=True, read_dictionary=list(as_dictionary) or None
+        )
+    except KeyError:  # an unknown dictionary column, reported with the others below
+        parquet = pq.ParquetFile(source, pre_buffer=True)
     paths = [column.path for column in parquet.schema]
     unknown = [
         name
-        for name in columns
+        for name in columns or []
         if not any(path == name or path.startswith(f"{name}.") for path in paths)
-    ]
+    ] + [name for name in as_dictionary if name not in paths]
     if unknown:
         raise LakeError(
             f"{what} has no column {', '.join(map(repr, unknown))}; it has "
             f"{', '.join(paths)} (nested fields are named by these Parquet paths)"
         )
-    return parquet.read(columns=columns)
+    return parquet.read(columns=list(columns) if columns is not None else None)
 
 
 _GLOB_SPECIAL = re.compile(r"([\[\]*?{}])")
