@@ -130,7 +130,10 @@ def build_segment_assets(
             if segments is None:
                 raise Failure(description="the run has no broadcast day to match")
             worker_memory = pool.peak_memory_per_worker_mb()
-            context.log.info(f"peak memory per worker {worker_memory:,.0f} MB")
+            context.log.info(
+                f"peak memory per worker {worker_memory:,.0f} MB; matcher compiled "
+                f"{pool.preparations()} time(s) for {len(days)} day(s)"
+            )
             versions = {
                 "dictionary_version": MetadataValue.text(dictionary_version),
                 "window_seconds": MetadataValue.int(method.window_seconds),
@@ -143,6 +146,7 @@ def build_segment_assets(
                     **versions,
                     "day_workers": MetadataValue.int(workers),
                     "peak_memory_per_worker_mb": MetadataValue.float(round(worker_memory, 1)),
+                    "matcher_compilations": MetadataValue.int(pool.preparations()),
                     "preview": preview(
                         segments.sort_by([("number_of_keywords", "descending")]),
                         ["channel_name", "start", "programme_name", "number_of_keywords", "timing"],

@@ -4,9 +4,11 @@ would run it: month-long runs (BackfillPolicy.multi_run, 31 days), steps in-proc
 
 The same range runs twice, in one invocation: with one worker (every day in the run's process)
 and with the run's days matched on as many workers as the CPU allowance gives (or --workers).
-Prints for each the wall time, time per stage (summed step durations), chunks per second, peak
-memory of the run's process and of a worker, then compares the two lakes file by file (content
-hashes of every daily table). Goal on a 2-core machine: the parallel year under 5 minutes and
+Prints for each the wall time, time per stage (summed step durations), chunks per second, days per
+vCPU-minute (days / (wall minutes × workers), the speed `observatoire/runs/run_sizing.py` sizes
+tiers with), peak memory of a worker and of this process (after the sequential pass: a run with
+every day in its process), then compares the two lakes file by file (content hashes of every daily
+table). Goal on a 2-core machine: the parallel year under 5 minutes and
 under 1 GB per worker, its lake identical to the sequential one.
 
     .venv/bin/python benchmarks/backfill.py [--start 2024-01-01] [--days 366] [--workers N]
@@ -55,6 +57,7 @@ class Backfill:
     chunks: int
     stage_seconds: dict[str, float]
     worker_memory_mb: float
+    process_memory_mb: float
     lake: Lake
 
 
@@ -103,7 +106,7 @@ def backfill(workdir: Path, start: date, days: int, workers: int) -> Backfill:
     wall = time.perf_counter() - began
     lake = Lake(settings.lake_url)
     chunks = lake.dataset("raw_captions").count_rows()
-    return Backfill(used, wall, chunks, dict(stage_seconds), worker_memory, lake)
+    return Backfill(used, wall, chunks, dict(stage_seconds), worker_memory, peak_memory_mb(), lake)
 
 
 def content_hashes(lake: Lake) -> dict[str, str]:
@@ -123,7 +126,12 @@ def report(label: str, run: Backfill, days: int) -> None:
         print(f"    {step:<16} {seconds:8.1f} s  ({seconds / days * 1000:.0f} ms/day)")
     print(f"  chunks             {run.chunks:8d}")
     print(f"  chunks per second  {run.chunks / run.wall:8.0f}")
+    print(
+        f"  days per vCPU-min  {days / (run.wall / 60 * run.workers):8.2f}  "
+        f"(days / (wall minutes x workers))"
+    )
     print(f"  match_themes: peak memory per worker {run.worker_memory_mb:,.0f} MB")
+    print(f"  this process's peak memory so far {run.process_memory_mb:,.0f} MB")
 
 
 def main(argv: list[str] | None = None) -> int:

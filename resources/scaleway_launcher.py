@@ -18,7 +18,9 @@ carrying this Dagster run's id; it starts again only when a listing made after t
 and showed none. Before a launch fails for good, any job run found for it is stopped.
 
 The run's tier (job definition) comes from the tier tag, or else from its work: broadcast days ×
-channels, against each tier's memory (see `observatoire.runs.run_sizing`).
+channels, against each tier's memory and job timeout (see `observatoire.runs.run_sizing`). The run
+computes its days on as many worker processes as the tier has whole vCPUs: the launcher sets
+`OBSERVATOIRE_DAY_WORKERS` in the job run's environment (unless the launcher's `env_vars` set it).
 """
 
 from __future__ import annotations
@@ -57,7 +59,15 @@ from tenacity import (
 )
 
 from observatoire.runs.job_costs import PriceTable, billed_seconds, run_cost
-from observatoire.runs.run_sizing import RunWork, choose_tier, estimated_peak_mb
+from observatoire.runs.run_sizing import (
+    RunWork,
+    TierShape,
+    choose_tier,
+    estimated_minutes,
+    estimated_peak_mb,
+    run_workers,
+)
+from observatoire.settings import PREFIX
 from resources.private_apis import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
@@ -81,6 +91,7 @@ T = TypeVar("T")
 
 EXECUTE_RUN_COMMAND = ("dagster", "api", "execute_run")
 RUN_ID_ENV = "DAGSTER_RUN_ID"
+DAY_WORKERS_ENV = f"{PREFIX}DAY_WORKERS"
 
 TIER_TAG = "observatoire/tier"
 JOB_RUN_ID_TAG = "scaleway/job_run_id"
@@ -196,7 +207,7 @@ class ScalewayJobsRunLauncher(RunLauncher, ConfigurableClass):
         self.max_attempts = max_attempts
         self.max_retry_seconds = max_retry_seconds
         self.retry_initial_wait_seconds = retry_initial_wait_seconds
-        self._shapes: dict[str, tuple[float, int]] = {}
+        self._shapes: dict[str, TierShape] = {}
         client_options: dict[str, Any] = {
             "access_key": access_key,
             "secret_key": secret_key,
@@ -279,15 +290,19 @@ class ScalewayJobsRunLauncher(RunLauncher, ConfigurableClass):
 
     # -- sizing ---------------------------------------------------------------------------
 
-    def shape_of(self, tier: str) -> tuple[float, int]:
-        """(vCPU, memory MB) of a tier's job definition, read once from the API."""
+    def shape_of(self, tier: str) -> TierShape:
+        """vCPU, memory and job timeout of a tier's job definition, read once from the API."""
         if tier not in self._shapes:
             definition = self._retrying(
                 lambda: self.api.get_job_definition(
                     job_definition_id=self.job_definitions[tier], region=self.region
                 )
             )
-            self._shapes[tier] = (definition.cpu_limit / 1000, int(definition.memory_limit))
+            self._shapes[tier] = TierShape(
+                vcpu=definition.cpu_limit / 1000,
+                memory_mb=int(definition.memory_limit),
+                timeout_seconds=duration_seconds(definition.job_timeout),
+            )
         return self._shapes[tier]
 
     def work_of(self, run: DagsterRun) -> RunWork:
@@ -298,8 +313,8 @@ class ScalewayJobsRunLauncher(RunLauncher, ConfigurableClass):
         """The run's size tier: its tier tag, else the smallest tier that holds its work."""
         tier = run.tags.get(self.tier_tag)
         if tier is None:
-            memory = {name: self.shape_of(name)[1] for name in self.job_definitions}
-            return choose_tier(self.work_of(run), memory)
+            shapes = {name: self.shape_of(name) for name in self.job_definitions}
+            return choose_tier(self.work_of(run), shapes)
         if tier not in self.job_definitions:
             raise ScalewayLaunchError(
                 f"Run {run.run_id} asks for tier {tier!r} (tag {self.tier_tag}); "
@@ -334,9 +349,15 @@ class ScalewayJobsRunLauncher(RunLauncher, ConfigurableClass):
         run = context.dagster_run
         chosen_by_tag = self.tier_tag in run.tags
         tier = self.tier_of(run)
-        vcpu, memory = self.shape_of(tier)
+        shape = self.shape_of(tier)
+        vcpu, memory = shape.vcpu, shape.memory_mb
         definition_id = self.job_definitions[tier]
-        environment = {**self.env_vars, RUN_ID_ENV: run.run_id, **self.execute_run_args(run)}
+        environment = {
+            DAY_WORKERS_ENV: str(shape.workers),
+            **self.env_vars,
+            RUN_ID_ENV: run.run_id,
+            **self.execute_run_args(run),
+        }
         job_run = self._start(definition_id, environment, run.run_id)
         region = str(job_run.region or self.region)
         self.dagster_instance.add_run_tags(
@@ -351,11 +372,13 @@ class ScalewayJobsRunLauncher(RunLauncher, ConfigurableClass):
             },
         )
         work = self.work_of(run)
+        workers = run_workers(work, shape)
         why = (
             f"tag {self.tier_tag}"
             if chosen_by_tag
-            else f"{work.days} day(s) x {work.channels} channels, estimated peak "
-            f"{estimated_peak_mb(work):.0f} MB"
+            else f"{work.days} day(s) x {work.channels} channels on {workers} worker(s), "
+            f"estimated peak {estimated_peak_mb(work, workers):.0f} MB and "
+            f"{estimated_minutes(work, workers):.1f} min"
         )
         self.dagster_instance.report_engine_event(
             f"Started Scaleway job run {job_run.id} (tier {tier}: {vcpu:g} vCPU, {memory} MB, "
@@ -774,6 +797,18 @@ def _start_failed(
     return ScalewayLaunchError(
         f"Could not start job definition {definition_id} for run {run_id}{detail}: {last_error}"
     )
+
+
+def duration_seconds(duration: str | None) -> float | None:
+    """Seconds of an API duration such as `"7200s"` or `"1.5s"`; None when absent or unreadable
+    (the tier is then sized on memory alone)."""
+    if not duration:
+        return None
+    try:
+        seconds = float(str(duration).strip().removesuffix("s"))
+    except ValueError:
+        return None
+    return seconds if seconds > 0 else None
 
 
 def run_day_count(run: DagsterRun) -> int:

@@ -91,13 +91,22 @@ class BatchWordTimes:
         self._present: np.ndarray = lengths > 0
         self._word_offsets = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
         values = lists.flatten()  # respects slicing and drops what null lists hide
-        self._texts = pc.fill_null(values.field("text"), "")
+        texts = values.field("text")
         times = pc.fill_null(values.field("cts_in_ms"), 0)
         self._times = times.to_numpy(zero_copy_only=False).astype(np.int64)
 
         # Each distinct word is normalised once (a day holds about a thousand distinct words
         # among a million), then counts and forms are spread back through the dictionary indices.
-        encoded = pc.dictionary_encode(self._texts)
+        # Words read dictionary-encoded from Parquet (the lake stores them so) are already in
+        # that form; plain strings are encoded here.
+        if pa.types.is_dictionary(texts.type) and texts.null_count == 0:
+            encoded = texts
+            self._texts = texts
+        else:
+            if pa.types.is_dictionary(texts.type):
+                texts = texts.cast(pa.string())
+            self._texts = pc.fill_null(texts, "")
+            encoded = pc.dictionary_encode(self._texts)
         distinct = encoded.dictionary.to_pylist()
         pieces = [word_tokens(word) for word in distinct]
         counts = np.array([len(p) for p in pieces], np.int64)[
@@ -105,7 +114,9 @@ class BatchWordTimes:
         ]
         forms = [" ".join(p) for p in pieces]
         normalised = self._texts
-        if any(form != word for form, word, p in zip(forms, distinct, pieces, strict=True) if p):
+        if pa.types.is_dictionary(normalised.type) or any(
+            form != word for form, word, p in zip(forms, distinct, pieces, strict=True) if p
+        ):
             normalised = pa.array(forms, pa.string()).take(encoded.indices)
         kept = counts > 0
         if not kept.all():

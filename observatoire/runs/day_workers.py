@@ -146,13 +146,17 @@ class WorkerLostError(RuntimeError):
 
 @dataclass(frozen=True)
 class WorkerFigures:
-    """What a worker process reports about itself with each day it computes."""
+    """What a worker process reports about itself with each day it computes: its peak memory,
+    and how many times it prepared its state (once, however many days it computes: a state
+    prepared per day would compile the matcher, say, once per day)."""
 
     pid: int
     peak_memory_mb: float
+    preparations: int = 1
 
 
 _state: Any = None
+_preparations = 0
 
 
 @contextmanager
@@ -176,12 +180,13 @@ def _main_module_not_rerun() -> Iterator[None]:
 
 
 def _prepare_worker(prepare: Callable[[Any], Any], inputs: Any) -> None:
-    global _state
+    global _state, _preparations
     _state = prepare(inputs)
+    _preparations += 1
 
 
 def _work_in_worker(work: Callable[[Any, Any], Any], day: Any) -> tuple[Any, WorkerFigures]:
-    return work(_state, day), WorkerFigures(os.getpid(), peak_memory_mb())
+    return work(_state, day), WorkerFigures(os.getpid(), peak_memory_mb(), _preparations)
 
 
 class DayWorkers(Generic[Inputs, State]):
@@ -270,6 +275,11 @@ class DayWorkers(Generic[Inputs, State]):
         finally:
             for _, waiting in in_flight:
                 waiting.cancel()
+
+    def preparations(self) -> int:
+        """How many times a state was prepared over the run: one per worker that computed a
+        day (the calling process when running in it)."""
+        return sum(f.preparations for f in self.figures.values())
 
     def peak_memory_per_worker_mb(self) -> float:
         """The largest peak resident memory any worker reported (the calling process when

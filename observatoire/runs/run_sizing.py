@@ -1,27 +1,45 @@
-"""How much memory a run needs, from its work, and the smallest job tier that holds it.
+"""How much memory and time a run needs, from its work, and the smallest job tier that holds it.
 
-The daily stages process one broadcast day after another, so a run's peak memory grows only slowly
-with its number of days: the full-year backfill benchmark measured about 550 MB peak for a normal
-day's run and 716 MB for a 31-day run, both over 18 channels. A straight line through those two
-points gives the estimate below (a fixed part plus a little per channel-day); the tier chosen must
-hold the estimate with `HEADROOM` to spare, for days busier than the benchmark's.
+A run computes its days on as many worker processes as its tier has whole vCPUs (the run launcher
+caps the run's day workers at that count), so a tier must hold the run's own process plus one day
+in each worker, and finishes its days that many times faster, less what stays sequential.
+
+Every figure below was measured by `benchmarks/backfill.py` on a 2-core development machine with
+demo captions of 18 channels and a local lake, shared with other work at the time (so the speed is
+a low estimate). Measuring again means running the command given with each figure and copying
+what it prints.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-MEASURED_DAY_RUN_MB = 550.0
-"""Peak memory of a one-day run over 18 channels (backfill benchmark)."""
-MEASURED_MONTH_RUN_MB = 716.0
-"""Peak memory of a 31-day run over 18 channels (backfill benchmark)."""
 MEASURED_CHANNELS = 18
+"""Channels of the demo days the figures were measured on."""
+MEASURED_DAY_RUN_MB = 550.0
+"""Peak memory of a one-day run's process, every day in it (`backfill.py --days 1`)."""
+MEASURED_MONTH_RUN_MB = 716.0
+"""Peak memory of a 31-day run's process, every day in it (`backfill.py --days 31`, sequential)."""
+MEASURED_WORKER_MB = 437.0
+"""Peak memory of one day worker on days of 18 channels (`backfill.py --days 31`, parallel pass,
+"match_themes: peak memory per worker", 2026-12-02); taken for any channel count."""
+MEASURED_RESULTS_PER_WORKER_MB = 240.0
+"""What the run's own process adds per worker: days computed and waiting to be written (up to two
+per worker). `backfill.py --days 31`, 2026-12-02: the process peaked at 589 MB over the sequential
+pass and at 1,068 MB over the parallel one, (1068 - 589) / 2 workers, rounded up."""
+DAYS_PER_VCPU_MINUTE = 7.42
+"""Days of 18 channels a run completes per vCPU-minute, every daily stage included: 31 days in
+125.3 s on 2 workers, the parallel pass of `backfill.py --days 31` (2026-12-02, load average 2 to
+3 from other work on the 2 cores; the sequential pass did 8.51 on one). One worker does at least
+as well per vCPU, so the figure serves every tier."""
 
 PER_CHANNEL_DAY_MB = (MEASURED_MONTH_RUN_MB - MEASURED_DAY_RUN_MB) / (30 * MEASURED_CHANNELS)
 BASE_MB = MEASURED_DAY_RUN_MB - PER_CHANNEL_DAY_MB * MEASURED_CHANNELS
 HEADROOM = 1.5
-"""A tier must offer this multiple of the estimated peak memory."""
+"""A tier must offer this multiple of the estimated peak memory and of the estimated duration,
+for days busier than the benchmark's and machines slower than its."""
 
 
 @dataclass(frozen=True)
@@ -36,23 +54,68 @@ class RunWork:
         return max(self.days, 1) * max(self.channels, 1)
 
 
-def estimated_peak_mb(work: RunWork) -> float:
-    """Estimated peak memory (MB) of a run of the daily stages over `work`."""
-    return BASE_MB + PER_CHANNEL_DAY_MB * work.channel_days
+@dataclass(frozen=True)
+class TierShape:
+    """A job definition's resources: vCPUs, memory, and the job timeout (None: none known)."""
+
+    vcpu: float
+    memory_mb: int
+    timeout_seconds: float | None = None
+
+    @property
+    def workers(self) -> int:
+        """Day workers a run of this tier uses: its whole vCPUs, at least one."""
+        return max(1, math.floor(self.vcpu))
 
 
-def choose_tier(work: RunWork, tier_memory_mb: Mapping[str, int]) -> str:
-    """The tier with the least memory that holds the estimate with headroom, else the largest."""
-    if not tier_memory_mb:
+def run_workers(work: RunWork, tier: TierShape) -> int:
+    """Workers a run of `work` uses on `tier`: the tier's, never more than there are days."""
+    return max(1, min(tier.workers, work.days))
+
+
+def estimated_peak_mb(work: RunWork, workers: int = 1) -> float:
+    """Estimated peak memory (MB) of a run over `work`: its own process (a line through the two
+    measured runs) plus, when its days run on workers, each worker's peak and the days it hands
+    back waiting in the run's process."""
+    own = BASE_MB + PER_CHANNEL_DAY_MB * work.channel_days
+    if workers <= 1:
+        return own
+    return own + workers * (MEASURED_WORKER_MB + MEASURED_RESULTS_PER_WORKER_MB)
+
+
+def estimated_minutes(work: RunWork, workers: int = 1) -> float:
+    """Estimated wall-clock minutes of a run over `work` on `workers` vCPUs."""
+    days = work.channel_days / MEASURED_CHANNELS
+    return days / (DAYS_PER_VCPU_MINUTE * max(workers, 1))
+
+
+def holds(work: RunWork, tier: TierShape) -> bool:
+    """Whether `tier` holds the run's estimated peak memory, and its estimated duration within
+    the job timeout, both with `HEADROOM`."""
+    workers = run_workers(work, tier)
+    if estimated_peak_mb(work, workers) * HEADROOM > tier.memory_mb:
+        return False
+    if tier.timeout_seconds is None:
+        return True
+    return estimated_minutes(work, workers) * 60 * HEADROOM <= tier.timeout_seconds
+
+
+def choose_tier(work: RunWork, tiers: Mapping[str, TierShape]) -> str:
+    """The smallest tier (memory, then vCPUs) that holds the run, else the largest."""
+    if not tiers:
         raise ValueError("no tiers to choose from")
-    needed = estimated_peak_mb(work) * HEADROOM
-    by_memory = sorted(tier_memory_mb.items(), key=lambda item: (item[1], item[0]))
-    for tier, memory in by_memory:
-        if memory >= needed:
-            return tier
-    return by_memory[-1][0]
+    by_size = sorted(tiers.items(), key=lambda item: (item[1].memory_mb, item[1].vcpu, item[0]))
+    for name, tier in by_size:
+        if holds(work, tier):
+            return name
+    return by_size[-1][0]
 
 
-def max_channel_days(memory_mb: int) -> int:
-    """The most channel-days a tier of `memory_mb` takes before a larger tier is chosen."""
-    return max(int((memory_mb / HEADROOM - BASE_MB) / PER_CHANNEL_DAY_MB), 0)
+def max_days(tier: TierShape, channels: int = MEASURED_CHANNELS) -> int:
+    """The most days of `channels` channels a run may hold on `tier` (0: not even one)."""
+    fitting = 0
+    for days in range(1, 10_000):
+        if not holds(RunWork(days, channels), tier):
+            break
+        fitting = days
+    return fitting

@@ -50,6 +50,11 @@ TEMPORARY_MAX_AGE_SECONDS = 24 * 3600
 """A write of one day takes seconds to minutes: a day-old hidden file is a killed write's."""
 REFERENCE_FILE = "data.parquet"
 PARQUET_COMPRESSION = "zstd"
+DELTA_ENCODED_LEAVES = ("srt.list.element.cts_in_ms",)
+"""Integer leaves written as differences (DELTA_BINARY_PACKED): a chunk's word times rise a few
+hundred milliseconds at a time, so their differences pack into a few bits where the plain values
+take eight bytes. On a demo day of raw captions the file is a fifth smaller, its writing a quarter
+faster and matching's read a third faster (the times were most of what matching reads)."""
 
 _TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _DAY_FOLDER = re.compile(r"^day=(\d{4}-\d{2}-\d{2})$")
@@ -221,14 +226,19 @@ class Lake:
             out.write(payload)
 
     def _read(
-        self, path: str, missing: str, action: str, columns: Sequence[str] | None = None
+        self,
+        path: str,
+        missing: str,
+        action: str,
+        columns: Sequence[str] | None = None,
+        as_dictionary: Sequence[str] = (),
     ) -> pa.Table:
         with self._storage_errors(action):
             try:
                 with self.filesystem.open_input_file(path) as source:
-                    if columns is None:
+                    if columns is None and not as_dictionary:
                         return pq.read_table(source)
-                    return _read_columns(source, list(columns), missing)
+                    return _read_columns(source, columns, missing, as_dictionary)
             except FileNotFoundError:
                 pass
         raise LakeMissingError(f"{missing} is not in the lake ({self.describe()})")
@@ -334,19 +344,29 @@ class Lake:
         self._write(path, data, f"write {table} for {_day_text(day)}")
         return path
 
-    def read_day(self, table: str, day: date, columns: Sequence[str] | None = None) -> pa.Table:
+    def read_day(
+        self,
+        table: str,
+        day: date,
+        columns: Sequence[str] | None = None,
+        as_dictionary: Sequence[str] = (),
+    ) -> pa.Table:
         """The stored day; LakeMissingError names the table and day when it was never written.
 
         `columns` reads only those columns (all by default): the word lists of raw_captions are
         most of its size and most stages never look at them. A nested field is named by its
         Parquet path, such as `srt.list.element.text`: the list keeps only the fields named, and
-        the others are never read from disk or fetched from object storage.
+        the others are never read from disk or fetched from object storage. `as_dictionary`
+        names text columns (same paths) to keep dictionary-encoded as stored, indices into the
+        distinct values, rather than decoded into one string per row: a day's million words are
+        a thousand distinct ones, and a reader that groups by value need not encode them again.
         """
         return self._read(
             self.day_path(table, day),
             missing=f"{table} for day {_day_text(day)}",
             action=f"read {table} for {_day_text(day)}",
             columns=columns,
+            as_dictionary=as_dictionary,
         )
 
     def day_metadata(self, table: str, day: date) -> dict[bytes, bytes]:
@@ -452,23 +472,31 @@ class Lake:
             )
 
 
-def _read_columns(source: Any, columns: list[str], what: str) -> pa.Table:
-    """The named columns of a Parquet file, in the order named; a name is a top-level column or
-    the Parquet path of a nested field (`srt.list.element.text`), and an unknown name is an
-    error rather than a column silently left out."""
-    parquet = pq.ParquetFile(source, pre_buffer=True)
+def _read_columns(
+    source: Any, columns: Sequence[str] | None, what: str, as_dictionary: Sequence[str] = ()
+) -> pa.Table:
+    """The named columns of a Parquet file (all when None), in the order named; a name is a
+    top-level column or the Parquet path of a nested field (`srt.list.element.text`), and an
+    unknown name is an error rather than a column silently left out. The `as_dictionary` leaves
+    come back as dictionary arrays."""
+    try:
+        parquet = pq.ParquetFile(
+            source, pre_buffer=True, read_dictionary=list(as_dictionary) or None
+        )
+    except KeyError:  # an unknown dictionary column, reported with the others below
+        parquet = pq.ParquetFile(source, pre_buffer=True)
     paths = [column.path for column in parquet.schema]
     unknown = [
         name
-        for name in columns
+        for name in columns or []
         if not any(path == name or path.startswith(f"{name}.") for path in paths)
-    ]
+    ] + [name for name in as_dictionary if name not in paths]
     if unknown:
         raise LakeError(
             f"{what} has no column {', '.join(map(repr, unknown))}; it has "
             f"{', '.join(paths)} (nested fields are named by these Parquet paths)"
         )
-    return parquet.read(columns=columns)
+    return parquet.read(columns=list(columns) if columns is not None else None)
 
 
 _GLOB_SPECIAL = re.compile(r"([\[\]*?{}])")
@@ -495,17 +523,26 @@ def parquet_options(schema: pa.Schema) -> dict[str, object]:
     """How the lake writes Parquet: zstd; dictionary encoding for text columns only (channel
     names, words), since numbers such as word times are nearly all distinct and a dictionary
     only costs time; statistics for top-level plain columns only, the ones a reader can prune
-    files on. A day of raw captions is written about a quarter faster and read faster.
+    files on. A day of raw captions is written about a quarter faster and read faster. Word times
+    are delta-encoded (`DELTA_ENCODED_LEAVES`).
     """
     leaves = [leaf for field in schema for leaf in _leaf_columns(field)]
     text = (pa.string(), pa.large_string(), pa.binary(), pa.large_binary())
-    return {
+    options: dict[str, object] = {
         "compression": PARQUET_COMPRESSION,
         "use_dictionary": [
             path for path, type_ in leaves if type_ in text or pa.types.is_dictionary(type_)
         ],
         "write_statistics": [f.name for f in schema if not pa.types.is_nested(f.type)],
     }
+    delta = {
+        path: "DELTA_BINARY_PACKED"
+        for path, type_ in leaves
+        if path in DELTA_ENCODED_LEAVES and pa.types.is_integer(type_)
+    }
+    if delta:
+        options["column_encoding"] = delta
+    return options
 
 
 def _write_local_atomically(destination: Path, table: pa.Table) -> None:

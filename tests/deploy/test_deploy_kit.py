@@ -28,8 +28,12 @@ import yaml
 from dagster._config import process_config, resolve_to_config_type
 from dagster._core.instance.config import dagster_instance_config
 
-from observatoire.runs.run_sizing import HEADROOM, RunWork, estimated_peak_mb
-from resources.scaleway_launcher import EXECUTE_RUN_COMMAND, ScalewayJobsRunLauncher
+from observatoire.runs.run_sizing import RunWork, TierShape, holds, run_workers
+from resources.scaleway_launcher import (
+    EXECUTE_RUN_COMMAND,
+    ScalewayJobsRunLauncher,
+    duration_seconds,
+)
 from tests.fakes.scaleway_jobs import ACCESS_KEY, PROJECT_ID, SECRET_KEY, FakeScalewayJobs
 
 REPO = Path(__file__).resolve().parents[2]
@@ -182,6 +186,15 @@ def test_production_dagster_yaml_loads_the_scaleway_launcher(
     assert config["run_monitoring"]["enabled"] is True
 
 
+def shape(tier: dict) -> TierShape:
+    """A tier of job-definitions.json as the launcher reads it from the API."""
+    return TierShape(
+        vcpu=tier["cpu_limit"] / 1000,
+        memory_mb=tier["memory_limit"],
+        timeout_seconds=duration_seconds(tier["job_timeout"]),
+    )
+
+
 def test_job_definitions_match_the_launcher() -> None:
     deploy = load_deploy_script()
     spec = json.loads(JOB_SPEC.read_text())
@@ -193,11 +206,14 @@ def test_job_definitions_match_the_launcher() -> None:
     assert spec["startup_command"] == list(EXECUTE_RUN_COMMAND)
     small, large = spec["tiers"]["small"], spec["tiers"]["large"]
     assert small["memory_limit"] < large["memory_limit"]
-    # Steps run in process on one thread: a second vCPU would be billed idle.
-    assert small["cpu_limit"] == large["cpu_limit"] == 1000
-    # The smallest tier holds a normal day with the sizing headroom; the largest a 31-day run.
-    assert small["memory_limit"] >= estimated_peak_mb(RunWork(1, 18)) * HEADROOM
-    assert large["memory_limit"] >= estimated_peak_mb(RunWork(31, 18)) * HEADROOM
+    # The nightly day runs in process on one vCPU; a month-long run matches its days on as many
+    # workers as the large tier has vCPUs.
+    assert small["cpu_limit"] == 1000 and large["cpu_limit"] == 2000
+    # The smallest tier holds a normal day, the largest a 31-day run on its workers, both within
+    # their memory and job timeout with the sizing headroom.
+    assert holds(RunWork(1, 18), shape(small))
+    assert holds(RunWork(31, 18), shape(large))
+    assert run_workers(RunWork(31, 18), shape(large)) == 2
     # The job's container finds the instance (PostgreSQL) where the image puts dagster.yaml.
     assert spec["environment"]["DAGSTER_HOME"] == "/opt/dagster/home"
     assert "ENV" in DOCKERFILE.read_text() and "DAGSTER_HOME=/opt/dagster/home" in (

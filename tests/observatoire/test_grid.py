@@ -262,6 +262,38 @@ def test_chunk_before_midnight_reaches_next_days_slot_and_other_channels_are_out
     assert other["in_scope"].to_pylist() == [False]
 
 
+def test_chunks_of_several_channels_and_days_each_take_their_own_channels_day() -> None:
+    g = grid(
+        "rtl,weekdays,12:00,13:00,,,Midi,journal",
+        "rtl,weekend,12:00,13:00,,,Midi week-end,journal",
+        "tf1,all,20:00,20:45,,,Le 20h,journal",
+    )
+    saturday = ORDINARY + timedelta(days=3)
+    rows = [
+        ("tf1", local(ORDINARY, 20, 10)),
+        ("rtl", local(saturday, 12, 30)),
+        (None, local(ORDINARY, 12, 30)),
+        ("rtl", local(ORDINARY, 12, 30)),
+        ("france_inter", local(ORDINARY, 12, 30)),
+        ("tf1", local(saturday, 20, 44)),
+        ("rtl", local(ORDINARY, 20, 10)),
+    ]
+    table = pa.table(
+        {
+            "channel_name": pa.array([channel for channel, _ in rows], pa.string()),
+            "start": pa.array([start for _, start in rows], pa.timestamp("s", tz="UTC")),
+        }
+    )
+    for split in (table, pa.concat_tables([table.slice(0, 3), table.slice(3)])):
+        out = assign_programmes(g, split)
+        assert out["programme_name"].to_pylist() == [
+            "Le 20h", "Midi week-end", None, "Midi", None, "Le 20h", None,
+        ]  # fmt: skip
+        assert out["in_scope"].to_pylist() == [True, True, False, True, False, True, False]
+    empty = assign_programmes(g, table.slice(0, 0))
+    assert empty.num_rows == 0 and empty.schema.field("programme_name").type == pa.string()
+
+
 def test_assign_programmes_on_parsed_captions_replaces_previous_columns() -> None:
     g = ProgrammeGrid.default()
     start = local(ORDINARY, 20, 10)

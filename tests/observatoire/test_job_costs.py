@@ -8,15 +8,24 @@ import pytest
 
 from observatoire.runs.job_costs import PriceTable, RunUsage, billed_seconds, cost_per_day, run_cost
 from observatoire.runs.run_sizing import (
-    HEADROOM,
+    DAYS_PER_VCPU_MINUTE,
+    MEASURED_RESULTS_PER_WORKER_MB,
+    MEASURED_WORKER_MB,
     RunWork,
+    TierShape,
     choose_tier,
+    estimated_minutes,
     estimated_peak_mb,
-    max_channel_days,
+    holds,
+    max_days,
+    run_workers,
 )
 from observatoire.settings import Settings, SettingsError
 
-TIERS = {"small": 1024, "large": 2048}
+TIERS = {
+    "small": TierShape(vcpu=1, memory_mb=1024, timeout_seconds=7200),
+    "large": TierShape(vcpu=2, memory_mb=4096, timeout_seconds=21600),
+}
 
 
 def test_billed_seconds_run_from_start_to_end_rounded_up() -> None:
@@ -55,20 +64,47 @@ def test_cost_per_day_shares_a_run_among_its_days_and_keeps_the_month() -> None:
 def test_estimate_passes_through_the_benchmark_measurements() -> None:
     assert estimated_peak_mb(RunWork(days=1, channels=18)) == pytest.approx(550)
     assert estimated_peak_mb(RunWork(days=31, channels=18)) == pytest.approx(716)
+    assert estimated_peak_mb(RunWork(days=31, channels=18), workers=2) == pytest.approx(
+        716 + 2 * (MEASURED_WORKER_MB + MEASURED_RESULTS_PER_WORKER_MB)
+    )
+    assert estimated_minutes(RunWork(days=31, channels=18), workers=2) == pytest.approx(
+        31 / (2 * DAYS_PER_VCPU_MINUTE)
+    )
+    assert estimated_minutes(RunWork(days=31, channels=9)) == pytest.approx(
+        15.5 / DAYS_PER_VCPU_MINUTE
+    )
+
+
+def test_a_run_has_as_many_workers_as_its_tier_has_whole_vcpus() -> None:
+    assert run_workers(RunWork(31, 18), TIERS["large"]) == 2
+    assert run_workers(RunWork(31, 18), TIERS["small"]) == 1
+    assert run_workers(RunWork(1, 18), TIERS["large"]) == 1  # never more than days
+    assert TierShape(vcpu=0.5, memory_mb=512).workers == 1
+    assert TierShape(vcpu=2.5, memory_mb=512).workers == 2
 
 
 def test_tier_thresholds() -> None:
-    limit = max_channel_days(1024)
-    assert limit // 18 == 24
-    assert estimated_peak_mb(RunWork(1, limit)) * HEADROOM <= 1024
-    assert estimated_peak_mb(RunWork(1, limit + 1)) * HEADROOM > 1024
+    small = max_days(TIERS["small"])
+    assert small >= 1
+    assert holds(RunWork(small, 18), TIERS["small"])
+    assert not holds(RunWork(small + 1, 18), TIERS["small"])
     assert choose_tier(RunWork(days=1, channels=18), TIERS) == "small"
-    assert choose_tier(RunWork(days=24, channels=18), TIERS) == "small"
-    assert choose_tier(RunWork(days=25, channels=18), TIERS) == "large"
+    assert choose_tier(RunWork(days=small, channels=18), TIERS) == "small"
+    assert choose_tier(RunWork(days=small + 1, channels=18), TIERS) == "large"
     assert choose_tier(RunWork(days=31, channels=18), TIERS) == "large"
     assert choose_tier(RunWork(days=3650, channels=18), TIERS) == "large"  # the largest, at worst
     with pytest.raises(ValueError):
         choose_tier(RunWork(1, 1), {})
+
+
+def test_a_tier_whose_timeout_the_run_would_outlast_is_passed_over() -> None:
+    month = RunWork(days=31, channels=18)
+    minutes = estimated_minutes(month)
+    roomy_but_short = TierShape(vcpu=1, memory_mb=65_536, timeout_seconds=minutes * 60)
+    slow_enough = TierShape(vcpu=1, memory_mb=131_072, timeout_seconds=minutes * 60 * 2)
+    assert not holds(month, roomy_but_short)  # no headroom left within its timeout
+    assert choose_tier(month, {"short": roomy_but_short, "long": slow_enough}) == "long"
+    assert holds(month, TierShape(vcpu=1, memory_mb=65_536))  # no timeout known: memory only
 
 
 def test_prices_come_from_settings() -> None:

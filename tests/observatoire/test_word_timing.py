@@ -34,6 +34,21 @@ def srt_column(*word_lists: list[str] | None, chunks: int = 1) -> pa.ChunkedArra
     )
 
 
+def dictionary_words(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The same column with its word texts dictionary-encoded, as the lake reads them for
+    matching."""
+    word = column.type.value_type
+    texts_as_dictionary = pa.struct(
+        [
+            field.with_type(pa.dictionary(pa.int32(), pa.string()))
+            if field.name == "text"
+            else field
+            for field in word
+        ]
+    )
+    return column.cast(pa.list_(texts_as_dictionary))
+
+
 def per_chunk(words: list[str], text: str) -> list[int] | None:
     times = [START_MS + 1000 * i for i in range(len(words))]
     return align_token_times(text.split(" ") if text else [], words, times)
@@ -108,16 +123,38 @@ WORDS = st.sampled_from(
     st.lists(st.sampled_from(["same", "extra", "drop"]), min_size=4, max_size=4),
 )
 def test_bulk_times_equal_per_chunk_alignment(word_lists, edits) -> None:
-    batch = BatchWordTimes(srt_column(*word_lists, chunks=2))
-    for row, (words, edit) in enumerate(zip(word_lists, edits, strict=False)):
-        text = normalize(" ".join(words))
-        if edit == "extra":
-            text = normalize(f"euh {text} voilà")
-        elif edit == "drop" and " " in text:
-            text = text.split(" ", 1)[1]
-        assert batch.has_words(row) == bool(words)
-        if text:
-            assert as_list(batch.token_times(row, text)) == per_chunk(words, text)
+    column = srt_column(*word_lists, chunks=2)
+    for batch in (BatchWordTimes(column), BatchWordTimes(dictionary_words(column))):
+        for row, (words, edit) in enumerate(zip(word_lists, edits, strict=False)):
+            text = normalize(" ".join(words))
+            if edit == "extra":
+                text = normalize(f"euh {text} voilà")
+            elif edit == "drop" and " " in text:
+                text = text.split(" ", 1)[1]
+            assert batch.has_words(row) == bool(words)
+            assert batch.words(row) == words
+            if text:
+                assert as_list(batch.token_times(row, text)) == per_chunk(words, text)
+
+
+def test_dictionary_encoded_words_with_missing_texts_time_like_plain_ones() -> None:
+    rows = [
+        [
+            {"cts_in_ms": START_MS, "duration_ms": 30, "text": "l'eau"},
+            {"cts_in_ms": START_MS + 1000, "duration_ms": 30, "text": None},
+            {"cts_in_ms": START_MS + 2000, "duration_ms": 30, "text": "monte"},
+        ],
+        None,
+    ]
+    plain = pa.chunked_array([pa.array(rows, SRT_TYPE)])
+    for batch in (BatchWordTimes(plain), BatchWordTimes(dictionary_words(plain))):
+        assert batch.words(0) == ["l'eau", "", "monte"]
+        assert as_list(batch.token_times(0, "l' eau monte")) == [
+            START_MS,
+            START_MS,
+            START_MS + 2000,
+        ]
+        assert not batch.has_words(1)
 
 
 def test_match_table_times_equal_match_chunk_on_irregular_word_lists() -> None:

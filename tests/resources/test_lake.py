@@ -124,6 +124,32 @@ def test_reading_some_fields_of_the_word_lists_leaves_the_others_on_disk(lake: L
     )
 
 
+def test_word_texts_read_dictionary_encoded_hold_the_same_words(lake: Lake) -> None:
+    words = pa.array(
+        [
+            [{"cts_in_ms": 1_000, "duration_ms": 300, "text": "eau"}],
+            None,
+            [
+                {"cts_in_ms": 2_000, "duration_ms": 200, "text": "eau"},
+                {"cts_in_ms": 2_200, "duration_ms": None, "text": None},
+                {"cts_in_ms": 2_400, "duration_ms": 100, "text": "monte"},
+            ],
+        ],
+        SRT_TYPE,
+    )
+    lake.write_day("raw_captions", DAY_1, captions(DAY_1, 3).append_column("srt", words))
+    columns = ["chunk_id", "srt.list.element.text", "srt.list.element.cts_in_ms"]
+
+    plain = lake.read_day("raw_captions", DAY_1, columns)
+    encoded = lake.read_day("raw_captions", DAY_1, columns, as_dictionary=["srt.list.element.text"])
+    texts = encoded.column("srt").combine_chunks().flatten().field("text")
+    assert pa.types.is_dictionary(texts.type)
+    assert sorted(texts.dictionary.to_pylist()) == ["eau", "monte"]
+    assert encoded.column("srt").to_pylist() == plain.column("srt").to_pylist()
+    with pytest.raises(LakeError, match=r"has no column 'srt.list.element'"):
+        lake.read_day("raw_captions", DAY_1, columns, as_dictionary=["srt.list.element"])
+
+
 def test_reading_a_column_a_day_lacks_names_it(lake: Lake) -> None:
     lake.write_day("raw_captions", DAY_1, captions(DAY_1, 2))
 
@@ -159,6 +185,9 @@ def test_words_keep_a_dictionary_and_only_top_level_columns_carry_statistics(
     assert dictionary == {"chunk_id", "channel_name", "plaintext", "srt.list.element.text"}
     with_statistics = {path for path, column in columns.items() if column.is_stats_set}
     assert with_statistics == {"chunk_id", "channel_name", "day", "plaintext"}
+    # word times are stored as differences, and read back as the same times
+    assert "DELTA_BINARY_PACKED" in columns["srt.list.element.cts_in_ms"].encodings
+    assert "DELTA_BINARY_PACKED" not in columns["day"].encodings
 
 
 def test_missing_day_error_names_table_and_day(lake: Lake) -> None:

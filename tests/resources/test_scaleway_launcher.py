@@ -52,6 +52,7 @@ from resources.scaleway_launcher import (
     VCPU_TAG,
     ScalewayJobsRunLauncher,
     ScalewayLaunchError,
+    duration_seconds,
 )
 from sensors.serverless_jobs import build_serverless_jobs_sensor
 from tests.fakes.scaleway_jobs import ACCESS_KEY, PROJECT_ID, SECRET_KEY, FakeScalewayJobs
@@ -167,6 +168,7 @@ def test_launch_starts_one_job_run_running_execute_run(
     assert job_run["args"] == []
     env = job_run["environment_variables"]
     assert env["OBSERVATOIRE_LAKE_URL"] == "s3://lake/observatoire"
+    assert env["OBSERVATOIRE_DAY_WORKERS"] == "1"  # the small tier's one vCPU
     args = deserialize_value(env[EXECUTE_RUN_ARGS_ENV], ExecuteRunArgs)
     assert args.run_id == run.run_id
     assert args.instance_ref is None
@@ -201,6 +203,7 @@ def test_tier_tag_selects_the_large_job_definition(
     [job_run] = fake.job_runs()
     assert job_run["job_definition_id"] == tiers["large"]
     assert job_run["memory_limit"] == 8192
+    assert job_run["environment_variables"]["OBSERVATOIRE_DAY_WORKERS"] == "4"  # its 4 vCPUs
     assert run.tags[JOB_DEFINITION_ID_TAG] == tiers["large"]
 
 
@@ -740,6 +743,15 @@ def test_tier_is_chosen_from_days_and_channels(fake: FakeScalewayJobs) -> None:
     few = restricted_to(["tf1", "france2"])
     assert tier(days("2024-03-01", "2024-03-31"), few) == "small"
     assert tier({**days("2024-03-01", "2024-03-31"), TIER_TAG: "small"}) == "small"
+
+
+def test_job_timeouts_read_as_seconds() -> None:
+    assert duration_seconds("7200s") == 7200
+    assert duration_seconds("1.5s") == 1.5
+    assert duration_seconds(None) is None
+    assert duration_seconds("") is None
+    assert duration_seconds("two hours") is None
+    assert duration_seconds("0s") is None
 
 
 def test_long_run_arguments_travel_compressed(
