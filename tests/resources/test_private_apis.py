@@ -30,6 +30,7 @@ from scaleway import Client
 from scaleway.jobs.v1alpha2 import JobsV1Alpha2API
 from scaleway_core.api import API
 
+from assets.partitions import PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG
 from resources import private_apis
 from resources.private_apis import (
     ASSET_PARTITION_RANGE_END_TAG,
@@ -130,10 +131,13 @@ def test_engine_event_data_takes_metadata_first() -> None:
 
 
 def test_partition_tags_are_dagsters_own() -> None:
-    """The tag names Dagster writes on partitioned runs (stored on runs, so they must not move)."""
-    assert PARTITION_NAME_TAG == "dagster/partition"
-    assert ASSET_PARTITION_RANGE_START_TAG == "dagster/asset_partition_range_start"
-    assert ASSET_PARTITION_RANGE_END_TAG == "dagster/asset_partition_range_end"
+    """The tag names Dagster writes on partitioned runs are the ones the assets read
+    (`assets.partitions`): stored on runs, they must not move."""
+    assert PARTITION_NAME_TAG == PARTITION_TAG == "dagster/partition"
+    assert ASSET_PARTITION_RANGE_START_TAG == RANGE_START_TAG
+    assert ASSET_PARTITION_RANGE_END_TAG == RANGE_END_TAG
+    assert RANGE_START_TAG == "dagster/asset_partition_range_start"
+    assert RANGE_END_TAG == "dagster/asset_partition_range_end"
 
 
 def test_execute_run_reads_its_arguments_from_the_environment() -> None:
@@ -287,7 +291,7 @@ def test_every_sdk_call_goes_through_the_bounded_request(fake: FakeScalewayJobs)
         default_project_id=PROJECT_ID,
         api_url=fake.url,
     )
-    api = BoundedJobsAPI(client, timeout=(1.0, 0.5))
+    api = BoundedJobsAPI(client, timeout=(2.0, 1.5))  # the fake's hangs last 3 s
     try:
         started = api.start_job_definition(job_definition_id=definition_id, replicas=1)
         job_run_id = started.job_runs[0].id
