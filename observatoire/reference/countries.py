@@ -84,12 +84,9 @@ class CountryProfile:
         )
 
     def grid(self) -> ProgrammeGrid:
-        """The programme grid, its channels checked against the country's channel list.
-
-        Its UTC conversion is still Europe/Paris wall-clock time: right for France and Belgium
-        (same rules since 1977), not for a country in another zone until the grid takes one.
-        """
-        return ProgrammeGrid.from_csv(self.grid_file, self.channels())
+        """The programme grid, its channels checked against the country's channel list, its
+        wall-clock times read in the country's time zone."""
+        return ProgrammeGrid.from_csv(self.grid_file, self.channels(), self.zone)
 
     def dictionary(self, language: str) -> KeywordDictionary:
         """The keyword dictionary and stop phrases of one of the country's languages."""
