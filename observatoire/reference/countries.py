@@ -27,6 +27,7 @@ from observatoire.core.broadcast_day import day_bounds
 from observatoire.core.dictionary import (
     DictionaryError,
     KeywordDictionary,
+    dictionaries_version,
     load_dictionary_csv,
 )
 from observatoire.core.languages import LANGUAGES, check_compound_head
@@ -98,6 +99,14 @@ class CountryProfile:
         return load_dictionary_csv(
             self.dictionary_files[language], self.stop_phrase_files[language]
         )
+
+    def dictionaries(self) -> dict[str, KeywordDictionary]:
+        """One dictionary per caption language, in the profile's order of languages."""
+        return {language: self.dictionary(language) for language in self.languages}
+
+    def dictionaries_version(self) -> str:
+        """The content hash over every language's dictionary (France's: its dictionary's)."""
+        return dictionaries_version(self.dictionaries())
 
     def day_bounds(self, day: date) -> tuple[datetime, datetime]:
         """UTC bounds of a broadcast day in the country's time zone (see `day_bounds`)."""
