@@ -178,3 +178,17 @@ def test_one_day_later_in_paris_is_the_default():
     start = _epoch(2024, 3, 9, 23, 30)
     assert broadcast_day(start) == date(2024, 3, 10)
     assert broadcast_day(start, "America/Sao_Paulo") == date(2024, 3, 9)
+
+
+def test_france_time_zone_comes_from_its_profile():
+    from observatoire.core.broadcast_day import PARIS_TIMEZONE
+
+    assert PARIS_TIMEZONE == load_country().time_zone == PARIS.key
+
+
+def test_evidence_names_the_country_time_zone():
+    from observatoire.matching.evidence import _abbreviations
+
+    assert _abbreviations(PARIS, date(2024, 1, 1)) == "CET in winter, CEST in summer"
+    assert _abbreviations(_brazil().zone, date(2024, 1, 1)) == "-03 all year"
+    assert _abbreviations(_brazil().zone, date(2018, 1, 1)) == "-03 in winter, -02 in summer"
