@@ -87,8 +87,21 @@ CLUSTER_KEYWORDS: Final = 3
 # from 43 % to 65 % with no more trap windows counted; two keywords of any kind raised the trap
 # windows counted from 2.7 % to 4.8 %).
 CLUSTER_SPECIFIC_KEYWORDS: Final = 2
+# Hesitations captions transcribe as words; one may fall inside a keyword phrase (profile default).
+FILLERS: Final = ("euh",)
 # Key space of (chunk, token) for story boundaries: tokens per chunk.
 _TOKEN_SLOTS: Final = 1 << 24
+
+
+def with_filler(form: str) -> list[str]:
+    """A multi-word form with one filler word said between two of its words (`nappes euh
+    phréatiques`): captions transcribe hesitations, which would otherwise break a phrase."""
+    words = form.split(" ")
+    return [
+        " ".join([*words[:gap], filler, *words[gap:]])
+        for gap in range(1, len(words))
+        for filler in FILLERS
+    ]
 
 
 def crisis_column(crisis: str, no_hrfp: bool = False) -> str:
@@ -372,6 +385,10 @@ class Matcher:
         for base, kid in keyword_ids.items():
             for variant in keyword_variants(base, self.profile)[1:]:
                 owners.setdefault(variant, []).append(kid)
+        if not self._parity:
+            for form, kids in list(owners.items()):
+                for variant in with_filler(form):
+                    owners.setdefault(variant, []).extend(kids)
         stops = {normalize(p) for p in dictionary.stop_phrases} - {""}
 
         # Every pattern starts with a space, so the automaton's root has a single transition:
