@@ -378,6 +378,7 @@ class Matcher:
         energy = set(self.story_rules.energy_words)
         self._sense_energy = np.array([normalize(s.keyword) in energy for s in senses], bool)
         self._number_of_keywords = len(keyword_ids)
+        self._keyword_words = [frozenset(base.split(" ")) for base in keyword_ids]
 
         # A form belongs to the keyword written that way, if any, then to every keyword whose
         # inflection it is (`déchets` is the keyword `déchets` and the plural of `déchet`).
@@ -696,6 +697,7 @@ class Matcher:
                 CLUSTER_KEYWORDS,
                 spans.token_count[span] > 1,
                 CLUSTER_SPECIFIC_KEYWORDS,
+                self._keyword_words,
             )
             counted |= clustered
             reason[clustered] = CLUSTERED

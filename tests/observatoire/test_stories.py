@@ -263,6 +263,22 @@ def test_two_high_risk_keywords_count_together_when_one_is_a_phrase() -> None:
     assert matcher.match_chunk(alone, START, srt_alone).number_of_keywords == 0
 
 
+def test_a_phrase_and_one_of_its_own_words_are_not_a_cluster() -> None:
+    water = dictionary(("eau", "ressources", True), ("eau potable", "ressources", True))
+    matcher = Matcher(water)
+    told, srt = timed((3, "l' eau potable est coupée les habitants achètent de l' eau"))
+    assert matcher.match_chunk(told, START, srt).number_of_keywords == 0
+    chunk = np.zeros(2, np.int64)
+    zeros = np.zeros(2, np.int64)
+    keyword = np.array([0, 1])
+    words = [frozenset({"eau"}), frozenset({"eau", "potable"})]
+    everyone, specific = np.ones(2, bool), np.array([False, True])
+    assert promote_clusters(chunk, zeros, zeros, zeros, keyword, everyone, 3, specific, 2).all()
+    assert not promote_clusters(
+        chunk, zeros, zeros, zeros, keyword, everyone, 3, specific, 2, words
+    ).any()
+
+
 def test_clusters_with_a_specific_keyword_need_fewer_keywords() -> None:
     chunk = np.zeros(5, np.int64)
     story = np.zeros(5, np.int64)
