@@ -10,7 +10,6 @@ reproduces the reference's one pass in list order instead (`promote_in_list_orde
 from __future__ import annotations
 
 from collections.abc import Sequence
-
 from typing import Final
 
 import numpy as np
