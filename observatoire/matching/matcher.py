@@ -83,10 +83,16 @@ PROMOTION_REACH_AHEAD_MS: Final = 6_000
 # many different keywords are said (lexical cohesion, METHODOLOGY §4 as extended in 2026.4).
 CLUSTER_KEYWORDS: Final = 3
 # ... or this many when one of them is a phrase of several words, narrower in meaning than a bare
-# noun (measured on the labelled chunks, 2026.5: subtle windows found on the fresh half rose
+# noun (`is_specific`) (measured on the labelled chunks, 2026.5: subtle windows found on the fresh half rose
 # from 43 % to 65 % with no more trap windows counted; two keywords of any kind raised the trap
 # windows counted from 2.7 % to 4.8 %).
 CLUSTER_SPECIFIC_KEYWORDS: Final = 2
+# Words that keep a phrase from being specific (`is_specific`).
+_NUMBER_WORDS: Final = frozenset(
+    "un deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize "
+    "vingt trente quarante cinquante soixante cent cents mille million millions milliard "
+    "milliards pour virgule et".split()
+)
 # Hesitations captions transcribe as words; one may fall inside a keyword phrase (profile default).
 FILLERS: Final = ("euh",)
 # Key space of (chunk, token) for story boundaries: tokens per chunk.
@@ -102,6 +108,13 @@ def with_filler(form: str) -> list[str]:
         for gap in range(1, len(words))
         for filler in FILLERS
     ]
+
+
+def is_specific(keyword: str) -> bool:
+    """Whether a (normalised) keyword is a phrase narrower in meaning than a bare noun: several
+    words, and not a bare figure ("trente pour cent", "deux mille trente" are said in any news)."""
+    words = keyword.split(" ")
+    return len(words) > 1 and not all(set(w.split("-")) <= _NUMBER_WORDS for w in words)
 
 
 def crisis_column(crisis: str, no_hrfp: bool = False) -> str:
@@ -406,6 +419,7 @@ class Matcher:
         form_first_words: list[tuple[str, ...]] = []
         form_cue: list[bool] = []
         form_cost_cue: list[bool] = []
+        form_specific: list[bool] = []
         cues = set(self.story_rules.framing_cues)
         cost_cues = set(self.story_rules.cost_cues)
         bases = list(keyword_ids)
@@ -424,6 +438,7 @@ class Matcher:
             form_first_words.append((bases[kids[0]].split(" ")[0], form.split(" ")[0]))
             form_cue.append(form in cues or bases[kids[0]] in cues)
             form_cost_cue.append(form in cost_cues or bases[kids[0]] in cost_cues)
+            form_specific.append(is_specific(bases[kids[0]]))
             automaton.add_word(f" {form} ", len(pattern_form))
             pattern_form.append(len(offsets) - 1)
             pattern_width.append(len(form) + 1)
@@ -456,6 +471,7 @@ class Matcher:
         self._form_first_words = form_first_words
         self._form_cue = np.array(form_cue, bool)
         self._form_cost_cue = np.array(form_cost_cue, bool)
+        self._form_specific = np.array(form_specific, bool)
         automaton.make_automaton()
         self._pattern_form = np.array(pattern_form, np.int64)
         self._pattern_width = np.array(pattern_width, np.int64)
@@ -695,7 +711,7 @@ class Matcher:
                 keyword,
                 cohesive,
                 CLUSTER_KEYWORDS,
-                spans.token_count[span] > 1,
+                self._form_specific[spans.form[span]],
                 CLUSTER_SPECIFIC_KEYWORDS,
                 self._keyword_words,
             )

@@ -27,7 +27,7 @@ from observatoire.core.counting import (
 from observatoire.core.dictionary import KeywordDictionary, KeywordEntry, default_dictionary
 from observatoire.core.text import normalize
 from observatoire.matching.evidence import channel_day_evidence, format_evidence
-from observatoire.matching.matcher import Matcher
+from observatoire.matching.matcher import Matcher, is_specific
 from observatoire.matching.stories import default_story_rules, parse_cost, parse_framing
 
 START = 1_700_000_000
@@ -261,6 +261,13 @@ def test_two_high_risk_keywords_count_together_when_one_is_a_phrase() -> None:
     # A phrase alone is still one high-risk keyword.
     alone, srt_alone = timed((3, "les places sont de plus en plus rares"))
     assert matcher.match_chunk(alone, START, srt_alone).number_of_keywords == 0
+
+
+def test_a_figure_is_not_a_specific_phrase() -> None:
+    assert is_specific("de plus en plus rares") and is_specific("plus de quarante degrés")
+    assert not is_specific("eau")
+    assert not is_specific("trente pour cent") and not is_specific("soixante-huit pour cent")
+    assert not is_specific("deux mille trente")
 
 
 def test_a_phrase_and_one_of_its_own_words_are_not_a_cluster() -> None:
