@@ -83,15 +83,45 @@ PROMOTION_REACH_AHEAD_MS: Final = 6_000
 # many different keywords are said (lexical cohesion, METHODOLOGY §4 as extended in 2026.4).
 CLUSTER_KEYWORDS: Final = 3
 # ... or this many when one of them is a phrase of several words, narrower in meaning than a bare
-# noun (`is_specific`) (measured on the labelled chunks, 2026.5: subtle windows found on the fresh half rose
-# from 43 % to 65 % with no more trap windows counted; two keywords of any kind raised the trap
-# windows counted from 2.7 % to 4.8 %).
+# noun (`is_specific`). Measured on the labelled chunks, 2026.5: subtle windows found on the
+# fresh half rose from 43 % to 65 % with no more trap windows counted; two keywords of any kind
+# raised the trap windows counted from 2.7 % to 4.8 %.
 CLUSTER_SPECIFIC_KEYWORDS: Final = 2
 # Words that keep a phrase from being specific (`is_specific`).
 _NUMBER_WORDS: Final = frozenset(
-    "un deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize "
-    "vingt trente quarante cinquante soixante cent cents mille million millions milliard "
-    "milliards pour virgule et".split()
+    [
+        "un",
+        "deux",
+        "trois",
+        "quatre",
+        "cinq",
+        "six",
+        "sept",
+        "huit",
+        "neuf",
+        "dix",
+        "onze",
+        "douze",
+        "treize",
+        "quatorze",
+        "quinze",
+        "seize",
+        "vingt",
+        "trente",
+        "quarante",
+        "cinquante",
+        "soixante",
+        "cent",
+        "cents",
+        "mille",
+        "million",
+        "millions",
+        "milliard",
+        "milliards",
+        "pour",
+        "virgule",
+        "et",
+    ]
 )
 # Hesitations captions transcribe as words; one may fall inside a keyword phrase (profile default).
 FILLERS: Final = ("euh",)
