@@ -661,7 +661,7 @@ def test_real_corpus_chunks_all_match_the_packaged_dictionary_consistently() -> 
         ("les restes des assiettes sont pesés chaque midi", "les restes du repas de noël"),
         ("il y a de moins en moins d' oiseaux dans nos campagnes", "de moins en moins de clients"),
         ("presque plus d' insectes écrasés sur les pare-brise", "il gratte son pare-brise"),
-        ("les étés sont de plus en plus secs dans la région", "les prix sont de plus en plus hauts"),
+        ("les étés sont de plus en plus secs ici", "les prix sont de plus en plus hauts"),
     ],
 )
 def test_everyday_phrasings_of_environmental_talk_count_directly(
