@@ -654,6 +654,29 @@ def test_real_corpus_chunks_all_match_the_packaged_dictionary_consistently() -> 
 
 
 @pytest.mark.parametrize(
+    ("environmental", "everyday"),
+    [
+        ("deux repas sans viande pour alléger l' empreinte des menus", "alléger le régime"),
+        ("une façon de faire durer les habits explique la gérante", "faire durer le suspense"),
+        ("les restes des assiettes sont pesés chaque midi", "les restes du repas de noël"),
+        ("il y a de moins en moins d' oiseaux dans nos campagnes", "de moins en moins de clients"),
+        ("presque plus d' insectes écrasés sur les pare-brise", "il gratte son pare-brise"),
+        ("les étés sont de plus en plus secs ici", "les prix sont de plus en plus hauts"),
+    ],
+)
+def test_everyday_phrasings_of_environmental_talk_count_directly(
+    environmental: str, everyday: str
+) -> None:
+    """Phrases a newsroom uses only about ecology count alone; their everyday neighbours do not."""
+    from observatoire.core.dictionary import default_dictionary
+
+    matcher = Matcher(default_dictionary())
+    said = matcher.match_chunk(environmental, START).occurrences
+    assert any(o.counted and not o.high_risk for o in said), said
+    assert matcher.match_chunk(everyday, START).number_of_keywords == 0
+
+
+@pytest.mark.parametrize(
     "plaintext",
     [
         "le climat, la forêt brûle",

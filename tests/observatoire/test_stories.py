@@ -363,8 +363,17 @@ def test_idioms_are_stop_phrases_in_the_shipped_data() -> None:
     from observatoire.core.dictionary import default_dictionary
 
     matcher = Matcher(default_dictionary())
-    for text in ("le sénat donne son feu vert", "le climat social se tend", "une marée humaine"):
+    for text in (
+        "le sénat donne son feu vert",
+        "le climat social se tend",
+        "une marée humaine",
+        "les élus verts parlent d' une tempête dans un verre d' eau",
+    ):
         assert matcher.match_chunk(text, START).number_of_keywords == 0, text
+    # Party labels (LABELLING rule 5) are masked, so that a direct keyword of the story before
+    # cannot promote their "vert".
+    elected = matcher.match_chunk("les élus verts et la maire écologiste votent contre", START)
+    assert not elected.occurrences
 
 
 def test_framing_file_needs_sections() -> None:
