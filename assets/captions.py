@@ -22,6 +22,7 @@ from dagster import (
     multi_asset,
 )
 
+from assets.country import CAPTIONS, DAILY_RUN, LAKE, CountryGraph, default_country
 from assets.keys import (
     CHANNELS,
     DAILY_GROUP,
@@ -33,7 +34,7 @@ from assets.keys import (
 from assets.lake_days import day_writes, stored_day, write_channels_day
 from assets.metadata import RunSummary, preview
 from assets.partitions import BACKFILL_POLICY, run_days
-from assets.run_config import DailyRunConfig
+from assets.run_config import RunChannels
 from observatoire.intake.day_intake import DayIntake, demo_intake_day, prepare_demo_intake
 from observatoire.intake.intake import captions_of_day, conformed
 from observatoire.intake.records import REJECT_SCHEMA, with_quality_columns
@@ -53,46 +54,50 @@ from resources.lake import LakeResource
 
 
 def build_caption_assets(
-    partitions: PartitionsDefinition, day_workers: int = 0
+    partitions: PartitionsDefinition,
+    day_workers: int = 0,
+    country: CountryGraph | None = None,
 ) -> AssetsDefinition:
     """`day_workers` caps the worker processes a multi-day run generates and parses its days on,
-    for sources that allow it (0: the run's CPU allowance; 1: every day in the run's process)."""
+    for sources that allow it (0: the run's CPU allowance; 1: every day in the run's process).
+    `country`: whose assets and resources (default: the default country's)."""
+    country = country or default_country()
+    raw_key, rejected_key = country.key(RAW_CAPTIONS), country.key(RAW_CAPTIONS_REJECTED)
 
     @multi_asset(
-        name="ingest_captions",
+        name=country.name("ingest_captions"),
         specs=[
             AssetSpec(
-                RAW_CAPTIONS,
-                deps=[CHANNELS, PROGRAMME_GRID],
-                group_name=DAILY_GROUP,
+                raw_key,
+                deps=country.keys([CHANNELS, PROGRAMME_GRID]),
+                group_name=country.name(DAILY_GROUP),
                 kinds={"parquet"},
                 description="Every 2-minute caption chunk received for the broadcast day.",
             ),
             AssetSpec(
-                RAW_CAPTIONS_REJECTED,
-                deps=[CHANNELS],
-                group_name=DAILY_GROUP,
+                rejected_key,
+                deps=country.keys([CHANNELS]),
+                group_name=country.name(DAILY_GROUP),
                 kinds={"parquet"},
                 description="Records set aside for the day, each with its reason and raw text.",
             ),
         ],
         partitions_def=partitions,
         backfill_policy=BACKFILL_POLICY,
+        required_resource_keys=country.resource_keys(DAILY_RUN, LAKE, CAPTIONS),
     )
-    def ingest_captions(
-        context: AssetExecutionContext,
-        daily_run: DailyRunConfig,
-        lake: LakeResource,
-        captions: CaptionSource,
-    ):
+    def ingest_captions(context: AssetExecutionContext):
+        daily_run: RunChannels = country.resource(context, DAILY_RUN)
+        lake: LakeResource = country.resource(context, LAKE)
+        captions: CaptionSource = country.resource(context, CAPTIONS)
         with day_writes(context, lake) as store, ExitStack() as stack:
             channels, restricted = daily_run.run_channels(store)
             channels_table = store.read_table(lake_table(CHANNELS))
             names = channel_names_from_table(channels_table)
             grid = lake_grid(store, channels_table)
-            summary = RunSummary(context, RAW_CAPTIONS, ["channel_name", "start", "plaintext"])
+            summary = RunSummary(context, raw_key, ["channel_name", "start", "plaintext"])
             rejected_summary = RunSummary(
-                context, RAW_CAPTIONS_REJECTED, ["day", "position", "reason", "record"]
+                context, rejected_key, ["day", "position", "reason", "record"]
             )
             missing: list[str] = []
             last = rejected = None
@@ -147,7 +152,7 @@ def build_caption_assets(
                 )
                 last = table
             yield MaterializeResult(
-                asset_key=RAW_CAPTIONS,
+                asset_key=raw_key,
                 metadata={
                     **summary.metadata("chunks", "duplicates", "rejected", "timing_repaired"),
                     **captions.describe(),
@@ -159,7 +164,7 @@ def build_caption_assets(
                 },
             )
             yield MaterializeResult(
-                asset_key=RAW_CAPTIONS_REJECTED,
+                asset_key=rejected_key,
                 metadata={
                     **rejected_summary.metadata("rejected"),
                     "preview": preview(

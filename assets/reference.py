@@ -23,6 +23,7 @@ from dagster import (
     observable_source_asset,
 )
 
+from assets.country import LAKE, METHOD, CountryGraph, default_country
 from assets.keys import (
     CHANNELS,
     DICTIONARY_FILES,
@@ -88,28 +89,40 @@ def _stored(
     )
 
 
-def build_reference_assets(method: MethodResource) -> list[AssetsDefinition | SourceAsset]:
+def build_reference_assets(
+    method: MethodResource, country: CountryGraph | None = None
+) -> list[AssetsDefinition | SourceAsset]:
+    """The reference assets of `country` (default: the default country), read from `method`,
+    the country's method resource (its profile's files)."""
+    country = country or default_country()
     check_reference_files(method)
+    group = country.name(REFERENCE_GROUP)
+    keys = country.resource_keys(LAKE, METHOD)
 
     @observable_source_asset(
-        key=DICTIONARY_FILES,
-        group_name=REFERENCE_GROUP,
+        key=country.key(DICTIONARY_FILES),
+        group_name=group,
         description="The dictionary CSV, stop-phrase, story-boundary and weather-framing files the "
         "method reads; observing them records their content hash, and a new hash marks "
         "keyword_dictionary out of date.",
+        required_resource_keys=country.resource_keys(METHOD),
     )
-    def dictionary_files(method: MethodResource) -> DataVersion:
+    def dictionary_files(context) -> DataVersion:
+        method: MethodResource = country.resource(context, METHOD)
         return DataVersion(method_data_version(method.dictionary().version, default_story_rules()))
 
     @asset(
-        key=KEYWORD_DICTIONARY,
-        group_name=REFERENCE_GROUP,
-        deps=[DICTIONARY_FILES],
+        key=country.key(KEYWORD_DICTIONARY),
+        group_name=group,
+        deps=[country.key(DICTIONARY_FILES)],
         kinds={"parquet"},
         description="Keywords with theme, crisis, causal link and high-risk flag, plus stop "
         "phrases, story boundaries and weather framing; its version is a hash of the content.",
+        required_resource_keys=keys,
     )
-    def keyword_dictionary(lake: LakeResource, method: MethodResource) -> MaterializeResult:
+    def keyword_dictionary(context) -> MaterializeResult:
+        lake: LakeResource = country.resource(context, LAKE)
+        method: MethodResource = country.resource(context, METHOD)
         dictionary = method.dictionary()
         table = dictionary_table(dictionary)
         per_theme = table.group_by("theme").aggregate([("keyword", "count")]).to_pylist()
@@ -136,12 +149,15 @@ def build_reference_assets(method: MethodResource) -> list[AssetsDefinition | So
         )
 
     @asset(
-        key=CHANNELS,
-        group_name=REFERENCE_GROUP,
+        key=country.key(CHANNELS),
+        group_name=group,
         kinds={"parquet"},
         description="The monitored TV and radio channels (name, title, radio, all-news).",
+        required_resource_keys=keys,
     )
-    def channels(lake: LakeResource, method: MethodResource) -> MaterializeResult:
+    def channels(context) -> MaterializeResult:
+        lake: LakeResource = country.resource(context, LAKE)
+        method: MethodResource = country.resource(context, METHOD)
         channel_list = method.channels()
         version = channels_version(channel_list)
         return _stored(
@@ -160,12 +176,16 @@ def build_reference_assets(method: MethodResource) -> list[AssetsDefinition | So
         )
 
     @asset(
-        key=PROGRAMME_GRID,
-        group_name=REFERENCE_GROUP,
+        key=country.key(PROGRAMME_GRID),
+        group_name=group,
         kinds={"parquet"},
-        description="When each channel broadcasts the news in scope (Europe/Paris wall-clock).",
+        description="When each channel broadcasts the news in scope "
+        f"({country.time_zone} wall-clock).",
+        required_resource_keys=keys,
     )
-    def programme_grid(lake: LakeResource, method: MethodResource) -> MaterializeResult:
+    def programme_grid(context) -> MaterializeResult:
+        lake: LakeResource = country.resource(context, LAKE)
+        method: MethodResource = country.resource(context, METHOD)
         grid = method.grid()
         table = grid_table(grid)
         return _stored(

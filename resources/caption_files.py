@@ -16,6 +16,7 @@ from pydantic import Field, PrivateAttr
 
 from observatoire.intake.drop_folder import DEFAULT_NAIVE_TIMEZONE, DROP_FOLDER_SOURCE, DropFolder
 from observatoire.intake.intake import CaptionFetch
+from observatoire.reference.countries import DEFAULT_COUNTRY
 from observatoire.reference.grid import ProgrammeGrid
 from observatoire.settings import Settings
 from resources.captions import CaptionSource
@@ -36,14 +37,20 @@ class FileCaptionSource(CaptionSource):
     _folder: DropFolder | None = PrivateAttr(default=None)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> FileCaptionSource:
-        """The drop folder of ``OBSERVATOIRE_DROP_FOLDER``, with the lake's object storage
-        endpoint, region and keys (used for an ``s3://`` folder only)."""
-        if not settings.drop_folder_url:
-            raise ValueError("OBSERVATOIRE_DROP_FOLDER is not set")
-        on_s3 = settings.drop_folder_url.startswith("s3://")
+    def from_settings(
+        cls, settings: Settings, country: str = DEFAULT_COUNTRY, time_zone: str | None = None
+    ) -> FileCaptionSource:
+        """The drop folder of ``OBSERVATOIRE_DROP_FOLDER`` (``OBSERVATOIRE_DROP_FOLDER_<CODE>``
+        for a country other than the default), with the lake's object storage endpoint, region
+        and keys (used for an ``s3://`` folder only). Timestamps without a zone are read in
+        ``OBSERVATOIRE_DROP_NAIVE_TIMEZONE``, else in the country's ``time_zone``."""
+        url = settings.drop_folder_of(country)
+        if not url:
+            variable = "DROP_FOLDER" if country == DEFAULT_COUNTRY else f"DROP_FOLDER_{country.upper()}"
+            raise ValueError(f"OBSERVATOIRE_{variable} is not set (caption source files)")
+        on_s3 = url.startswith("s3://")
         return cls(
-            url=settings.drop_folder_url,
+            url=url,
             s3_endpoint=settings.s3_endpoint,
             s3_region=settings.s3_region,
             access_key=bound_secret(settings.s3_access_key, ACCESS_KEY_VARIABLES)
@@ -52,7 +59,7 @@ class FileCaptionSource(CaptionSource):
             secret_key=bound_secret(settings.s3_secret_key, SECRET_KEY_VARIABLES)
             if on_s3
             else None,
-            naive_timezone=settings.drop_naive_timezone,
+            naive_timezone=settings.drop_naive_timezone or time_zone or DEFAULT_NAIVE_TIMEZONE,
         )
 
     @property

@@ -30,7 +30,8 @@ class CaptionSource(ConfigurableResource):
         raise NotImplementedError
 
     def fetch_day(self, day: date, channels: Sequence[str], grid: ProgrammeGrid) -> CaptionFetch:
-        """Every chunk of the given channels whose broadcast day (Europe/Paris) is `day`;
+        """Every chunk of the given channels whose broadcast day (in the country's time zone)
+        is `day`;
         `grid` is the lake's programme grid, for sources that fetch or generate by slot."""
         raise NotImplementedError
 
