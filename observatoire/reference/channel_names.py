@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 
-from observatoire.reference.channels import Channel
+from observatoire.reference.channels import DEFAULT_LANGUAGE, Channel
 from observatoire.reference.reference_csv import GridError
 
 ALIASES_HEADER = ("alias", "radio", "channel")
@@ -80,8 +80,10 @@ class ChannelNames:
 
     def describe(self) -> str:
         """Stable text of the channels and aliases, for a content-hash version."""
+        # A channel's language counts when it is not the default (France's lines unchanged).
         lines = [
             f"{c.name}\t{c.title}\t{c.radio}\t{c.all_news}"
+            + ("" if c.language == DEFAULT_LANGUAGE else f"\t{c.language}")
             for c in sorted(self.channels, key=lambda c: c.name)
         ]
         lines += [

@@ -76,8 +76,11 @@ class CountryProfile:
         return ZoneInfo(self.time_zone)
 
     def channels(self) -> list[Channel]:
+        """The country's channels, each speaking one of its languages (the first by default)."""
         return channels_from_text(
-            self.channels_file.read_text(encoding="utf-8"), str(self.channels_file)
+            self.channels_file.read_text(encoding="utf-8"),
+            str(self.channels_file),
+            self.languages,
         )
 
     def grid(self) -> ProgrammeGrid:

@@ -21,7 +21,7 @@ from observatoire.reference.channel_names import (
     channel_names,
     default_aliases,
 )
-from observatoire.reference.channels import Channel, channels_table
+from observatoire.reference.channels import DEFAULT_LANGUAGE, Channel, channels_table
 from observatoire.reference.grid import ProgrammeGrid
 
 VERSION_KEY = b"observatoire.version"
@@ -93,12 +93,14 @@ def channels_reference_table(channels: list[Channel]) -> pa.Table:
 
 
 def channels_from_table(table: pa.Table) -> list[Channel]:
+    """The channels of a channels table; without a `language` column they speak French."""
     return [
         Channel(
             name=row["name"],
             title=row["title"],
             radio=bool(row["radio"]),
             all_news=bool(row["all_news"]),
+            language=row.get("language") or DEFAULT_LANGUAGE,
         )
         for row in table.to_pylist()
     ]
