@@ -184,6 +184,23 @@ def _segments_consistent_per_day(store: Lake, window_seconds: int) -> Callable[[
     return verdict
 
 
+def _lake_of(country: CountryGraph) -> Callable[[AssetCheckExecutionContext], Lake]:
+    """The lake of the country's resource, from a check's context."""
+
+    def lake_of(context: AssetCheckExecutionContext) -> Lake:
+        resource: LakeResource = country.resource(context, LAKE)
+        return resource.lake()
+
+    return lake_of
+
+
+def _method_of(country: CountryGraph) -> Callable[[AssetCheckExecutionContext], MethodResource]:
+    def method_of(context: AssetCheckExecutionContext) -> MethodResource:
+        return country.resource(context, METHOD)
+
+    return method_of
+
+
 def build_asset_checks(
     partitions_def: PartitionsDefinition,
     *,
@@ -210,12 +227,7 @@ def build_asset_checks(
         )
         return decorate
 
-    def lake_of(context: AssetCheckExecutionContext) -> Lake:
-        resource: LakeResource = country.resource(context, LAKE)
-        return resource.lake()
-
-    def method_of(context: AssetCheckExecutionContext) -> MethodResource:
-        return country.resource(context, METHOD)
+    lake_of, method_of = _lake_of(country), _method_of(country)
 
     @daily_check(
         RAW_CAPTIONS,
@@ -239,7 +251,9 @@ def build_asset_checks(
     )
     def raw_captions_rejected_rate(context: AssetCheckExecutionContext) -> CheckEvents:
         yield from per_day(
-            context, AssetCheckSeverity.WARN, _rejected_rate_per_day(lake_of(context), max_rejected_rate)
+            context,
+            AssetCheckSeverity.WARN,
+            _rejected_rate_per_day(lake_of(context), max_rejected_rate),
         )
 
     @daily_check(
@@ -267,8 +281,7 @@ def build_asset_checks(
         "to the counted windows of the keyword evidence. Blocks channel_indicators on failure.",
         blocking=True,
     )
-    def theme_segments_consistent(
-        context: AssetCheckExecutionContext) -> CheckEvents:
+    def theme_segments_consistent(context: AssetCheckExecutionContext) -> CheckEvents:
         yield from per_day(
             context,
             AssetCheckSeverity.ERROR,
@@ -323,8 +336,7 @@ def build_asset_checks(
         "The indicators were produced by the current keyword dictionary and stop phrases; "
         "otherwise re-match these days (job `rematch`).",
     )
-    def channel_indicators_current_dictionary(
-        context: AssetCheckExecutionContext) -> CheckEvents:
+    def channel_indicators_current_dictionary(context: AssetCheckExecutionContext) -> CheckEvents:
         current = method_of(context).dictionary().version
         yield from per_day(
             context,

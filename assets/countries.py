@@ -47,7 +47,9 @@ def build_rollup_asset(countries: list[CountryGraph]) -> AssetsDefinition:
             }
             for row in rollup.per_day.to_pylist()
         ]
-        left_out = {code: [d.isoformat() for d in days] for code, days in rollup.days_left_out.items()}
+        left_out = {
+            code: [d.isoformat() for d in days] for code, days in rollup.days_left_out.items()
+        }
         context.log.info(f"{len(rows)} common day(s) of {codes}; share {rollup.share}")
         return MaterializeResult(
             metadata={

@@ -68,9 +68,7 @@ RunChannels = DailyRunConfig | CountryRunConfig
 """A country's run configuration, as a daily stage reads it."""
 
 
-def _run_channels(
-    lake: Lake | StagedDays, wanted: list[str]
-) -> tuple[list[str], list[str] | None]:
+def _run_channels(lake: Lake | StagedDays, wanted: list[str]) -> tuple[list[str], list[str] | None]:
     try:
         stored = lake.read_table(lake_table(CHANNELS))
     except LakeMissingError as error:

@@ -198,7 +198,8 @@ class Settings:
     """Caption source of a country other than the default, by code
     (`OBSERVATOIRE_CAPTION_SOURCE_<CODE>`); see `caption_source_of`."""
     country_drop_folders: Mapping[str, str] = field(default_factory=dict, hash=False)
-    """Drop folder of a country other than the default, by code (`OBSERVATOIRE_DROP_FOLDER_<CODE>`)."""
+    """Drop folder of a country other than the default, by code
+    (`OBSERVATOIRE_DROP_FOLDER_<CODE>`)."""
 
     def __post_init__(self) -> None:
         if self.window_seconds <= 0 or CHUNK_SECONDS % self.window_seconds:

@@ -46,7 +46,9 @@ class FileCaptionSource(CaptionSource):
         ``OBSERVATOIRE_DROP_NAIVE_TIMEZONE``, else in the country's ``time_zone``."""
         url = settings.drop_folder_of(country)
         if not url:
-            variable = "DROP_FOLDER" if country == DEFAULT_COUNTRY else f"DROP_FOLDER_{country.upper()}"
+            variable = (
+                "DROP_FOLDER" if country == DEFAULT_COUNTRY else f"DROP_FOLDER_{country.upper()}"
+            )
             raise ValueError(f"OBSERVATOIRE_{variable} is not set (caption source files)")
         on_s3 = url.startswith("s3://")
         return cls(

@@ -61,9 +61,7 @@ def country_rollup(indicators: Mapping[str, pa.Table]) -> CountryRollup:
         raise ValueError("a rollup across countries needs at least one country")
     sums = {code: _day_sums(table) for code, table in indicators.items()}
     common = sorted(set.intersection(*(set(days) for days in sums.values())))
-    left_out = {
-        code: tuple(sorted(set(days) - set(common))) for code, days in sums.items()
-    }
+    left_out = {code: tuple(sorted(set(days) - set(common))) for code, days in sums.items()}
     env = [sum(sums[code][day][0] for code in sums) for day in common]
     monitored = [sum(sums[code][day][1] for code in sums) for day in common]
     per_day = pa.table(
