@@ -25,9 +25,13 @@ PARIS_TIMEZONE: Final = "Europe/Paris"
 PARIS: Final = ZoneInfo(PARIS_TIMEZONE)
 
 
-def broadcast_day(start: int) -> date:
-    """Broadcast day of a chunk: the Europe/Paris local date of its start instant."""
-    return datetime.fromtimestamp(int(start), tz=PARIS).date()
+def _zone(zone: ZoneInfo | str) -> ZoneInfo:
+    return ZoneInfo(zone) if isinstance(zone, str) else zone
+
+
+def broadcast_day(start: int, zone: ZoneInfo | str = PARIS) -> date:
+    """Broadcast day of a chunk: the local date of its start instant in the country's zone."""
+    return datetime.fromtimestamp(int(start), tz=_zone(zone)).date()
 
 
 def epoch_seconds(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -37,9 +41,10 @@ def epoch_seconds(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
-def broadcast_days(starts: np.ndarray) -> np.ndarray:
-    """Broadcast days of many epoch-second starts at once, as numpy datetime64[D]."""
-    instants = pa.array(starts, pa.timestamp("s", tz=PARIS_TIMEZONE))
+def broadcast_days(starts: np.ndarray, zone: ZoneInfo | str = PARIS) -> np.ndarray:
+    """Broadcast days of many epoch-second starts at once in the country's zone, as numpy
+    datetime64[D]."""
+    instants = pa.array(starts, pa.timestamp("s", tz=_zone(zone).key))
     return np.asarray(pc.local_timestamp(instants).cast(pa.date32()).to_numpy(zero_copy_only=False))
 
 
@@ -51,7 +56,7 @@ def day_bounds(day: date, zone: ZoneInfo | str = PARIS) -> tuple[datetime, datet
     `fold=0` gives exactly that: a skipped wall-clock time is read with the offset before the
     change, which lands on the change itself. A repeated midnight starts at its first occurrence.
     """
-    tz = ZoneInfo(zone) if isinstance(zone, str) else zone
+    tz = _zone(zone)
     start = datetime.combine(day, time(0), tz).astimezone(UTC)
     end = datetime.combine(day + timedelta(days=1), time(0), tz).astimezone(UTC)
     return start, end
@@ -61,7 +66,7 @@ def local_day(instant: datetime, zone: ZoneInfo | str = PARIS) -> date:
     """The broadcast day (local date in `zone`) an aware instant belongs to."""
     if instant.tzinfo is None:
         raise ValueError(f"{instant!r} has no time zone; broadcast days need an aware instant")
-    tz = ZoneInfo(zone) if isinstance(zone, str) else zone
+    tz = _zone(zone)
     return instant.astimezone(tz).date()
 
 

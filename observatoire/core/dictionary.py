@@ -11,7 +11,7 @@ import difflib
 import hashlib
 import io
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -94,11 +94,12 @@ class KeywordDictionary:
     stop_phrases: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
-        seen: set[tuple[str, str]] = set()
+        # A word may be a keyword of two languages (`co2`): entries are unique per language.
+        seen: set[tuple[str, str, str]] = set()
         for entry in self.entries:
             if entry.theme not in THEMES:
                 raise DictionaryError(f"unknown theme {entry.theme!r} for {entry.keyword!r}")
-            key = (canonical_keyword(entry.keyword), entry.theme)
+            key = (canonical_keyword(entry.keyword), entry.theme, entry.language)
             if not key[0]:
                 raise DictionaryError("empty keyword")
             if key in seen:
@@ -155,6 +156,20 @@ class KeywordDictionary:
         for e in self.entries:
             writer.writerow([e.keyword, e.theme, str(e.high_risk).lower(), e.category, e.language])
         return out.getvalue()
+
+
+def dictionaries_version(dictionaries: Mapping[str, KeywordDictionary]) -> str:
+    """Content hash of a country's dictionaries, every language's entries and stop phrases.
+
+    One language: that dictionary's own version (France's version is what it always was).
+    Several: a hash of each language's version, so a change in any language changes it.
+    """
+    if len(dictionaries) == 1:
+        return next(iter(dictionaries.values())).version
+    digest = hashlib.sha256()
+    for language in sorted(dictionaries):
+        digest.update(f"{language}\t{dictionaries[language].version}\n".encode())
+    return digest.hexdigest()[:12]
 
 
 def _parse_bool(value: str, where: str) -> bool:

@@ -4,8 +4,8 @@ Layout, under a local folder or an object-storage prefix (``s3://bucket/prefix``
 
     <root>/YYYY-MM-DD/<any name>.<ext>        or        <root>/day=YYYY-MM-DD/<any name>.<ext>
 
-The folder's date is the broadcast day (Europe/Paris) of the chunks inside; sub-folders below a day
-folder are read too (e.g. one per channel). Accepted files:
+The folder's date is the broadcast day (in the country's time zone) of the chunks inside;
+sub-folders below a day folder are read too (e.g. one per channel). Accepted files:
 
 - ``.json``: a provider API response (``{"total_results", "number_pages", "data": [...]}``), a list
   of items, or a single item;
@@ -26,7 +26,8 @@ returned as pre-rejected with its file, line and reason, and the rest of the fil
 Only regular files under the root are read: a symbolic link, or a path whose real location leaves
 the root, is refused and reported (never opened), so nothing outside the folder can reach the lake.
 A timestamp column without a time zone in a Parquet file is read as wall-clock time in
-``naive_timezone`` (Europe/Paris by default, setting ``OBSERVATOIRE_DROP_NAIVE_TIMEZONE``).
+``naive_timezone`` (the country's time zone by default, setting
+``OBSERVATOIRE_DROP_NAIVE_TIMEZONE``).
 """
 
 from __future__ import annotations
@@ -39,13 +40,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from observatoire.core.broadcast_day import PARIS_TIMEZONE
+from observatoire.core.broadcast_day import PARIS, PARIS_TIMEZONE
 from observatoire.intake.intake import day_elsewhere
 from observatoire.intake.record_lines import (
     OversizedLine,
@@ -137,8 +139,11 @@ class DropFolder:
         access_key: str | None = None,
         secret_key: str | None = None,
         filesystem: pafs.FileSystem | None = None,
-        naive_timezone: str = DEFAULT_NAIVE_TIMEZONE,
+        naive_timezone: str | None = None,
+        zone: ZoneInfo = PARIS,
     ) -> None:
+        """`zone` is the country's time zone, whose calendar dates name the day folders;
+        `naive_timezone` (default: `zone`) reads Parquet timestamps without a time zone."""
         if not url:
             raise ValueError("the drop folder URL is empty")
         location = storage_location(
@@ -153,7 +158,8 @@ class DropFolder:
         self.url = url
         self.root = location.root
         self.filesystem = location.filesystem
-        self.naive_timezone = naive_timezone
+        self.naive_timezone = naive_timezone or zone.key
+        self.zone = zone
         self._local = isinstance(self.filesystem, pafs.LocalFileSystem)
         self._real_root = os.path.realpath(self.root) if self._local else self.root
         self._describe = location.describe()
@@ -284,7 +290,7 @@ class DropFolder:
                 if problem is not None:
                     result.pre_rejected.append(PreRejected(origin, problem, record))
                     continue
-                misfiled = _misfiled(record, day)
+                misfiled = _misfiled(record, day, self.zone)
                 if misfiled is not None:
                     result.pre_rejected.append(
                         PreRejected(origin, f"{_at(origin)}: {misfiled}", raw_record_text(record))
@@ -382,15 +388,15 @@ def _at(origin: Origin) -> str:
     return f"{origin.file} record {origin.index}"
 
 
-def _misfiled(record: object, day: date) -> str | None:
+def _misfiled(record: object, day: date, zone: ZoneInfo = PARIS) -> str | None:
     """Why a record does not belong to the folder's day, or None (implausible or unreadable
     starts pass on, for parsing to reject with the right reason)."""
-    actual = day_elsewhere(record, day)
+    actual = day_elsewhere(record, day, zone)
     if actual is None or not isinstance(record, dict):
         return None
     return (
         f"chunk start {plausible_start(record.get('start'))} falls on broadcast day "
-        f"{actual.isoformat()} (Europe/Paris), not on the folder's day {day.isoformat()}: "
+        f"{actual.isoformat()} ({zone.key}), not on the folder's day {day.isoformat()}: "
         f"file it under {actual.isoformat()}/"
     )
 

@@ -13,12 +13,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from observatoire.core.broadcast_day import broadcast_day
+from observatoire.core.broadcast_day import PARIS, broadcast_day
 from observatoire.intake.records import (
     CAPTION_SCHEMA,
     REJECT_SCHEMA,
@@ -63,7 +64,7 @@ class CaptionFetch:
     incomplete: list[tuple[str, str]] = field(default_factory=list)
 
 
-def day_elsewhere(item: object, day: date) -> date | None:
+def day_elsewhere(item: object, day: date, zone: ZoneInfo = PARIS) -> date | None:
     """The broadcast day an item belongs to when it is not `day`, else None.
 
     Sources ask this before handing items over: the provider leaves items fetched through a
@@ -75,7 +76,7 @@ def day_elsewhere(item: object, day: date) -> date | None:
     start = plausible_start(item.get("start"))
     if start is None:
         return None
-    actual = broadcast_day(start)
+    actual = broadcast_day(start, zone)
     return None if actual == day else actual
 
 
@@ -150,15 +151,17 @@ def captions_of_day(
     channels: Sequence[str] | None = None,
     names: ChannelNames | None = None,
     origins: Sequence[Origin | None] | None = None,
+    zone: ZoneInfo = PARIS,
 ) -> ParsedCaptions:
-    """The raw_captions rows and quarantined records of one broadcast day.
+    """The raw_captions rows and quarantined records of one broadcast day in `zone` (the
+    country's time zone).
 
     ``names`` files records under their canonical channel and quarantines unknown channels;
     ``origins`` (parallel to ``items``) says where each came from. ``channels`` keeps only those
     channels' chunks (a run restricted to some channels: the others' rows are kept as stored);
     ``chunks`` are typed CAPTION_SCHEMA rows whose ids must not repeat those of the parsed items.
     """
-    parsed = parse_items(items, source, origins=origins, names=names)
+    parsed = parse_items(items, source, origins=origins, names=names, zone=zone)
     table = parsed.table
     if chunks is not None and chunks.num_rows:
         typed = _typed(chunks)

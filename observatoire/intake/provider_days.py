@@ -22,8 +22,9 @@ import logging
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from observatoire.core.broadcast_day import day_interval
+from observatoire.core.broadcast_day import PARIS, day_interval
 from observatoire.intake.intake import CaptionFetch, day_elsewhere
 from observatoire.intake.provider_client import MediatreeClient, MediatreeError, canonical_item_key
 from observatoire.intake.records import Origin
@@ -45,19 +46,20 @@ class ChannelUndelivered(Exception):
         self.day = day
 
 
-def day_bounds(day: date) -> tuple[int, int]:
-    """[first, last] epoch second of a broadcast day, inclusive as the provider API's ranges are."""
-    start, end = day_interval(day)
+def day_bounds(day: date, zone: ZoneInfo = PARIS) -> tuple[int, int]:
+    """[first, last] epoch second of a broadcast day in `zone`, inclusive as the provider API's
+    ranges are."""
+    start, end = day_interval(day, zone)
     return start, end - 1
 
 
 def query_windows(
-    slots: Sequence[tuple[int, int]], day: date, margin_seconds: int
+    slots: Sequence[tuple[int, int]], day: date, margin_seconds: int, zone: ZoneInfo = PARIS
 ) -> list[tuple[int, int]]:
     """Inclusive start ranges to query for slots [start, end): a chunk of 120 s starting in
     ``(start - 120, end)`` overlaps the slot, so the margin must be at least 120 s; ranges are
     clipped to the day and merged when they overlap or touch."""
-    first, last = day_bounds(day)
+    first, last = day_bounds(day, zone)
     windows = sorted(
         (max(first, start - margin_seconds), min(last, end + margin_seconds))
         for start, end in slots
@@ -76,13 +78,13 @@ def query_windows(
 def query_ranges(
     grid: ProgrammeGrid, channel: str, day: date, query_by: str, margin_seconds: int
 ) -> list[tuple[int, int]]:
-    """The inclusive epoch-second ranges queried for one channel and day."""
+    """The inclusive epoch-second ranges queried for one channel and day (the grid's zone's)."""
     if query_by not in QUERY_BY:
         raise ValueError(f"query_by must be one of {', '.join(QUERY_BY)}, got {query_by!r}")
     if query_by == "day":
-        return [day_bounds(day)]
+        return [day_bounds(day, grid.zone)]
     slots = [(low, high) for low, high, _, _ in grid.slot_bounds(channel, day)]
-    return query_windows(slots, day, margin_seconds)
+    return query_windows(slots, day, margin_seconds, grid.zone)
 
 
 def fetch_provider_day(
@@ -114,7 +116,7 @@ def fetch_provider_day(
         kept = 0
         for page, data in pages:
             for index, item in enumerate(data):
-                if day_elsewhere(item, day) is not None:
+                if day_elsewhere(item, day, grid.zone) is not None:
                     dropped_outside_day += 1
                     continue
                 key = canonical_item_key(item)

@@ -19,12 +19,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from observatoire.core.broadcast_day import broadcast_day
+from observatoire.core.broadcast_day import PARIS, broadcast_day
 
 if TYPE_CHECKING:
     from observatoire.reference.channel_names import ChannelNames
@@ -258,7 +259,11 @@ def _channel(
 
 
 def _parse_fields(
-    position: int, item: object, names: ChannelNames | None, origin: Origin | None
+    position: int,
+    item: object,
+    names: ChannelNames | None,
+    origin: Origin | None,
+    zone: ZoneInfo = PARIS,
 ) -> _Candidate:
     """Validate everything but the per-word content of srt (checked in bulk afterwards)."""
     if not isinstance(item, Mapping):
@@ -293,7 +298,7 @@ def _parse_fields(
         channel_title=title,
         channel_radio=radio,
         start=start,
-        day=broadcast_day(start),
+        day=broadcast_day(start, zone),
         plaintext=plaintext,
         srt=srt,
     )
@@ -469,9 +474,10 @@ def parse_items(
     *,
     origins: Sequence[Origin | None] | None = None,
     names: ChannelNames | None = None,
+    zone: ZoneInfo = PARIS,
 ) -> ParsedCaptions:
     """Parse provider items into RAW_CAPTIONS_SCHEMA rows; set malformed, implausible and
-    conflicting records aside.
+    conflicting records aside. A row's `day` is its broadcast day in `zone`, the country's.
 
     ``names`` files every record under its canonical channel and quarantines unknown channels
     (without it, names are taken as they come: the ``match`` command); ``origins`` (parallel to
@@ -489,10 +495,10 @@ def parse_items(
     for position, item in enumerate(items):
         origin = origins[position] if origins is not None else None
         try:
-            candidates.append(_parse_fields(position, item, names, origin))
+            candidates.append(_parse_fields(position, item, names, origin, zone))
             candidate_origins.append(origin)
         except _Reject as error:
-            rejects.append((_day_if_known(item), position, origin, str(error), item))
+            rejects.append((_day_if_known(item, zone), position, origin, str(error), item))
         except RecursionError:
             rejects.append((None, position, origin, "record nested too deeply to read", item))
 
@@ -612,12 +618,12 @@ def _same_content(a: _Candidate, b: _Candidate, srt_a: pa.Scalar, srt_b: pa.Scal
     )
 
 
-def _day_if_known(item: object) -> date | None:
+def _day_if_known(item: object, zone: ZoneInfo = PARIS) -> date | None:
     """Broadcast day of a rejected record when its start is still readable, else None."""
     if not isinstance(item, Mapping):
         return None
     start = plausible_start(item.get("start"))
-    return broadcast_day(start) if start is not None else None
+    return broadcast_day(start, zone) if start is not None else None
 
 
 def _reject_table(rejects: Sequence[_RejectRow], source: str) -> pa.Table:

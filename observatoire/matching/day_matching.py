@@ -9,17 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
+from observatoire.core.broadcast_day import PARIS
+from observatoire.core.dictionary import dictionaries_version
 from observatoire.intake.intake import with_timing_flags
+from observatoire.matching.language_matchers import LanguageMatchers, country_matcher
 from observatoire.matching.matcher import Matcher
 from observatoire.matching.word_timing import word_list_columns
 from observatoire.reference.grid import ProgrammeGrid
 from observatoire.reference.reference import (
     VERSION_KEY,
     channels_from_table,
-    dictionary_from_table,
+    dictionaries_from_table,
 )
 from observatoire.reference.scope import assign_programmes
 from observatoire.storage.lake import Lake, LakeError
@@ -67,14 +71,16 @@ class MatchingInputs:
     window_seconds: int
     profile: str
     restricted: tuple[str, ...] | None = None
+    zone: ZoneInfo = PARIS
+    """The country's time zone, whose wall-clock times the grid states."""
 
 
 @dataclass
 class PreparedMatching:
-    """A worker's state: the compiled matcher and the grid, built once per worker."""
+    """A worker's state: the compiled matcher(s) and the grid, built once per worker."""
 
     lake: Lake
-    matcher: Matcher
+    matcher: Matcher | LanguageMatchers
     grid: ProgrammeGrid
     dictionary_version: str
     restricted: list[str] | None
@@ -90,13 +96,16 @@ class DayMatch:
 
 
 def prepare_matching(inputs: MatchingInputs) -> PreparedMatching:
-    """Compile the dictionary into a matcher and the grid for the run's channels."""
-    dictionary = dictionary_from_table(inputs.dictionary)
+    """Compile the dictionary into a matcher (one per language, each channel matched in its
+    own) and the grid for the run's channels, in the country's time zone `zone`."""
+    dictionaries = dictionaries_from_table(inputs.dictionary)
+    channels = channels_from_table(inputs.channels)
     return PreparedMatching(
         lake=inputs.lake.open(),
-        matcher=Matcher(dictionary, window_seconds=inputs.window_seconds, profile=inputs.profile),
-        grid=ProgrammeGrid.from_arrow(inputs.grid, channels_from_table(inputs.channels)),
-        dictionary_version=dictionary.version,  # a content hash: computed once per worker
+        matcher=country_matcher(dictionaries, channels, inputs.window_seconds, inputs.profile),
+        grid=ProgrammeGrid.from_arrow(inputs.grid, channels, zone=inputs.zone),
+        # a content hash over every language: computed once per worker
+        dictionary_version=dictionaries_version(dictionaries),
         restricted=list(inputs.restricted) if inputs.restricted is not None else None,
     )
 

@@ -56,6 +56,7 @@ from observatoire.core.counting import (
     windows_of,
 )
 from observatoire.core.dictionary import KeywordDictionary
+from observatoire.core.languages import COMPOUND_MARK
 from observatoire.core.text import PROFILES, keyword_variants, normalize
 from observatoire.core.themes import CAUSAL_LINKS, CRISES, THEMES
 from observatoire.matching.stories import StoryRules, default_story_rules
@@ -298,11 +299,15 @@ class Matcher:
         window_seconds: int = 20,
         profile: str = "default",
         story_rules: StoryRules | None = None,
+        language: str | None = None,
     ) -> None:
         if profile not in PROFILES:
             raise ValueError(f"unknown profile {profile!r} (known: {', '.join(PROFILES)})")
         self.dictionary = dictionary
         self.profile = profile
+        # The caption language: its text rules normalise the captions and inflect the keywords.
+        # By default the dictionary's own language (French when its entries mix languages).
+        self.language = language or dictionary_language(dictionary)
         self.window_seconds = window_seconds
         self.number_of_windows = number_of_windows(window_seconds)
         # ome-2024 reproduces the 2024 reference for parity: each keyword once per chunk,
@@ -312,7 +317,8 @@ class Matcher:
         if self._parity:
             story_rules = StoryRules()
         elif story_rules is None:
-            story_rules = default_story_rules()
+            # The story and framing phrases are French: another language has none (yet).
+            story_rules = default_story_rules() if self.language == "fr" else StoryRules()
         self.story_rules = story_rules
         self.reach_ms = PROMOTION_REACH_MS
         self.reach_ahead_ms = PROMOTION_REACH_AHEAD_MS
@@ -325,7 +331,7 @@ class Matcher:
         senses: list[_Sense] = []
         senses_of_keyword: list[dict[str, int]] = []  # theme -> sense id, per keyword
         for entry in dictionary.entries:
-            base = normalize(entry.keyword)
+            base = normalize(entry.keyword, self.language)
             if not base:
                 continue
             kid = keyword_ids.setdefault(base, len(keyword_ids))
@@ -355,18 +361,23 @@ class Matcher:
         self._sense_theme = np.array([theme_index[s.theme] for s in senses], np.int64)
         self._sense_high_risk = np.array([s.high_risk for s in senses], bool)
         weather = set(self.story_rules.weather_events)
-        self._sense_weather = np.array([normalize(s.keyword) in weather for s in senses], bool)
+        language = self.language
+        self._sense_weather = np.array(
+            [normalize(s.keyword, language) in weather for s in senses], bool
+        )
         energy = set(self.story_rules.energy_words)
-        self._sense_energy = np.array([normalize(s.keyword) in energy for s in senses], bool)
+        self._sense_energy = np.array(
+            [normalize(s.keyword, language) in energy for s in senses], bool
+        )
         self._number_of_keywords = len(keyword_ids)
 
         # A form belongs to the keyword written that way, if any, then to every keyword whose
         # inflection it is (`déchets` is the keyword `déchets` and the plural of `déchet`).
         owners: dict[str, list[int]] = {base: [kid] for base, kid in keyword_ids.items()}
         for base, kid in keyword_ids.items():
-            for variant in keyword_variants(base, self.profile)[1:]:
+            for variant in keyword_variants(base, self.profile, language)[1:]:
                 owners.setdefault(variant, []).append(kid)
-        stops = {normalize(p) for p in dictionary.stop_phrases} - {""}
+        stops = {normalize(p, language) for p in dictionary.stop_phrases} - {""}
 
         # Every pattern starts with a space, so the automaton's root has a single transition:
         # the scan stays fast on the many characters that start no match. A pattern's value is
@@ -376,6 +387,7 @@ class Matcher:
         pattern_form: list[int] = []
         pattern_width: list[int] = []
         pattern_tokens: list[int] = []
+        form_width: list[int] = []  # a whole-token form outranks a head over the same tokens
         offsets = [0]
         form_senses: list[int] = []
         form_keywords: list[int] = []
@@ -400,9 +412,18 @@ class Matcher:
             form_first_words.append((bases[kids[0]].split(" ")[0], form.split(" ")[0]))
             form_cue.append(form in cues or bases[kids[0]] in cues)
             form_cost_cue.append(form in cost_cues or bases[kids[0]] in cost_cues)
-            automaton.add_word(f" {form} ", len(pattern_form))
+            if form.endswith(COMPOUND_MARK):
+                # A compound head (`klimaat*`): no trailing space, so it also matches at the
+                # start of a longer token; its span still covers that whole token.
+                head = form[: -len(COMPOUND_MARK)]
+                automaton.add_word(f" {head}", len(pattern_form))
+                pattern_width.append(len(head))
+                form_width.append(len(head))
+            else:
+                automaton.add_word(f" {form} ", len(pattern_form))
+                pattern_width.append(len(form) + 1)
+                form_width.append(len(form) + 1)
             pattern_form.append(len(offsets) - 1)
-            pattern_width.append(len(form) + 1)
             pattern_tokens.append(form.count(" ") + 1)
             offsets.append(len(form_senses))
         for phrase in sorted(stops):
@@ -439,6 +460,8 @@ class Matcher:
         self._form_offsets = np.array(offsets, np.int64)
         self._form_senses = np.array(form_senses, np.int64)
         self._form_keywords = np.array(form_keywords, np.int64)
+        self._form_width = np.array(form_width, np.int64)
+        self._has_heads = any(form.endswith(COMPOUND_MARK) for form in owners)
         return automaton
 
     # -- matching ---------------------------------------------------------------------------
@@ -504,7 +527,11 @@ class Matcher:
         if marker.any():
             marks = first_space[marker], last_space[marker], form[marker]
             first_space, last_space, form = first_space[~marker], last_space[~marker], form[~marker]
-        order = np.lexsort((-last_space, first_space))
+        if self._has_heads:
+            # A head and a whole word can cover the same tokens: the whole word first.
+            order = np.lexsort((-self._form_width[form], -last_space, first_space))
+        else:
+            order = np.lexsort((-last_space, first_space))
         first_space, last_space, form = first_space[order], last_space[order], form[order]
         kept = np.ones(len(form), bool)
         kept[1:] = last_space[1:] > np.maximum.accumulate(last_space)[:-1]
@@ -790,7 +817,7 @@ class Matcher:
         if not plaintext and srt:
             plaintext = " ".join(word or "" for word in _word_list(srt)[0])
         start = int(start)
-        text = normalize(plaintext or "")
+        text = normalize(plaintext or "", self.language)
         starts_ms = np.array([start * 1000], np.int64)
         if srt:
             words, times = _word_list(srt)
@@ -872,7 +899,8 @@ class Matcher:
             for i, plaintext in enumerate(plaintexts):
                 if not plaintext and has_words[i]:
                     plaintexts[i] = " ".join(word_times.words(i))
-        texts = [normalize(plaintext) if plaintext else "" for plaintext in plaintexts]
+        language = self.language
+        texts = [normalize(plaintext, language) if plaintext else "" for plaintext in plaintexts]
         starts_ms = np.array(start_values, np.int64) * 1000
 
         batches = []
@@ -946,6 +974,12 @@ class Matcher:
         return pa.table(
             [_cast(columns[f.name], f.type) for f in KEYWORD_SCHEMA], schema=KEYWORD_SCHEMA
         )
+
+
+def dictionary_language(dictionary: KeywordDictionary) -> str:
+    """The one language of a dictionary's entries; French for an empty or mixed dictionary."""
+    languages = {entry.language for entry in dictionary.entries}
+    return languages.pop() if len(languages) == 1 else "fr"
 
 
 @contextmanager

@@ -27,6 +27,7 @@ from observatoire.core.broadcast_day import day_bounds
 from observatoire.core.dictionary import (
     DictionaryError,
     KeywordDictionary,
+    dictionaries_version,
     load_dictionary_csv,
 )
 from observatoire.core.languages import LANGUAGES, check_compound_head
@@ -84,12 +85,9 @@ class CountryProfile:
         )
 
     def grid(self) -> ProgrammeGrid:
-        """The programme grid, its channels checked against the country's channel list.
-
-        Its UTC conversion is still Europe/Paris wall-clock time: right for France and Belgium
-        (same rules since 1977), not for a country in another zone until the grid takes one.
-        """
-        return ProgrammeGrid.from_csv(self.grid_file, self.channels())
+        """The programme grid, its channels checked against the country's channel list, its
+        wall-clock times read in the country's time zone."""
+        return ProgrammeGrid.from_csv(self.grid_file, self.channels(), self.zone)
 
     def dictionary(self, language: str) -> KeywordDictionary:
         """The keyword dictionary and stop phrases of one of the country's languages."""
@@ -101,6 +99,14 @@ class CountryProfile:
         return load_dictionary_csv(
             self.dictionary_files[language], self.stop_phrase_files[language]
         )
+
+    def dictionaries(self) -> dict[str, KeywordDictionary]:
+        """One dictionary per caption language, in the profile's order of languages."""
+        return {language: self.dictionary(language) for language in self.languages}
+
+    def dictionaries_version(self) -> str:
+        """The content hash over every language's dictionary (France's: its dictionary's)."""
+        return dictionaries_version(self.dictionaries())
 
     def day_bounds(self, day: date) -> tuple[datetime, datetime]:
         """UTC bounds of a broadcast day in the country's time zone (see `day_bounds`)."""

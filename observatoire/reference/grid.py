@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
@@ -224,36 +225,39 @@ def _rows_overlap(a: GridRow, b: GridRow) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def _day_in_utc(day: date) -> tuple[int, int, int, int, int]:
+def _day_in_utc(day: date, zone: ZoneInfo = PARIS) -> tuple[int, int, int, int, int]:
     """(first second, end second, UTC offset before, offset after, transition second) of a day.
 
-    Europe/Paris changes offset at most once a day; without change the transition is the end.
+    A zone changes offset at most once a day; without change the transition is the end. A day
+    that starts at a change (São Paulo's midnight skipped in 2018) has one offset all along.
     """
-    first, end = day_interval(day)
-    before = _offset_at(first)
-    after = _offset_at(end - 1)
+    first, end = day_interval(day, zone)
+    before = _offset_at(first, zone)
+    after = _offset_at(end - 1, zone)
     if before == after:
         return first, end, before, after, end
     low, high = first, end - 1  # offset(low) == before, offset(high) == after
     while high - low > 1:
         middle = (low + high) // 2
-        if _offset_at(middle) == before:
+        if _offset_at(middle, zone) == before:
             low = middle
         else:
             high = middle
     return first, end, before, after, high
 
 
-def _offset_at(instant: int) -> int:
-    offset = datetime.fromtimestamp(instant, tz=PARIS).utcoffset()
+def _offset_at(instant: int, zone: ZoneInfo) -> int:
+    offset = datetime.fromtimestamp(instant, tz=zone).utcoffset()
     assert offset is not None
     return int(offset.total_seconds())
 
 
-def local_interval_to_utc(day: date, start_minute: int, end_minute: int) -> list[tuple[int, int]]:
-    """UTC epoch-second intervals of the instants whose wall-clock time on `day` is in
-    [start_minute, end_minute) minutes after local midnight (see the module's DST rule)."""
-    first, end, before, after, transition = _day_in_utc(day)
+def local_interval_to_utc(
+    day: date, start_minute: int, end_minute: int, zone: ZoneInfo = PARIS
+) -> list[tuple[int, int]]:
+    """UTC epoch-second intervals of the instants whose wall-clock time on `day` in `zone` is
+    in [start_minute, end_minute) minutes after local midnight (see the module's DST rule)."""
+    first, end, before, after, transition = _day_in_utc(day, zone)
     wall_midnight = (day - _EPOCH_DAY).days * 86_400
     wall_start = wall_midnight + start_minute * 60
     wall_end = wall_midnight + end_minute * 60
@@ -288,9 +292,14 @@ def _cell_text(value: object) -> str:
 
 
 class ProgrammeGrid:
-    """A validated set of grid rows, versioned by a hash of their content."""
+    """A validated set of grid rows, versioned by a hash of their content.
 
-    def __init__(self, slots: Iterable[GridRow]):
+    `zone` is the country's time zone, whose wall-clock times the rows state; it is not part of
+    the version (the rows' meaning is the same text), the country is.
+    """
+
+    def __init__(self, slots: Iterable[GridRow], zone: ZoneInfo = PARIS):
+        self.zone = zone
         rows = tuple(slots)
         for index, row in enumerate(rows):
             for other in rows[:index]:
@@ -322,11 +331,15 @@ class ProgrammeGrid:
 
     @classmethod
     def from_csv(
-        cls, path: str | Path, channels: Iterable[Channel | str] | None = None
+        cls,
+        path: str | Path,
+        channels: Iterable[Channel | str] | None = None,
+        zone: ZoneInfo = PARIS,
     ) -> ProgrammeGrid:
-        """Load a grid CSV; channels default to the reference channels (unknown ones rejected)."""
+        """Load a grid CSV of wall-clock times in `zone`; channels default to the reference
+        channels (unknown ones rejected)."""
         path = Path(path)
-        return cls.from_text(path.read_text(encoding="utf-8"), str(path), channels)
+        return cls.from_text(path.read_text(encoding="utf-8"), str(path), channels, zone)
 
     @classmethod
     def from_text(
@@ -334,9 +347,10 @@ class ProgrammeGrid:
         text: str,
         origin: str = "programme grid",
         channels: Iterable[Channel | str] | None = None,
+        zone: ZoneInfo = PARIS,
     ) -> ProgrammeGrid:
         """Parse grid CSV text; channels default to the reference channels."""
-        return cls._from_cells(data_rows(text, GRID_HEADER, origin), origin, channels)
+        return cls._from_cells(data_rows(text, GRID_HEADER, origin), origin, channels, zone)
 
     @classmethod
     def from_arrow(
@@ -344,11 +358,13 @@ class ProgrammeGrid:
         table: pa.Table,
         channels: Iterable[Channel | str],
         origin: str = "programme_grid (lake)",
+        zone: ZoneInfo = PARIS,
     ) -> ProgrammeGrid:
         """Rebuild a grid from its Arrow table (GRID_SCHEMA), validated again like a CSV file;
-        errors number the rows as the lines of that file would be (the header is line 1)."""
+        errors number the rows as the lines of that file would be (the header is line 1).
+        The table holds wall-clock times: `zone` is the country's, pass it by name."""
         cells = ([_cell_text(row[name]) for name in GRID_HEADER] for row in table.to_pylist())
-        return cls._from_cells(enumerate(cells, start=2), origin, channels)
+        return cls._from_cells(enumerate(cells, start=2), origin, channels, zone)
 
     @classmethod
     def _from_cells(
@@ -356,6 +372,7 @@ class ProgrammeGrid:
         numbered_cells: Iterable[tuple[int, list[str]]],
         origin: str,
         channels: Iterable[Channel | str] | None,
+        zone: ZoneInfo = PARIS,
     ) -> ProgrammeGrid:
         known = names_of(channels if channels is not None else default_channels())
         rows: list[GridRow] = []
@@ -370,7 +387,7 @@ class ProgrammeGrid:
                     )
             rows.append(row)
             lines[row] = number
-        return cls(rows)
+        return cls(rows, zone)
 
     @classmethod
     def default(cls) -> ProgrammeGrid:
@@ -405,7 +422,7 @@ class ProgrammeGrid:
             (low, high, row.programme_name, row.programme_type)
             for row in self._by_channel.get(channel, ())
             if row.applies_on(day)
-            for low, high in local_interval_to_utc(day, row.start_minute, row.end_minute)
+            for low, high in local_interval_to_utc(day, row.start_minute, row.end_minute, self.zone)
         ]
         return sorted(bounds)
 

@@ -101,7 +101,7 @@ def time_monitored(
     deliveries = deliveries or {}
     starts = epoch_seconds(captions["start"])
     names = np.asarray(captions["channel_name"].to_numpy(zero_copy_only=False), dtype=object)
-    days = broadcast_days(starts)
+    days = broadcast_days(starts, grid.zone)  # the country's days, the grid's zone
     ids = (
         captions["chunk_id"].to_pylist()
         if "chunk_id" in captions.column_names

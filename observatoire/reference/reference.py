@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 
 import pyarrow as pa
 
-from observatoire.core.dictionary import KeywordDictionary, KeywordEntry
+from observatoire.core.dictionary import KeywordDictionary, KeywordEntry, dictionaries_version
 from observatoire.reference.channel_names import (
     ChannelAlias,
     ChannelNames,
@@ -50,22 +51,84 @@ def dictionary_table(dictionary: KeywordDictionary) -> pa.Table:
     )
 
 
-def dictionary_from_table(table: pa.Table) -> KeywordDictionary:
-    """Rebuild the dictionary a keyword_dictionary table was written from (same version)."""
-    phrases = json.loads((table.schema.metadata or {}).get(STOP_PHRASES_KEY, b"[]"))
-    entries = tuple(
+def dictionaries_table(dictionaries: Mapping[str, KeywordDictionary]) -> pa.Table:
+    """A country's dictionaries as one keyword_dictionary table (entries carry their language).
+
+    One language: exactly `dictionary_table`. Several: the stop phrases are stored per
+    language (a JSON object) and the version is `dictionaries_version`, over every language.
+    """
+    if len(dictionaries) == 1:
+        return dictionary_table(next(iter(dictionaries.values())))
+    table = pa.concat_tables([d.to_arrow() for d in dictionaries.values()])
+    phrases = {language: list(d.stop_phrases) for language, d in dictionaries.items()}
+    return _with_metadata(
+        table,
+        {
+            VERSION_KEY: dictionaries_version(dictionaries).encode(),
+            STOP_PHRASES_KEY: json.dumps(phrases, ensure_ascii=False).encode(),
+        },
+    )
+
+
+def dictionaries_from_table(table: pa.Table) -> dict[str, KeywordDictionary]:
+    """The per-language dictionaries a keyword_dictionary table was written from (same version),
+    in the order the languages first appear; a table without entries is French."""
+    stored = json.loads((table.schema.metadata or {}).get(STOP_PHRASES_KEY, b"[]"))
+    by_language: dict[str, list[KeywordEntry]] = {}
+    for entry in _entries(table):
+        by_language.setdefault(entry.language, []).append(entry)
+    if isinstance(stored, dict):
+        for language in stored:
+            by_language.setdefault(language, [])
+    elif not by_language:
+        by_language[DEFAULT_LANGUAGE] = []
+    dictionaries = {
+        language: KeywordDictionary(
+            entries=tuple(entries),
+            stop_phrases=tuple(stored.get(language, []) if isinstance(stored, dict) else stored),
+        )
+        for language, entries in by_language.items()
+    }
+    version = table_version(table)
+    if version is not None and version != dictionaries_version(dictionaries):
+        raise ValueError(
+            f"keyword_dictionary table says version {version} but its rows give "
+            f"{dictionaries_version(dictionaries)}"
+        )
+    return dictionaries
+
+
+def _entries(table: pa.Table) -> tuple[KeywordEntry, ...]:
+    return tuple(
         KeywordEntry(
             keyword=row["keyword"],
             theme=row["theme"],
             high_risk=bool(row["high_risk"]),
             category=row["category"] or "",
-            language=row["language"] or "fr",
+            language=row["language"] or DEFAULT_LANGUAGE,
         )
         for row in table.select(
             ["keyword", "theme", "high_risk", "category", "language"]
         ).to_pylist()
     )
-    dictionary = KeywordDictionary(entries=entries, stop_phrases=tuple(phrases))
+
+
+def dictionary_from_table(table: pa.Table) -> KeywordDictionary:
+    """Rebuild the dictionary a keyword_dictionary table was written from (same version).
+
+    A table of several languages gives all their entries and stop phrases in one dictionary
+    (to list or explain them); its version is then the table's, see `dictionaries_from_table`.
+    """
+    phrases = json.loads((table.schema.metadata or {}).get(STOP_PHRASES_KEY, b"[]"))
+    if isinstance(phrases, dict):
+        dictionaries = dictionaries_from_table(table)
+        return KeywordDictionary(
+            entries=tuple(e for d in dictionaries.values() for e in d.entries),
+            stop_phrases=tuple(
+                dict.fromkeys(p for d in dictionaries.values() for p in d.stop_phrases)
+            ),
+        )
+    dictionary = KeywordDictionary(entries=_entries(table), stop_phrases=tuple(phrases))
     stored = table_version(table)
     if stored is not None and stored != dictionary.version:
         raise ValueError(

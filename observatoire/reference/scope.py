@@ -20,7 +20,8 @@ def assign_programmes(grid: ProgrammeGrid, table: pa.Table) -> pa.Table:
 
     A chunk covers [start, start + 120 s); it is in scope when that overlaps a slot of its
     channel by a positive duration, and takes the programme of the slot it overlaps most (the
-    earliest slot on a tie). Slots of the chunk's broadcast day and of the next day are looked at,
+    earliest slot on a tie). Broadcast days are in the grid's zone, the country's. Slots of the
+    chunk's broadcast day and of the next day are looked at,
     because a chunk starting just before midnight runs into the next day.
 
     The chunks are grouped by channel and local day with numpy (a day has a few dozen groups
@@ -31,7 +32,7 @@ def assign_programmes(grid: ProgrammeGrid, table: pa.Table) -> pa.Table:
     encoded = pc.dictionary_encode(table["channel_name"].combine_chunks())
     channel_names = encoded.dictionary.to_pylist()
     channel_codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
-    day_numbers = broadcast_days(starts).astype(np.int64)  # days since 1970-01-01
+    day_numbers = broadcast_days(starts, grid.zone).astype(np.int64)  # days since 1970-01-01
     first_day = int(day_numbers.min()) if len(day_numbers) else 0
     day_span = int(day_numbers.max()) - first_day + 1 if len(day_numbers) else 1
     # One integer per (channel, day): channel code + 1 (0: no channel), then the day offset.
