@@ -9,6 +9,7 @@ what was there.
 
 from contextlib import ExitStack
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 from dagster import (
@@ -94,7 +95,7 @@ def build_caption_assets(
             channels, restricted = daily_run.run_channels(store)
             channels_table = store.read_table(lake_table(CHANNELS))
             names = channel_names_from_table(channels_table)
-            grid = lake_grid(store, channels_table)
+            grid = lake_grid(store, channels_table, country.zone)
             summary = RunSummary(context, raw_key, ["channel_name", "start", "plaintext"])
             rejected_summary = RunSummary(
                 context, rejected_key, ["day", "position", "reason", "record"]
@@ -109,7 +110,9 @@ def build_caption_assets(
                 pool = stack.enter_context(DayWorkers(prepare_demo_intake, intake, workers))
                 fetched = pool.map(demo_intake_day, days)
             else:
-                fetched = (_fetched_day(captions, day, channels, names, grid) for day in days)
+                fetched = (
+                    _fetched_day(captions, day, channels, names, grid, country.zone) for day in days
+                )
             for got in fetched:
                 day, parsed = got.day, got.parsed
                 if restricted is not None:
@@ -176,8 +179,12 @@ def build_caption_assets(
     return ingest_captions
 
 
-def lake_grid(store: Lake | StagedDays, channels_table: pa.Table) -> ProgrammeGrid:
-    """The programme grid as the reference job wrote it: the one grid sources and stages use."""
+def lake_grid(
+    store: Lake | StagedDays, channels_table: pa.Table, zone: ZoneInfo | None = None
+) -> ProgrammeGrid:
+    """The programme grid as the reference job wrote it: the one grid sources and stages use,
+    its wall-clock times in `zone`, the country's (default: the default country's)."""
+    zone = zone or default_country().zone
     try:
         table = store.read_table("programme_grid")
     except LakeMissingError as error:
@@ -185,7 +192,7 @@ def lake_grid(store: Lake | StagedDays, channels_table: pa.Table) -> ProgrammeGr
             description=f"{error}: the caption source needs the programme grid; materialise the "
             "reference assets first (job reference_data)"
         ) from error
-    return ProgrammeGrid.from_arrow(table, channels_from_table(channels_table))
+    return ProgrammeGrid.from_arrow(table, channels_from_table(channels_table), zone=zone)
 
 
 def _fetched_day(
@@ -194,8 +201,10 @@ def _fetched_day(
     channels: list[str],
     names: ChannelNames,
     grid: ProgrammeGrid,
+    zone: ZoneInfo,
 ) -> DayIntake:
-    """A day fetched from the source by the run itself, parsed by the common rules."""
+    """A day fetched from the source by the run itself, parsed by the common rules, its
+    broadcast day in the country's `zone`."""
     fetch = captions.fetch_day(day, channels, grid)
     parsed = captions_of_day(
         fetch.items,
@@ -206,6 +215,7 @@ def _fetched_day(
         channels=channels,
         names=names,
         origins=fetch.origins,
+        zone=zone,
     )
     return DayIntake(day, parsed, fetch.missing, fetch.incomplete)
 

@@ -337,7 +337,7 @@ def build_asset_checks(
         "otherwise re-match these days (job `rematch`).",
     )
     def channel_indicators_current_dictionary(context: AssetCheckExecutionContext) -> CheckEvents:
-        current = method_of(context).dictionary().version
+        current = method_of(context).dictionary_version()
         yield from per_day(
             context,
             AssetCheckSeverity.WARN,

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from dagster import AssetKey
 
@@ -47,6 +48,10 @@ class CountryGraph:
     def prefixed(self) -> bool:
         """The default country keeps unprefixed names; every other country is prefixed."""
         return self.code != DEFAULT_COUNTRY
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
 
     def key(self, key: AssetKey) -> AssetKey:
         return key.with_prefix(self.code) if self.prefixed else key

@@ -62,6 +62,7 @@ def build_monitoring_asset(
             grid = ProgrammeGrid.from_arrow(
                 store.read_table(lake_table(PROGRAMME_GRID)),
                 channels_from_table(store.read_table(lake_table(CHANNELS))),
+                zone=country.zone,
             )
             summary = RunSummary(
                 context,

@@ -38,7 +38,6 @@ from observatoire.matching.stories import default_story_rules, method_data_versi
 from observatoire.reference.reference import (
     channels_reference_table,
     channels_version,
-    dictionary_table,
     grid_table,
 )
 from resources.lake import LakeResource
@@ -54,7 +53,7 @@ def check_reference_files(method: MethodResource) -> None:
     code location from loading (the UI shows this message on the location) instead of failing
     a run later or leaving an asset without a version."""
     try:
-        method.dictionary()
+        method.dictionaries()
     except DictionaryError as error:
         raise ReferenceDataError(f"keyword dictionary refused: {error}") from None
     try:
@@ -109,7 +108,7 @@ def build_reference_assets(
     )
     def dictionary_files(context) -> DataVersion:
         method: MethodResource = country.resource(context, METHOD)
-        return DataVersion(method_data_version(method.dictionary().version, default_story_rules()))
+        return DataVersion(method_data_version(method.dictionary_version(), default_story_rules()))
 
     @asset(
         key=country.key(KEYWORD_DICTIONARY),
@@ -123,27 +122,39 @@ def build_reference_assets(
     def keyword_dictionary(context) -> MaterializeResult:
         lake: LakeResource = country.resource(context, LAKE)
         method: MethodResource = country.resource(context, METHOD)
-        dictionary = method.dictionary()
-        table = dictionary_table(dictionary)
+        dictionaries = method.dictionaries()
+        version = method.dictionary_version()
+        table = method.dictionary_table()
         per_theme = table.group_by("theme").aggregate([("keyword", "count")]).to_pylist()
         story_rules = default_story_rules()
+        entries = [entry for d in dictionaries.values() for entry in d.entries]
+        languages = (
+            {
+                "entries_per_language": MetadataValue.json(
+                    {language: len(d) for language, d in dictionaries.items()}
+                )
+            }
+            if len(dictionaries) > 1
+            else {}
+        )
         return _stored(
             lake,
             KEYWORD_DICTIONARY,
             table,
-            method_data_version(dictionary.version, story_rules),
+            method_data_version(version, story_rules),
             {
-                "dictionary_version": MetadataValue.text(dictionary.version),
+                "dictionary_version": MetadataValue.text(version),
                 "story_rules_version": MetadataValue.text(story_rules.version),
                 "story_boundaries": MetadataValue.int(len(story_rules.boundaries)),
-                "entries": MetadataValue.int(len(dictionary)),
-                "high_risk_entries": MetadataValue.int(
-                    sum(e.high_risk for e in dictionary.entries)
+                "entries": MetadataValue.int(len(entries)),
+                "high_risk_entries": MetadataValue.int(sum(e.high_risk for e in entries)),
+                "stop_phrases": MetadataValue.int(
+                    sum(len(d.stop_phrases) for d in dictionaries.values())
                 ),
-                "stop_phrases": MetadataValue.int(len(dictionary.stop_phrases)),
                 "entries_per_theme": MetadataValue.json(
                     {row["theme"]: row["keyword_count"] for row in per_theme}
                 ),
+                **languages,
             },
             ["keyword", "theme", "crisis", "high_risk", "category"],
         )

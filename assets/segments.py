@@ -92,6 +92,7 @@ def build_segment_assets(
                 window_seconds=method.window_seconds,
                 profile=method.profile,
                 restricted=tuple(restricted) if restricted is not None else None,
+                zone=country.zone,
             )
             dictionary_version = dictionary_from_table(inputs.dictionary).version
             segments_summary = RunSummary(

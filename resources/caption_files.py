@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from dagster import MetadataValue, get_dagster_logger
 from pydantic import Field, PrivateAttr
 
-from observatoire.intake.drop_folder import DEFAULT_NAIVE_TIMEZONE, DROP_FOLDER_SOURCE, DropFolder
+from observatoire.intake.drop_folder import DROP_FOLDER_SOURCE, DropFolder
 from observatoire.intake.intake import CaptionFetch
 from observatoire.reference.countries import DEFAULT_COUNTRY
 from observatoire.reference.grid import ProgrammeGrid
@@ -32,7 +33,14 @@ class FileCaptionSource(CaptionSource):
     s3_region: str | None = None
     access_key: str | None = Field(default=None, description="Object storage access key.")
     secret_key: str | None = Field(default=None, description="Object storage secret key.")
-    naive_timezone: str = DEFAULT_NAIVE_TIMEZONE
+    naive_timezone: str | None = Field(
+        default=None,
+        description="Time zone of Parquet timestamps written without one (default: time_zone).",
+    )
+    time_zone: str | None = Field(
+        default=None,
+        description="The country's time zone, whose calendar dates name the day folders.",
+    )
 
     _folder: DropFolder | None = PrivateAttr(default=None)
 
@@ -61,7 +69,8 @@ class FileCaptionSource(CaptionSource):
             secret_key=bound_secret(settings.s3_secret_key, SECRET_KEY_VARIABLES)
             if on_s3
             else None,
-            naive_timezone=settings.drop_naive_timezone or time_zone or DEFAULT_NAIVE_TIMEZONE,
+            naive_timezone=settings.drop_naive_timezone,
+            time_zone=time_zone,
         )
 
     @property
@@ -77,6 +86,7 @@ class FileCaptionSource(CaptionSource):
                 access_key=resolved_secret(self.access_key),
                 secret_key=resolved_secret(self.secret_key),
                 naive_timezone=self.naive_timezone,
+                **({"zone": ZoneInfo(self.time_zone)} if self.time_zone else {}),
             )
         return self._folder
 

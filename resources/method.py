@@ -10,13 +10,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from observatoire.core.dictionary import KeywordDictionary, default_dictionary, load_dictionary_csv
+from observatoire.core.dictionary import (
+    KeywordDictionary,
+    default_dictionary,
+    dictionaries_version,
+    load_dictionary_csv,
+)
 from observatoire.reference.channels import Channel, default_channels
 from observatoire.reference.countries import DEFAULT_COUNTRY, CountryProfile, load_country
 from observatoire.reference.grid import ProgrammeGrid
+from observatoire.reference.reference import dictionaries_table
 from observatoire.settings import Settings
 
 
@@ -68,12 +75,30 @@ class MethodResource(ConfigurableResource):
         return country_profile(self.country, self.countries_root)
 
     def dictionary(self) -> KeywordDictionary:
+        """The default country's dictionary (or the one the settings name); for a country of
+        several languages, see `dictionaries`."""
         if self.dictionary_csv:
             return load_dictionary_csv(self.dictionary_csv, self.stop_phrases)
         if self.is_default_country:
             return default_dictionary()
-        profile = self.country_profile()
-        return profile.dictionary(profile.languages[0])
+        return next(iter(self.dictionaries().values()))
+
+    def dictionaries(self) -> dict[str, KeywordDictionary]:
+        """One dictionary per caption language of the country (the default country: its one
+        dictionary, in its language)."""
+        if self.dictionary_csv or self.is_default_country:
+            dictionary = self.dictionary()
+            languages = {entry.language for entry in dictionary.entries} or {"fr"}
+            return {sorted(languages)[0]: dictionary}
+        return self.country_profile().dictionaries()
+
+    def dictionary_table(self) -> pa.Table:
+        """The keyword_dictionary table: for one language exactly that dictionary's table."""
+        return dictionaries_table(self.dictionaries())
+
+    def dictionary_version(self) -> str:
+        """The content hash over every language's dictionary."""
+        return dictionaries_version(self.dictionaries())
 
     def channels(self) -> list[Channel]:
         if self.is_default_country:
