@@ -48,7 +48,8 @@ demo: install $(DAGSTER_HOME)/dagster.yaml
 	   && $(BIN)/dagster asset materialize -m definitions --select $(ROLLUP_ASSET)) ) \
 	  >$(DEMO_LOG) 2>&1 \
 	  || { tail -n 60 $(DEMO_LOG); echo "demo run failed; full log: $(DEMO_LOG)"; exit 1; }
-	@grep -E "ingest_captions - [0-9-]+:" $(DEMO_LOG) | sed -E 's/.* - ([a-z]+_)?ingest_captions - /  \1/'
+	@grep -E "ingest_captions - [0-9-]+:" $(DEMO_LOG) \
+	  | sed -E -e 's/.* - ([a-z]+)_ingest_captions - /  \1 /' -e 's/.* - ingest_captions - /  /'
 	@for country in $(COUNTRY_LIST); do \
 	   if [ "$$country" = fr ]; then $(BIN)/observatoire indicators --days $(DEMO_DAYS) || exit 1; \
 	   else echo; echo "Country $$country:"; \
