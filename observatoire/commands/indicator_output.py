@@ -21,7 +21,7 @@ SORT_KEYS = {
 
 LEGEND = {
     "channel": "channel id; the last row sums every channel",
-    "days": "broadcast days (Europe/Paris) with figures for the channel",
+    "days": "broadcast days (the country's time zone) with figures for the channel",
     "covered min": "minutes of news programmes in scope that captions covered",
     "coverage": "covered minutes / programme-grid minutes",
     "env min": "environmental minutes: counted keyword windows × window length",

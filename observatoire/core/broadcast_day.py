@@ -1,14 +1,18 @@
-"""The broadcast day and its chunks (METHODOLOGY §1): the one home of the chunk length, the Paris
-time zone and the bounds of a day.
+"""The broadcast day and its chunks (METHODOLOGY §1): the one home of the chunk length, the default
+(France's) time zone and the bounds of a day.
 
 Captions come in 2-minute chunks identified by their start instant; a chunk belongs to the
-broadcast day that is the Europe/Paris calendar date of its start. Paris days are local days, so a
-day lasts 23, 24 or 25 hours: its bounds are computed from the zone, never as 86,400 seconds.
+broadcast day that is the calendar date of its start in the country's time zone. Days are local
+days, so a day lasts 23, 24 or 25 hours: its bounds are computed from the zone, never as 86,400
+seconds. France is the default country; its zone is read from its profile
+(observatoire/data/countries/fr/profile.toml), so that no other file names it.
 """
 
 from __future__ import annotations
 
+import tomllib
 from datetime import UTC, date, datetime, time, timedelta
+from importlib import resources
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -19,8 +23,17 @@ import pyarrow.compute as pc
 CHUNK_SECONDS: Final = 120
 """Length of a caption chunk: the provider cuts broadcasts into 2-minute chunks."""
 
-PARIS_TIMEZONE: Final = "Europe/Paris"
-"""IANA name of the zone of broadcast days, for APIs that take a name (Dagster, Arrow)."""
+
+def _france_time_zone() -> str:
+    """The `time_zone` of France's profile, the default country (validated with the profile by
+    `observatoire.reference.countries`; read here without it, which would be a circular import)."""
+    profile = resources.files("observatoire").joinpath("data", "countries", "fr", "profile.toml")
+    return str(tomllib.loads(profile.read_text("utf-8"))["time_zone"])
+
+
+PARIS_TIMEZONE: Final = _france_time_zone()
+"""IANA name of France's time zone, the default zone of broadcast days, for APIs that take a
+name (Dagster, Arrow)."""
 
 PARIS: Final = ZoneInfo(PARIS_TIMEZONE)
 

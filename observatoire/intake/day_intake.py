@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
@@ -23,13 +24,24 @@ from observatoire.reference.reference import channel_names_from_table
 
 @dataclass(frozen=True)
 class DemoDays:
-    """The demo generator's days for some channels: picklable, so workers can generate them."""
+    """The demo generator's days for some channels: picklable, so workers can generate them.
+
+    `channels` are the country's channels, each speaking its language (None: France's
+    reference channels); days are the grid's, in its time zone.
+    """
 
     seed: int
     grid: ProgrammeGrid
+    channels: tuple[Channel, ...] | None = None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The country's time zone, the grid's."""
+        return self.grid.zone
 
     def generate(self, day: date, channels: Sequence[str]) -> DemoFetch:
-        known = {channel.name: channel for channel in default_channels()}
+        country = self.channels if self.channels is not None else default_channels()
+        known = {channel.name: channel for channel in country}
         wanted: list[Channel] = [known[name] for name in channels if name in known]
         missing = [
             (name, "the demo generator has no such channel")
@@ -90,6 +102,7 @@ def demo_intake_day(prepared: PreparedDemoIntake, day: date) -> DayIntake:
         chunks=fetch.chunks,
         channels=prepared.channels,
         names=prepared.names,
+        zone=prepared.days.zone,
     )
     return DayIntake(day, parsed, fetch.missing, [])
 

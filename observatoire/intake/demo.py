@@ -1,4 +1,5 @@
-"""Demo captions: a deterministic generator of provider-shaped caption chunks, in French.
+"""Demo captions: a deterministic generator of provider-shaped caption chunks, in each channel's
+language (French and Dutch sentences: observatoire/data/demo_sentences_<language>.toml).
 
 The demo source lets anyone run the whole pipeline without a provider account. It writes its own
 caption-style text (lowercase, no punctuation, `l' eau`, numbers in words, fillers, `<unk>`), with
@@ -14,20 +15,23 @@ slice of a pre-built word stream, so a year of 18 channels takes seconds, not mi
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from observatoire.core.broadcast_day import CHUNK_SECONDS, day_interval
+from observatoire.core.broadcast_day import CHUNK_SECONDS, PARIS, day_interval
 from observatoire.intake.records import CAPTION_SCHEMA, SRT_TYPE, SRT_WORD_TYPE, chunk_id
 
 DEMO_SOURCE = "demo"
@@ -75,10 +79,15 @@ def _below_hundred(n: int) -> str:
     return f"quatre-vingt-{_UNITS[n - 80]}"
 
 
-def number_in_words(n: int) -> str:
-    """French words for 0 ≤ n < 1,000,000 as speech-to-text writes them (`deux mille dix-neuf`)."""
+def number_in_words(n: int, language: str = "fr") -> str:
+    """Words for 0 ≤ n < 1,000,000 as speech-to-text writes them (`deux mille dix-neuf`,
+    `tweeduizend negentien`)."""
     if not 0 <= n < 1_000_000:
         raise ValueError(f"number out of range: {n}")
+    if language == "nl":
+        return _dutch_number(n)
+    if language != "fr":
+        raise ValueError(f"no demo numbers in language {language!r} (known: fr, nl)")
     if n < 100:
         return _below_hundred(n)
     if n < 1000:
@@ -92,13 +101,47 @@ def number_in_words(n: int) -> str:
     return head if rest == 0 else f"{head} {number_in_words(rest)}"
 
 
+_NL_UNITS = (
+    *("nul", "een", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen", "tien"),
+    *("elf", "twaalf", "dertien", "veertien", "vijftien", "zestien", "zeventien", "achttien"),
+    "negentien",
+)
+_NL_TENS = {
+    2: "twintig", 3: "dertig", 4: "veertig", 5: "vijftig",
+    6: "zestig", 7: "zeventig", 8: "tachtig", 9: "negentig",
+}  # fmt: skip
+
+
+def _dutch_number(n: int) -> str:
+    """Dutch number words: units before tens (`vierentwintig`, `tweeëntwintig`), hundreds glued
+    (`tweehonderdvijftig`), thousands apart (`tweeduizend zesentwintig`)."""
+    if n < 20:
+        return _NL_UNITS[n]
+    if n < 100:
+        tens, unit = divmod(n, 10)
+        if unit == 0:
+            return _NL_TENS[tens]
+        word = _NL_UNITS[unit]
+        return word + ("ën" if word.endswith("e") else "en") + _NL_TENS[tens]
+    if n < 1000:
+        hundreds, rest = divmod(n, 100)
+        head = "honderd" if hundreds == 1 else _NL_UNITS[hundreds] + "honderd"
+        return head if rest == 0 else head + _dutch_number(rest)
+    thousands, rest = divmod(n, 1000)
+    head = "duizend" if thousands == 1 else _dutch_number(thousands) + "duizend"
+    return head if rest == 0 else f"{head} {_dutch_number(rest)}"
+
+
 # --------------------------------------------------------------------------- sentence templates
 
 
 @dataclass(frozen=True)
 class _Sentences:
-    """The sentence templates of observatoire/data/demo_sentences_fr.toml, in file order."""
+    """The sentence templates of observatoire/data/demo_sentences_<language>.toml, in file
+    order."""
 
+    language: str
+    hesitation: str
     fill: dict[str, list[str]]
     numbers: dict[str, tuple[int, int]]
     topics: dict[str, list[str]]
@@ -106,14 +149,25 @@ class _Sentences:
     environment_weights: dict[str, int]
 
 
+DEMO_LANGUAGES = ("fr", "nl")
+"""The languages the demo speaks: those with a sentence file and number words."""
+
+
 @cache
-def _sentences() -> _Sentences:
-    """Read once: the text lives in a data file so that editing French sentences is not a code
-    change; ordinary topics come first, then the environmental ones, as the file lists them."""
-    path = resources.files("observatoire").joinpath("data/demo_sentences_fr.toml")
+def _sentences(language: str = "fr") -> _Sentences:
+    """Read once: the text lives in a data file so that editing sentences is not a code change;
+    ordinary topics come first, then the environmental ones, as the file lists them."""
+    if language not in DEMO_LANGUAGES:
+        raise ValueError(
+            f"the demo has no sentences in language {language!r} "
+            f"(known: {', '.join(DEMO_LANGUAGES)}): add data/demo_sentences_{language}.toml"
+        )
+    path = resources.files("observatoire").joinpath(f"data/demo_sentences_{language}.toml")
     data = tomllib.loads(path.read_text("utf-8"))
     ordinary, environment = data["ordinary"], data["environment"]
     return _Sentences(
+        language=language,
+        hesitation=data.get("hesitation", "euh"),
         fill=data["fill"],
         numbers={name: (low, high) for name, (low, high) in data["numbers"].items()},
         topics={
@@ -134,23 +188,26 @@ _FILLER_RATE = 0.05
 _PUB_RATE = 0.08
 
 
-def _fill(template: str, rng: random.Random) -> str:
-    sentences = _sentences()
+def _fill(template: str, rng: random.Random, language: str = "fr") -> str:
+    sentences = _sentences(language)
     out = template
     while "{" in out:
         before, rest = out.split("{", 1)
         name, after = rest.split("}", 1)
         if name in sentences.numbers:
             low, high = sentences.numbers[name]
-            value = number_in_words(rng.randint(low, high))
+            value = number_in_words(rng.randint(low, high), language)
         else:
             value = rng.choice(sentences.fill[name])
         out = before + value + after
     return out
 
 
-def caption_tokens(text: str) -> list[str]:
-    """Split as speech-to-text writes: elided words apart (`l'eau` -> `l'`, `eau`)."""
+def caption_tokens(text: str, language: str = "fr") -> list[str]:
+    """Split as speech-to-text writes: French elided words apart (`l'eau` -> `l'`, `eau`);
+    other languages keep an apostrophe inside its word (`auto's`)."""
+    if language != "fr":
+        return text.lower().split()
     tokens: list[str] = []
     for word in text.lower().split():
         while "'" in word[:-1]:
@@ -160,11 +217,12 @@ def caption_tokens(text: str) -> list[str]:
     return tokens
 
 
-def _spoken(text: str, rng: random.Random) -> list[str]:
+def _spoken(text: str, rng: random.Random, language: str = "fr") -> list[str]:
+    hesitation = _sentences(language).hesitation
     words: list[str] = []
-    for word in caption_tokens(text):
+    for word in caption_tokens(text, language):
         if rng.random() < _FILLER_RATE:
-            words.append("euh")
+            words.append(hesitation)
         words.append("<unk>" if rng.random() < _UNK_RATE else word)
     return words
 
@@ -196,9 +254,11 @@ class _Pools:
 
 
 @cache
-def _pools() -> _Pools:
-    rng = random.Random("observatoire-demo-pools")
-    sentences = _sentences()
+def _pools(language: str = "fr") -> _Pools:
+    rng = random.Random(
+        "observatoire-demo-pools" if language == "fr" else f"observatoire-demo-pools-{language}"
+    )
+    sentences = _sentences(language)
     templates = sentences.topics
     vocabulary: dict[str, int] = {}
     word_ids: list[int] = []
@@ -214,7 +274,7 @@ def _pools() -> _Pools:
         topic_templates.append(len(items))
         for template in items:
             for _ in range(_VARIANTS_PER_TEMPLATE):
-                words = _spoken(_fill(template, rng), rng)
+                words = _spoken(_fill(template, rng, language), rng, language)
                 first.append(len(word_ids))
                 size.append(len(words))
                 clock = 0
@@ -285,10 +345,11 @@ def _generator(*parts: object) -> np.random.Generator:
 
 
 def _speech(
-    rng: np.random.Generator, start_ms: int, end_ms: int, env_rate: float
+    rng: np.random.Generator, start_ms: int, end_ms: int, env_rate: float, language: str = "fr"
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Word ids, times and durations of continuous news speech over [start_ms, end_ms)."""
-    pools = _pools()
+    """Word ids (in the language's pools), times and durations of continuous news speech over
+    [start_ms, end_ms)."""
+    pools = _pools(language)
     stories = max(4, int((end_ms - start_ms) / 25_000) + 4)
     sentences = np.zeros(0, dtype=np.int64)
     gaps = np.zeros(0, dtype=np.int64)
@@ -373,7 +434,9 @@ class _ChannelSpeech:
     """Chunk i holds words bounds[i]:bounds[i + 1]."""
 
 
-def _channel_speech(starts: list[int], rng: np.random.Generator, env_rate: float) -> _ChannelSpeech:
+def _channel_speech(
+    starts: list[int], rng: np.random.Generator, env_rate: float, language: str = "fr"
+) -> _ChannelSpeech:
     ids: list[np.ndarray] = []
     times: list[np.ndarray] = []
     durations: list[np.ndarray] = []
@@ -383,7 +446,7 @@ def _channel_speech(starts: list[int], rng: np.random.Generator, env_rate: float
         # The provider cuts words a second or so before each chunk's start (METHODOLOGY §1).
         lead_ms = int(rng.integers(0, 1500))
         run_ids, run_times, run_durations = _speech(
-            rng, run_start * 1000 - lead_ms, run_end * 1000 - lead_ms, env_rate
+            rng, run_start * 1000 - lead_ms, run_end * 1000 - lead_ms, env_rate, language
         )
         edges = np.arange(run_start, run_end, CHUNK_SECONDS, dtype=np.int64) * 1000 - lead_ms
         bounds.append(offset + np.searchsorted(run_times, edges))
@@ -505,16 +568,26 @@ def _special_chunks(
     return special
 
 
+def channel_language(channel: _ChannelLike) -> str:
+    """The language a channel speaks (French for a channel-like object without one)."""
+    return str(getattr(channel, "language", "fr"))
+
+
 def demo_day(
-    day: date, channels: Sequence[_ChannelLike], grid: _GridLike, seed: int = 0
+    day: date,
+    channels: Sequence[_ChannelLike],
+    grid: _GridLike,
+    seed: int = 0,
+    zone: ZoneInfo | None = None,
 ) -> DemoDay:
-    """Generate one broadcast day for the given channels (see the module docstring)."""
-    pools = _pools()
-    day_start, day_end = day_interval(day)
+    """Generate one broadcast day for the given channels (see the module docstring), each in
+    its language, in the grid's time zone unless `zone` says otherwise."""
+    local: ZoneInfo = zone or getattr(grid, "zone", None) or PARIS
+    day_start, day_end = day_interval(day, local)
     columns: dict[str, list[Any]] = {
         "channel": [],
         "start": [],
-        "ids": [],
+        "words": [],
         "times": [],
         "durations": [],
         "sizes": [],
@@ -530,16 +603,20 @@ def demo_day(
     names = [name for name in sorted(planned) if planned[name]] or sorted(planned)
     for channel in ordered:
         rng = _generator(seed, day.isoformat(), channel.name)
+        language = channel_language(channel)
+        vocabulary = _pools(language).vocabulary
         starts = planned[channel.name]
         if channel.name == _pick(names, day, 1):
             starts = _drop_quarter_hour(starts, rng)
-        speech = _channel_speech(starts, rng, environment_story_rate(day, channel.name, seed))
+        speech = _channel_speech(
+            starts, rng, environment_story_rate(day, channel.name, seed), language
+        )
         special = _special_chunks(channel.name, starts, names, day, rng)
         for index, start in enumerate(speech.starts):
             low, high = int(speech.bounds[index]), int(speech.bounds[index + 1])
             kind = special.get(index)
             if kind in ("untimed", "duplicate"):
-                words = pools.vocabulary.take(pa.array(speech.word_ids[low:high])).to_pylist()
+                words = vocabulary.take(pa.array(speech.word_ids[low:high])).to_pylist()
                 item = _item(
                     channel, start, words, speech.times[low:high], speech.durations[low:high]
                 )
@@ -550,7 +627,7 @@ def demo_day(
                     irregular.extend([item, dict(item)])
                 continue
             if kind == "malformed":
-                words = pools.vocabulary.take(pa.array(speech.word_ids[low:high])).to_pylist()
+                words = vocabulary.take(pa.array(speech.word_ids[low:high])).to_pylist()
                 item = _item(
                     channel, start, words, speech.times[low:high], speech.durations[low:high]
                 )
@@ -558,7 +635,7 @@ def demo_day(
             columns["channel"].append(channel)
             columns["start"].append(start)
             columns["sizes"].append(high - low)
-            columns["ids"].append(speech.word_ids[low:high])
+            columns["words"].append(vocabulary.take(pa.array(speech.word_ids[low:high])))
             columns["times"].append(speech.times[low:high])
             columns["durations"].append(speech.durations[low:high])
     return DemoDay(chunks=_chunks_table(columns, day), items=irregular)
@@ -568,10 +645,9 @@ def _chunks_table(columns: dict[str, list[Any]], day: date) -> pa.Table:
     count = len(columns["start"])
     if count == 0:
         return CAPTION_SCHEMA.empty_table()
-    pools = _pools()
     sizes = np.array(columns["sizes"], dtype=np.int64)
     offsets = pa.array(np.concatenate([[0], np.cumsum(sizes)]).astype(np.int32))
-    words = pools.vocabulary.take(pa.array(np.concatenate(columns["ids"])))
+    words = pa.concat_arrays(columns["words"])
     srt_words = pa.StructArray.from_arrays(
         [
             pa.array(np.concatenate(columns["times"]), pa.int64()),
@@ -610,3 +686,36 @@ def demo_items(
     record, each on a channel picked by the day.
     """
     return demo_day(day, channels, grid, seed).all_items()
+
+
+def write_demo_drop_folder(
+    folder: str | Path,
+    days: Iterable[date],
+    channels: Sequence[_ChannelLike],
+    grid: _GridLike,
+    seed: int = 0,
+) -> list[Path]:
+    """Write demo days as a caption drop folder (`<folder>/YYYY-MM-DD/<channel>.jsonl`, one
+    provider item per line), so a country's demo runs through its real files source.
+
+    The files hold every item of `demo_items`, irregular records included: the duplicate, the
+    untimed chunk and the malformed record reach the source as they would from a provider (a
+    malformed record without a channel name goes to `records.jsonl`). Day folders are the
+    grid's days, in its time zone. Existing files of the same names are replaced.
+    """
+    root = Path(folder)
+    written: list[Path] = []
+    for day in days:
+        by_file: dict[str, list[str]] = {}
+        for item in demo_items(day, channels, grid, seed):
+            head = item.get("channel")
+            name = head.get("name") if isinstance(head, dict) else None
+            line = json.dumps(item, ensure_ascii=False, separators=(",", ":"))
+            by_file.setdefault(f"{name}.jsonl" if name else "records.jsonl", []).append(line)
+        day_folder = root / day.isoformat()
+        day_folder.mkdir(parents=True, exist_ok=True)
+        for file_name, lines in sorted(by_file.items()):
+            path = day_folder / file_name
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            written.append(path)
+    return written

@@ -1,9 +1,9 @@
 """Caption records: provider items parsed into a typed Arrow table, bad records set aside.
 
 A caption chunk is identified by its channel and its start instant (METHODOLOGY §1); its broadcast
-day is the Europe/Paris date of that instant. Parsing never crashes a batch and never loses a
-record: every item either becomes a row of the caption table, is counted as an exact duplicate of
-another row, or lands in the rejected table with a reason and its raw text.
+day is the date of that instant in the country's time zone. Parsing never crashes a batch and
+never loses a record: every item either becomes a row of the caption table, is counted as an
+exact duplicate of another row, or lands in the rejected table with a reason and its raw text.
 
 The word lists (``srt``) are converted to Arrow in one call per batch and validated with vectorised
 operations, because a broadcast day is ~13,000 chunks of ~350 words each and per-word Python work

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -230,24 +231,41 @@ def _percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value * 100:.2f} %"
 
 
-def format_evidence(evidence: ChannelDayEvidence) -> str:
-    """Plain-text explanation: each counted window, then the arithmetic of the share."""
+def format_evidence(evidence: ChannelDayEvidence, zone: ZoneInfo = PARIS) -> str:
+    """Plain-text explanation: each counted window, then the arithmetic of the share; times
+    are local times in `zone`, the country's time zone."""
     w_s = evidence.window_seconds
     lines = [
         f"Evidence for {evidence.channel_name} on {evidence.day.isoformat()}"
         f" (windows of {w_s} s"
         + (f", dictionary {evidence.dictionary_version}" if evidence.dictionary_version else "")
         + ")",
-        "Times are Europe/Paris local time (CET in winter, CEST in summer).",
+        f"Times are {zone.key} local time ({_abbreviations(zone, evidence.day)}).",
         "",
     ]
-    lines += _window_lines(evidence)
+    lines += _window_lines(evidence, zone)
     lines += _not_counted_lines(evidence)
     lines += _arithmetic_lines(evidence)
     return "\n".join(lines) + "\n"
 
 
-def _window_lines(evidence: ChannelDayEvidence) -> list[str]:
+def _abbreviations(zone: ZoneInfo, day: date) -> str:
+    """The zone's names in winter and summer of the day's year (`CET in winter, CEST in
+    summer`; the larger offset is summer time, in January south of the equator), or its one
+    name when it has no daylight-saving time that year."""
+    january = datetime(day.year, 1, 15, 12, tzinfo=zone)
+    july = datetime(day.year, 7, 15, 12, tzinfo=zone)
+    if january.tzname() == july.tzname():
+        return f"{january.tzname()} all year"
+    zero = timedelta(0)
+    if (january.utcoffset() or zero) < (july.utcoffset() or zero):
+        standard, daylight = january, july
+    else:
+        standard, daylight = july, january
+    return f"{standard.tzname()} in winter, {daylight.tzname()} in summer"
+
+
+def _window_lines(evidence: ChannelDayEvidence, zone: ZoneInfo = PARIS) -> list[str]:
     """Each counted window with its keywords, their second and excerpt."""
     w_s = evidence.window_seconds
     lines: list[str] = []
@@ -255,7 +273,7 @@ def _window_lines(evidence: ChannelDayEvidence) -> list[str]:
         lines.append("No counted window: no environmental keyword counted on this channel-day.")
         lines.append("")
     for w in evidence.windows:
-        local = w.window_start.astimezone(PARIS)
+        local = w.window_start.astimezone(zone)
         lines.append(
             f"{local:%H:%M:%S %Z}  chunk {w.chunk_id}  window {w.window}"
             f" ({w.window * w_s}-{(w.window + 1) * w_s} s)  [{', '.join(w.crises)}]"

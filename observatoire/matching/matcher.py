@@ -825,7 +825,9 @@ class Matcher:
                 [text],
                 starts_ms,
                 [True],
-                lambda _row, normalised: align_token_times(normalised.split(" "), words, times),
+                lambda _row, normalised: align_token_times(
+                    normalised.split(" "), words, times, self.language
+                ),
             )
         else:
             spans = self._spans([text], starts_ms)
@@ -893,7 +895,7 @@ class Matcher:
         srt_column = captions.column("srt") if "srt" in captions.column_names else None
         if srt_column is not None and srt_column.null_count == n:
             srt_column = None
-        word_times = BatchWordTimes(srt_column) if srt_column is not None else None
+        word_times = BatchWordTimes(srt_column, self.language) if srt_column is not None else None
         has_words = word_times.present.tolist() if word_times is not None else None
         if word_times is not None and has_words is not None:
             for i, plaintext in enumerate(plaintexts):

@@ -32,12 +32,16 @@ def word_list_columns(column: str = "srt") -> list[str]:
 
 
 def align_token_times(
-    tokens: Sequence[str], words: Sequence[str | None], times: Sequence[int]
+    tokens: Sequence[str],
+    words: Sequence[str | None],
+    times: Sequence[int],
+    language: str = "fr",
 ) -> list[int] | None:
     """The `cts_in_ms` of each normalised chunk token, found in the word list (`srt`) given as
     its words and their times.
 
-    Each word is normalised like the text (`<unk>` gives no token, `l'eau` two). When both
+    Each word is normalised like the text, in its `language` (`<unk>` gives no token, French
+    `l'eau` two, Dutch `auto's` one). When both
     token sequences agree (the usual case) times map one to one; otherwise they are aligned on
     their longest common blocks and a token without a counterpart takes the time of the closest
     aligned token before it (after it at the very beginning). None when nothing aligns.
@@ -45,7 +49,7 @@ def align_token_times(
     srt_tokens: list[str] = []
     srt_times: list[int] = []
     for word, time_ms in zip(words, times, strict=True):
-        pieces = word_tokens(word or "")
+        pieces = word_tokens(word or "", language)
         if len(pieces) == 1:
             srt_tokens.append(pieces[0])
             srt_times.append(time_ms)
@@ -85,7 +89,8 @@ class BatchWordTimes:
     word texts.
     """
 
-    def __init__(self, srt: pa.Array | pa.ChunkedArray) -> None:
+    def __init__(self, srt: pa.Array | pa.ChunkedArray, language: str = "fr") -> None:
+        self._language = language
         lists = srt.combine_chunks() if isinstance(srt, pa.ChunkedArray) else srt
         lengths = pc.fill_null(pc.list_value_length(lists), 0).to_numpy(zero_copy_only=False)
         self._present: np.ndarray = lengths > 0
@@ -108,7 +113,7 @@ class BatchWordTimes:
             self._texts = pc.fill_null(texts, "")
             encoded = pc.dictionary_encode(self._texts)
         distinct = encoded.dictionary.to_pylist()
-        pieces = [word_tokens(word) for word in distinct]
+        pieces = [word_tokens(word, language) for word in distinct]
         counts = np.array([len(p) for p in pieces], np.int64)[
             encoded.indices.to_numpy(zero_copy_only=False)
         ]
@@ -149,5 +154,8 @@ class BatchWordTimes:
             return self._token_times[self._token_offsets[row] : self._token_offsets[row + 1]]
         low, high = self._word_offsets[row], self._word_offsets[row + 1]
         return align_token_times(
-            text.split(" ") if text else [], self.words(row), self._times[low:high].tolist()
+            text.split(" ") if text else [],
+            self.words(row),
+            self._times[low:high].tolist(),
+            self._language,
         )

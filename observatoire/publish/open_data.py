@@ -43,7 +43,9 @@ _FIXED: dict[str, ColumnDoc] = {
     "channel_name": ColumnDoc("Channel identifier (provider name, e.g. france2)."),
     "channel_title": ColumnDoc("Channel display name."),
     "channel_radio": ColumnDoc("True for a radio channel, false for television."),
-    "day": ColumnDoc("Broadcast day: the Europe/Paris calendar date of the chunk start."),
+    "day": ColumnDoc(
+        "Broadcast day: the calendar date of the chunk start in the country's time zone."
+    ),
     "grid_minutes": ColumnDoc(
         "Minutes of the channel's news programmes in the programme grid that day (scope).",
         "minutes",

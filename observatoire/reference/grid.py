@@ -1,9 +1,9 @@
 """Programme grids (METHODOLOGY §5).
 
-A grid row states, in Europe/Paris wall-clock time, when a channel broadcasts news that the
-observatory measures. Rows are turned into UTC intervals day by day with the time zone rules, so a
-slot spanning a daylight-saving change lasts what it really lasted (2 hours for 01:00-04:00 on the
-23-hour day, 4 hours on the 25-hour day).
+A grid row states, in wall-clock time of the country's time zone, when a channel broadcasts news
+that the observatory measures. Rows are turned into UTC intervals day by day with the time zone
+rules, so a slot spanning a daylight-saving change lasts what it really lasted (2 hours for
+01:00-04:00 on the 23-hour day, 4 hours on the 25-hour day).
 
 Daylight-saving rule, applied to every slot: a slot is the set of instants whose local wall-clock
 time lies in [start, end). Wall-clock times that do not exist (the skipped hour in March) contain

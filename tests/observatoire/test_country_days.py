@@ -178,3 +178,65 @@ def test_one_day_later_in_paris_is_the_default():
     start = _epoch(2024, 3, 9, 23, 30)
     assert broadcast_day(start) == date(2024, 3, 10)
     assert broadcast_day(start, "America/Sao_Paulo") == date(2024, 3, 9)
+
+
+def test_france_time_zone_comes_from_its_profile():
+    from observatoire.core.broadcast_day import PARIS_TIMEZONE
+
+    assert PARIS_TIMEZONE == load_country().time_zone == PARIS.key
+
+
+def test_evidence_names_the_country_time_zone():
+    from observatoire.matching.evidence import _abbreviations
+
+    assert _abbreviations(PARIS, date(2024, 1, 1)) == "CET in winter, CEST in summer"
+    assert _abbreviations(_brazil().zone, date(2024, 1, 1)) == "-03 all year"
+    assert _abbreviations(_brazil().zone, date(2018, 1, 1)) == "-03 in winter, -02 in summer"
+
+
+def test_a_belgian_day_matched_from_the_stored_tables(tmp_path):
+    from observatoire.intake.demo import demo_day
+    from observatoire.matching.day_matching import (
+        LakeAddress,
+        MatchingInputs,
+        match_day,
+        prepare_matching,
+    )
+    from observatoire.matching.language_matchers import LanguageMatchers
+    from observatoire.reference.reference import (
+        VERSION_KEY,
+        channels_reference_table,
+        dictionaries_table,
+        grid_table,
+    )
+    from observatoire.storage.lake import Lake
+
+    belgium = load_country("be")
+    day = date(2024, 3, 31)  # the 23-hour day of spring
+    grid, channels = belgium.grid(), belgium.channels()
+    generated = demo_day(day, channels, grid, seed=2)
+    raw = captions_of_day(
+        generated.items, "demo", day, chunks=generated.chunks, zone=belgium.zone
+    ).table
+    Lake(str(tmp_path)).write_day("raw_captions", day, raw)
+    prepared = prepare_matching(
+        MatchingInputs(
+            lake=LakeAddress(str(tmp_path)),
+            dictionary=dictionaries_table(belgium.dictionaries()),
+            channels=channels_reference_table(channels),
+            grid=grid_table(grid),
+            window_seconds=20,
+            profile="default",
+            zone=belgium.zone,
+        )
+    )
+    assert isinstance(prepared.matcher, LanguageMatchers)
+    assert prepared.dictionary_version == belgium.dictionaries_version()
+    matched = match_day(prepared, day)
+    assert matched.segments.schema.metadata[VERSION_KEY] == belgium.dictionaries_version().encode()
+    # Every generated chunk lies in its channel's slots, read in Brussels time.
+    assert all(matched.segments["in_scope"].to_pylist())
+    dutch = {entry.keyword for entry in belgium.dictionary("nl").entries}
+    keywords = matched.keywords.select(["channel_name", "keyword"]).to_pylist()
+    on_dutch_channels = [r["keyword"] for r in keywords if r["channel_name"] in {"vrt1", "vtm"}]
+    assert on_dutch_channels and set(on_dutch_channels) <= dutch

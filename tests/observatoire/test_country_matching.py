@@ -202,3 +202,26 @@ def test_a_keyword_of_two_languages_is_two_entries():
     )
     assert len(KeywordDictionary(entries)) == 2
     assert {c.language for c in default_channels()} == {"fr"}
+
+
+def test_dutch_word_times_keep_apostrophe_words_whole(dutch):
+    from observatoire.matching.word_timing import align_token_times
+
+    words = ["twee", "elektrische", "auto's", "en", "een", "warmtepomp"]
+    times = [0, 1000, 2000, 3000, 4000, 5000]
+    tokens = normalize(" ".join(words), "nl").split(" ")
+    assert align_token_times(tokens, words, times, "nl") == times
+    assert align_token_times(tokens, words, times)[2] == 1000  # French rules split `auto' s`
+    srt = [
+        {"cts_in_ms": START * 1000 + t, "duration_ms": 500, "text": w}
+        for w, t in zip(words, times, strict=True)
+    ]
+    match = dutch.match_chunk(" ".join(words), START, srt)
+    assert match.timing == "srt"
+    assert [(o.keyword, o.second) for o in match.occurrences] == [
+        ("elektrische auto", 1.0),
+        ("warmtepomp", 5.0),
+    ]
+    captions = parse_items([{**_item("vrt1", 0, " ".join(words)), "srt": srt}], "test").table
+    keywords = dutch.match_table(captions).keywords
+    assert keywords["second"].to_pylist() == [1.0, 5.0]
