@@ -47,13 +47,23 @@ from sensors.schedules import daily_job, nightly_schedule, reference_job
 from sensors.serverless_jobs import build_serverless_jobs_sensor
 
 
-def caption_source(settings: Settings, profile: CountryProfile | None = None) -> CaptionSource:
+def caption_source(
+    settings: Settings,
+    profile: CountryProfile | None = None,
+    countries_root: Path | None = None,
+) -> CaptionSource:
     """The caption source of a country (default: the default country's,
     OBSERVATOIRE_CAPTION_SOURCE); see `Settings.caption_source_of`."""
     profile = profile or country_profile(DEFAULT_COUNTRY)
     kind = settings.caption_source_of(profile)
     if kind == "demo":
-        return DemoCaptionSource(seed=settings.demo_seed)
+        if profile.code == DEFAULT_COUNTRY:
+            return DemoCaptionSource(seed=settings.demo_seed)
+        return DemoCaptionSource(
+            seed=settings.demo_seed,
+            country=profile.code,
+            countries_root=str(countries_root) if countries_root else None,
+        )
     if kind == "mediatree" and profile.code == DEFAULT_COUNTRY:
         return MediatreeCaptionSource.from_settings(settings)
     if kind == "files":
@@ -74,7 +84,7 @@ def country_definitions(
     zone = profile.time_zone
     partitions = daily_partitions(settings.partitions_start, settings.partitions_end, zone)
     method = MethodResource.from_settings(settings, profile.code, countries_root)
-    source = caption_source(settings, profile)
+    source = caption_source(settings, profile, countries_root)
     daily = daily_job(country)
     assets: list[Any] = [
         *build_reference_assets(method, country),
