@@ -15,6 +15,8 @@ from dagster import DagsterInstance, build_schedule_context, partition_loading_c
 
 from assets.keys import COUNTRY_ROLLUP, DAILY_TABLES
 from definitions import build_definitions
+from observatoire.intake.demo import write_demo_drop_folder
+from observatoire.reference.countries import load_country
 from observatoire.settings import Settings, SettingsError
 from observatoire.storage.lake import Lake
 
@@ -227,3 +229,56 @@ def test_the_nightly_ticks_follow_the_country_s_clock_across_its_dst_change(braz
     ]
     france = brazil.resolve_schedule_def("nightly_previous_day")
     assert france.execution_timezone == "Europe/Paris"
+
+
+def test_belgian_demo_days_read_from_its_drop_folder_give_the_demo_source_s_figures(tmp_path):
+    """In a demo deployment Belgium's captions come from the demo generator; the same demo days
+    written as drop-folder files and read through the real files source give the same figures."""
+    profile = load_country("be")
+    write_demo_drop_folder(tmp_path / "drop", [DAY], profile.channels(), profile.grid(), seed=0)
+    lakes = {}
+    for name, extra in {
+        "demo": {},
+        "files": {
+            "OBSERVATOIRE_CAPTION_SOURCE_BE": "files",
+            "OBSERVATOIRE_DROP_FOLDER_BE": str(tmp_path / "drop"),
+        },
+    }.items():
+        settings = Settings.from_env(
+            {
+                "OBSERVATOIRE_COUNTRIES": "fr,be",
+                "OBSERVATOIRE_LAKE_URL": str(tmp_path / name),
+                "OBSERVATOIRE_WAREHOUSE_PATH": str(tmp_path / f"{name}.duckdb"),
+                "OBSERVATOIRE_PARTITIONS_START": "2024-01-01",
+                **extra,
+            }
+        )
+        defs = build_definitions(settings)
+        with DagsterInstance.ephemeral() as instance:
+            assert (
+                defs.resolve_job_def("be_reference_data")
+                .execute_in_process(instance=instance)
+                .success
+            )
+            assert (
+                defs.resolve_job_def("be_daily_stages")
+                .execute_in_process(instance=instance, partition_key=DAY.isoformat())
+                .success
+            )
+        lakes[name] = Lake(str(tmp_path / name / "be"))
+    columns = ["channel_name", "covered_minutes", "env_minutes", "coverage"]
+    demo = lakes["demo"].read_day("channel_indicators", DAY).select(columns)
+    files = lakes["files"].read_day("channel_indicators", DAY).select(columns)
+    assert demo.to_pylist() == files.to_pylist()
+    by_channel = {row["channel_name"]: row for row in demo.to_pylist()}
+    assert all(by_channel[c]["covered_minutes"] > 0 for c in ("vrt1", "vtm", "radio1", "la-une"))
+    assert sum(by_channel[c]["env_minutes"] for c in ("vrt1", "vtm", "radio1")) > 0
+
+
+def test_a_country_on_files_needs_its_drop_folder():
+    with pytest.raises(
+        SettingsError, match="CAPTION_SOURCE_BE=files needs OBSERVATOIRE_DROP_FOLDER_BE"
+    ):
+        Settings.from_env(
+            {"OBSERVATOIRE_COUNTRIES": "fr,be", "OBSERVATOIRE_CAPTION_SOURCE_BE": "files"}
+        )
