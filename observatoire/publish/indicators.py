@@ -17,6 +17,7 @@ from observatoire import METHODOLOGY_VERSION
 from observatoire.matching.matcher import COUNTER_COLUMNS
 from observatoire.reference.channels import (
     CHANNELS_SCHEMA,
+    DEFAULT_LANGUAGE,
     Channel,
     channels_table,
     default_channels,
@@ -152,7 +153,8 @@ def rollup(
     """Sum minutes over a period ("day", "week" from Monday, "month", "year", or None for the
     whole range) and groups, then divide: every share is Σ env_minutes / Σ covered_minutes.
 
-    `by` names indicator columns (channel_name) or channel attributes (radio, all_news, title),
+    `by` names indicator columns (channel_name) or channel attributes (radio, all_news, title,
+    language),
     the latter joined from `channels` (the reference channels by default); None groups everything.
     The result has `period` (first day of the period, or None), the group columns, `days`,
     grid_minutes, covered_minutes, coverage, chunks_in_scope, every env_minutes_* and share_*,
@@ -167,11 +169,17 @@ def rollup(
             if isinstance(channels, pa.Table)
             else channels_table(channels if channels is not None else default_channels())
         )
-        unknown = [c for c in attributes if c not in CHANNELS_SCHEMA.names]
+        known = [*CHANNELS_SCHEMA.names, "language"]
+        unknown = [c for c in attributes if c not in known]
         if unknown:
             raise ValueError(
                 f"cannot group by {unknown}: neither an indicator column nor a channel "
-                f"attribute ({', '.join(CHANNELS_SCHEMA.names)})"
+                f"attribute ({', '.join(known)})"
+            )
+        if "language" not in table.column_names:
+            # A channel table without languages is French (see `channels_table`).
+            table = table.append_column(
+                "language", pa.array([DEFAULT_LANGUAGE] * table.num_rows, pa.string())
             )
         attributes_frame = table.to_pandas()[["name", *attributes]]
         frame = frame.merge(attributes_frame, left_on="channel_name", right_on="name", how="left")

@@ -71,3 +71,20 @@ def test_language_changes_the_channels_version():
     channels = load_country("be").channels()
     french = [type(c)(c.name, c.title, c.radio, c.all_news) for c in channels]
     assert channels_version(channels) != channels_version(french)
+
+
+def test_indicators_roll_up_by_language():
+    from observatoire.publish.indicators import rollup
+    from tests.observatoire.test_indicators import indicator_rows
+
+    table = indicator_rows()
+    french = rollup(table, "language")
+    assert french["language"].tolist() == ["fr"]
+    channels = [
+        type(c)(c.name, c.title, c.radio, c.all_news, "nl" if c.name == "rtl" else "fr")
+        for c in default_channels()
+    ]
+    by_language = rollup(table, "language", channels=channels_table(channels))
+    rows = by_language.set_index("language")
+    assert rows.loc["nl", "covered_minutes"] == 100.0  # rtl alone
+    assert rows.loc["fr", "covered_minutes"] == 100.0  # tf1, 10 + 90
