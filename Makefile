@@ -66,7 +66,7 @@ dev: install $(DAGSTER_HOME)/dagster.yaml
 # on the instance under $(DAGSTER_HOME), so the runs show in `make dev`.
 rematch: install $(DAGSTER_HOME)/dagster.yaml
 	@test -n "$(START)" -a -n "$(END)" || { echo "usage: make rematch START=YYYY-MM-DD END=YYYY-MM-DD"; exit 1; }
-	$(BIN)/python -m assets.rematch $(START) $(END)
+	$(BIN)/python -m assets.rematch $(START) $(END) $(if $(COUNTRY),--country $(COUNTRY))
 
 validate: install
 	$(BIN)/dagster definitions validate -w workspace.yaml

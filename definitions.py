@@ -79,7 +79,7 @@ def country_definitions(
     """One country's graph: reference data, daily stages and their checks, jobs, the nightly
     schedule at 02:00 local time and the drop-folder sensor, on the country's own resources.
     The default country also has the publication assets (open data, report, stop-phrase
-    candidates) and the `rematch` job."""
+    candidates)."""
     country = CountryGraph.of(profile)
     zone = profile.time_zone
     partitions = daily_partitions(settings.partitions_start, settings.partitions_end, zone)
@@ -93,7 +93,7 @@ def country_definitions(
         build_monitoring_asset(partitions, country),
         build_indicator_asset(partitions, method, country),
     ]
-    jobs = [reference_job(country), daily]
+    jobs = [reference_job(country), daily, rematch_job(partitions, country)]
     if not country.prefixed:
         monthly = monthly_partitions(settings.partitions_start, zone)
         assets += [
@@ -101,7 +101,6 @@ def country_definitions(
             build_report_asset(monthly),
             build_discovery_asset(weekly_partitions(settings.partitions_start, zone)),
         ]
-        jobs.append(rematch_job(partitions))
     return Definitions(
         assets=assets,
         asset_checks=build_asset_checks(partitions, country=country),
