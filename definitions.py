@@ -76,10 +76,9 @@ def caption_source(
 def country_definitions(
     settings: Settings, profile: CountryProfile, countries_root: Path | None = None
 ) -> Definitions:
-    """One country's graph: reference data, daily stages and their checks, jobs, the nightly
-    schedule at 02:00 local time and the drop-folder sensor, on the country's own resources.
-    The default country also has the publication assets (open data, report, stop-phrase
-    candidates)."""
+    """One country's graph: reference data, daily stages and their checks, publication (open
+    data, report) and stop-phrase candidates, jobs, the nightly schedule at 02:00 local time and
+    the drop-folder sensor, on the country's own resources."""
     country = CountryGraph.of(profile)
     zone = profile.time_zone
     partitions = daily_partitions(settings.partitions_start, settings.partitions_end, zone)
@@ -93,14 +92,13 @@ def country_definitions(
         build_monitoring_asset(partitions, country),
         build_indicator_asset(partitions, method, country),
     ]
+    monthly = monthly_partitions(settings.partitions_start, zone)
+    assets += [
+        build_open_data_asset(monthly, country),
+        build_report_asset(monthly, country),
+        build_discovery_asset(weekly_partitions(settings.partitions_start, zone), country),
+    ]
     jobs = [reference_job(country), daily, rematch_job(partitions, country)]
-    if not country.prefixed:
-        monthly = monthly_partitions(settings.partitions_start, zone)
-        assets += [
-            build_open_data_asset(monthly),
-            build_report_asset(monthly),
-            build_discovery_asset(weekly_partitions(settings.partitions_start, zone)),
-        ]
     return Definitions(
         assets=assets,
         asset_checks=build_asset_checks(partitions, country=country),
