@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pyarrow.compute as pc
 import pytest
-from dagster import DagsterInstance, build_schedule_context, partition_loading_context
+from dagster import AssetKey, DagsterInstance, build_schedule_context, partition_loading_context
 
 from assets.keys import COUNTRY_ROLLUP, DAILY_TABLES
 from definitions import build_definitions
@@ -282,3 +282,19 @@ def test_a_country_on_files_needs_its_drop_folder():
         Settings.from_env(
             {"OBSERVATOIRE_COUNTRIES": "fr,be", "OBSERVATOIRE_CAPTION_SOURCE_BE": "files"}
         )
+
+
+def test_belgium_publishes_its_month_in_its_own_lake(two_countries):
+    defs, instance, root, _ = two_countries
+    job = defs.resolve_implicit_global_asset_job_def()
+    result = job.execute_in_process(
+        instance=instance,
+        asset_selection=[AssetKey(["be", "open_data"]), AssetKey(["be", "report"])],
+        partition_key="2024-03-01",
+    )
+    assert result.success
+    release = root / "lake" / "be" / "open_data" / "indicators_2024-03-01_2024-03-31"
+    rows = (release / "indicators_2024-03-01_2024-03-31.csv").read_text(encoding="utf-8")
+    assert '"vrt1"' in rows and '"tf1"' not in rows
+    assert (root / "lake" / "be" / "reports" / "report_2024-03.html").is_file()
+    assert not (root / "lake" / "open_data").exists()
