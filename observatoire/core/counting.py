@@ -9,6 +9,7 @@ reproduces the reference's one pass in list order instead (`promote_in_list_orde
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final
 
 import numpy as np
@@ -169,22 +170,44 @@ def promote_clusters(
     keyword: np.ndarray,
     candidate: np.ndarray,
     size: int,
+    specific: np.ndarray | None = None,
+    specific_size: int | None = None,
+    keyword_words: Sequence[frozenset[str]] | None = None,
 ) -> np.ndarray:
     """Whether each `candidate` occurrence shares its window, story and crisis with candidates
-    of at least `size` different keywords (itself included).
+    of at least `size` different keywords (itself included), or of at least `specific_size`
+    different keywords when one of them is `specific`.
 
     Lexical cohesion: a story told without its obvious keyword ("les haies", "les chouettes",
     "le bocage") still names several high-risk words of one crisis in one breath, where an
-    idiom or a homonym comes alone. Order-free, like `promote_in_stories`.
+    idiom or a homonym comes alone. A specific keyword (a phrase such as "de plus en plus
+    rares" or "ne coule plus", narrower than a bare noun such as "eau" or "forêt") needs one
+    other word of its crisis beside it, not two; with `keyword_words` (the words of each
+    keyword), not one of its own words ("l' eau potable" and "l' eau" are one idea said twice).
+    Order-free, like `promote_in_stories`.
     """
     clustered = np.zeros(len(chunk), bool)
     rows = np.flatnonzero(candidate)
-    if len(rows) < size:
+    least = size if specific is None or specific_size is None else min(size, specific_size)
+    if len(rows) < least:
         return clustered
     key = story_keys(chunk[rows], story[rows], crisis[rows], window[rows])
-    pairs = np.unique(np.stack([key, keyword[rows]]), axis=1)
-    groups, distinct = np.unique(pairs[0], return_counts=True)
-    clustered[rows] = is_member(key, groups[distinct >= size])
+    pairs, first = np.unique(np.stack([key, keyword[rows]]), axis=1, return_index=True)
+    groups, group_of, distinct = np.unique(pairs[0], return_inverse=True, return_counts=True)
+    enough = distinct >= size
+    if specific is not None and specific_size is not None:
+        has_specific = np.zeros(len(groups), bool)
+        np.logical_or.at(has_specific, group_of.ravel(), specific[rows][first])
+        by_specific = has_specific & (distinct >= specific_size) & ~enough
+        if keyword_words is not None and specific_size == 2:
+            # A pair whose keywords share a word is one idea said twice.
+            starts = np.concatenate([[0], np.cumsum(distinct)[:-1]])
+            for g in np.flatnonzero(by_specific & (distinct == 2)).tolist():
+                a, b = pairs[1, starts[g]], pairs[1, starts[g] + 1]
+                if keyword_words[a] & keyword_words[b]:
+                    by_specific[g] = False
+        enough |= by_specific
+    clustered[rows] = is_member(key, groups[enough])
     return clustered
 
 

@@ -24,10 +24,10 @@ from observatoire.core.counting import (
     promote_in_list_order,
     promote_in_stories,
 )
-from observatoire.core.dictionary import KeywordDictionary, KeywordEntry
+from observatoire.core.dictionary import KeywordDictionary, KeywordEntry, default_dictionary
 from observatoire.core.text import normalize
 from observatoire.matching.evidence import channel_day_evidence, format_evidence
-from observatoire.matching.matcher import Matcher
+from observatoire.matching.matcher import Matcher, is_specific
 from observatoire.matching.stories import default_story_rules, parse_cost, parse_framing
 
 START = 1_700_000_000
@@ -241,6 +241,94 @@ def test_clusters_count_different_keywords_per_window_story_and_crisis() -> None
     # Candidates only: a non-candidate neither joins a cluster nor is promoted by one.
     some = np.array([True, True, False, False, False, False])
     assert not promote_clusters(chunk, story, crisis, window, keyword, some, 3).any()
+
+
+def test_two_high_risk_keywords_count_together_when_one_is_a_phrase() -> None:
+    rare = dictionary(
+        ("haie", BIODIVERSITY, True),
+        ("de plus en plus rares", BIODIVERSITY, True),
+        ("chouette", BIODIVERSITY, True),
+        ("bocage", BIODIVERSITY, True),
+    )
+    matcher = Matcher(rare)
+    told, srt = timed((3, "les chouettes se font de plus en plus rares dans nos campagnes"))
+    match = matcher.match_chunk(told, START, srt)
+    assert match.number_of_keywords == 1
+    assert all(o.counted and o.reason == REASONS[CLUSTERED] for o in match.occurrences)
+    # Two bare nouns stay two ambiguous words.
+    two, srt_two = timed((3, "une chouette soirée dans le bocage"))
+    assert matcher.match_chunk(two, START, srt_two).number_of_keywords == 0
+    # A phrase alone is still one high-risk keyword.
+    alone, srt_alone = timed((3, "les places sont de plus en plus rares"))
+    assert matcher.match_chunk(alone, START, srt_alone).number_of_keywords == 0
+
+
+def test_a_figure_is_not_a_specific_phrase() -> None:
+    assert is_specific("de plus en plus rares") and is_specific("plus de quarante degrés")
+    assert not is_specific("eau")
+    assert not is_specific("trente pour cent") and not is_specific("soixante-huit pour cent")
+    assert not is_specific("deux mille trente")
+
+
+def test_a_phrase_and_one_of_its_own_words_are_not_a_cluster() -> None:
+    water = dictionary(("eau", "ressources", True), ("eau potable", "ressources", True))
+    matcher = Matcher(water)
+    told, srt = timed((3, "l' eau potable est coupée les habitants achètent de l' eau"))
+    assert matcher.match_chunk(told, START, srt).number_of_keywords == 0
+    chunk = np.zeros(2, np.int64)
+    zeros = np.zeros(2, np.int64)
+    keyword = np.array([0, 1])
+    words = [frozenset({"eau"}), frozenset({"eau", "potable"})]
+    everyone, specific = np.ones(2, bool), np.array([False, True])
+    assert promote_clusters(chunk, zeros, zeros, zeros, keyword, everyone, 3, specific, 2).all()
+    assert not promote_clusters(
+        chunk, zeros, zeros, zeros, keyword, everyone, 3, specific, 2, words
+    ).any()
+
+
+def test_clusters_with_a_specific_keyword_need_fewer_keywords() -> None:
+    chunk = np.zeros(5, np.int64)
+    story = np.zeros(5, np.int64)
+    crisis = np.zeros(5, np.int64)
+    window = np.array([1, 1, 2, 2, 3])
+    keyword = np.array([7, 8, 7, 8, 9])
+    specific = np.array([True, False, False, False, True])
+    everyone = np.ones(5, bool)
+    clustered = promote_clusters(chunk, story, crisis, window, keyword, everyone, 3, specific, 2)
+    assert clustered.tolist() == [True, True, False, False, False]
+    # Without the specific rule, the same occurrences need three keywords.
+    assert not promote_clusters(chunk, story, crisis, window, keyword, everyone, 3).any()
+
+
+def test_a_filler_inside_a_phrase_does_not_break_it() -> None:
+    matcher = Matcher(dictionary(("nappes phréatiques", "ressources", False)))
+    told, srt = timed((3, "les nappes euh phréatiques sont au plus bas"))
+    [occ] = matcher.match_chunk(told, START, srt).occurrences
+    assert occ.counted and occ.keyword == "nappes phréatiques"
+    # ome-2024 matches the words as the reference did, for parity.
+    parity = Matcher(dictionary(("nappes phréatiques", "ressources", False)), profile="ome-2024")
+    assert not parity.match_chunk(told, START, srt).occurrences
+
+
+def test_a_sports_record_does_not_frame_a_heatwave() -> None:
+    # The shipped stop phrases hold the sports records; the shipped cues hold "record".
+    shipped = default_dictionary().stop_phrases
+    assert "record du monde" in shipped
+    heat = KeywordDictionary(
+        (
+            KeywordEntry("chaleur", CONSEQUENCES, high_risk=True),
+            KeywordEntry("canicule", CONSEQUENCES),
+        ),
+        shipped,
+    )
+    matcher = Matcher(heat)
+    race, srt_race = timed(
+        (3, "le marathon couru sous une chaleur écrasante il bat le record du monde")
+    )
+    [occ] = matcher.match_chunk(race, START, srt_race).occurrences
+    assert not occ.counted and occ.reason == REASONS[UNFRAMED]
+    heatwave, srt_heat = timed((3, "une canicule qui bat un record de chaleur"))
+    assert matcher.match_chunk(heatwave, START, srt_heat).number_of_keywords == 1
 
 
 def test_energy_on_sale_does_not_count_even_as_a_direct_keyword() -> None:
