@@ -9,6 +9,7 @@ what was there.
 
 from contextlib import ExitStack
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 from dagster import (
@@ -22,6 +23,7 @@ from dagster import (
     multi_asset,
 )
 
+from assets.country import CAPTIONS, DAILY_RUN, LAKE, CountryGraph, default_country
 from assets.keys import (
     CHANNELS,
     DAILY_GROUP,
@@ -33,7 +35,7 @@ from assets.keys import (
 from assets.lake_days import day_writes, stored_day, write_channels_day
 from assets.metadata import RunSummary, preview
 from assets.partitions import BACKFILL_POLICY, run_days
-from assets.run_config import DailyRunConfig
+from assets.run_config import RunChannels
 from observatoire.intake.day_intake import DayIntake, demo_intake_day, prepare_demo_intake
 from observatoire.intake.intake import captions_of_day, conformed
 from observatoire.intake.records import REJECT_SCHEMA, with_quality_columns
@@ -53,46 +55,50 @@ from resources.lake import LakeResource
 
 
 def build_caption_assets(
-    partitions: PartitionsDefinition, day_workers: int = 0
+    partitions: PartitionsDefinition,
+    day_workers: int = 0,
+    country: CountryGraph | None = None,
 ) -> AssetsDefinition:
     """`day_workers` caps the worker processes a multi-day run generates and parses its days on,
-    for sources that allow it (0: the run's CPU allowance; 1: every day in the run's process)."""
+    for sources that allow it (0: the run's CPU allowance; 1: every day in the run's process).
+    `country`: whose assets and resources (default: the default country's)."""
+    country = country or default_country()
+    raw_key, rejected_key = country.key(RAW_CAPTIONS), country.key(RAW_CAPTIONS_REJECTED)
 
     @multi_asset(
-        name="ingest_captions",
+        name=country.name("ingest_captions"),
         specs=[
             AssetSpec(
-                RAW_CAPTIONS,
-                deps=[CHANNELS, PROGRAMME_GRID],
-                group_name=DAILY_GROUP,
+                raw_key,
+                deps=country.keys([CHANNELS, PROGRAMME_GRID]),
+                group_name=country.name(DAILY_GROUP),
                 kinds={"parquet"},
                 description="Every 2-minute caption chunk received for the broadcast day.",
             ),
             AssetSpec(
-                RAW_CAPTIONS_REJECTED,
-                deps=[CHANNELS],
-                group_name=DAILY_GROUP,
+                rejected_key,
+                deps=country.keys([CHANNELS]),
+                group_name=country.name(DAILY_GROUP),
                 kinds={"parquet"},
                 description="Records set aside for the day, each with its reason and raw text.",
             ),
         ],
         partitions_def=partitions,
         backfill_policy=BACKFILL_POLICY,
+        required_resource_keys=country.resource_keys(DAILY_RUN, LAKE, CAPTIONS),
     )
-    def ingest_captions(
-        context: AssetExecutionContext,
-        daily_run: DailyRunConfig,
-        lake: LakeResource,
-        captions: CaptionSource,
-    ):
+    def ingest_captions(context: AssetExecutionContext):
+        daily_run: RunChannels = country.resource(context, DAILY_RUN)
+        lake: LakeResource = country.resource(context, LAKE)
+        captions: CaptionSource = country.resource(context, CAPTIONS)
         with day_writes(context, lake) as store, ExitStack() as stack:
             channels, restricted = daily_run.run_channels(store)
             channels_table = store.read_table(lake_table(CHANNELS))
             names = channel_names_from_table(channels_table)
-            grid = lake_grid(store, channels_table)
-            summary = RunSummary(context, RAW_CAPTIONS, ["channel_name", "start", "plaintext"])
+            grid = lake_grid(store, channels_table, country.zone)
+            summary = RunSummary(context, raw_key, ["channel_name", "start", "plaintext"])
             rejected_summary = RunSummary(
-                context, RAW_CAPTIONS_REJECTED, ["day", "position", "reason", "record"]
+                context, rejected_key, ["day", "position", "reason", "record"]
             )
             missing: list[str] = []
             last = rejected = None
@@ -104,7 +110,9 @@ def build_caption_assets(
                 pool = stack.enter_context(DayWorkers(prepare_demo_intake, intake, workers))
                 fetched = pool.map(demo_intake_day, days)
             else:
-                fetched = (_fetched_day(captions, day, channels, names, grid) for day in days)
+                fetched = (
+                    _fetched_day(captions, day, channels, names, grid, country.zone) for day in days
+                )
             for got in fetched:
                 day, parsed = got.day, got.parsed
                 if restricted is not None:
@@ -147,7 +155,7 @@ def build_caption_assets(
                 )
                 last = table
             yield MaterializeResult(
-                asset_key=RAW_CAPTIONS,
+                asset_key=raw_key,
                 metadata={
                     **summary.metadata("chunks", "duplicates", "rejected", "timing_repaired"),
                     **captions.describe(),
@@ -159,7 +167,7 @@ def build_caption_assets(
                 },
             )
             yield MaterializeResult(
-                asset_key=RAW_CAPTIONS_REJECTED,
+                asset_key=rejected_key,
                 metadata={
                     **rejected_summary.metadata("rejected"),
                     "preview": preview(
@@ -171,8 +179,12 @@ def build_caption_assets(
     return ingest_captions
 
 
-def lake_grid(store: Lake | StagedDays, channels_table: pa.Table) -> ProgrammeGrid:
-    """The programme grid as the reference job wrote it: the one grid sources and stages use."""
+def lake_grid(
+    store: Lake | StagedDays, channels_table: pa.Table, zone: ZoneInfo | None = None
+) -> ProgrammeGrid:
+    """The programme grid as the reference job wrote it: the one grid sources and stages use,
+    its wall-clock times in `zone`, the country's (default: the default country's)."""
+    zone = zone or default_country().zone
     try:
         table = store.read_table("programme_grid")
     except LakeMissingError as error:
@@ -180,7 +192,7 @@ def lake_grid(store: Lake | StagedDays, channels_table: pa.Table) -> ProgrammeGr
             description=f"{error}: the caption source needs the programme grid; materialise the "
             "reference assets first (job reference_data)"
         ) from error
-    return ProgrammeGrid.from_arrow(table, channels_from_table(channels_table))
+    return ProgrammeGrid.from_arrow(table, channels_from_table(channels_table), zone=zone)
 
 
 def _fetched_day(
@@ -189,8 +201,10 @@ def _fetched_day(
     channels: list[str],
     names: ChannelNames,
     grid: ProgrammeGrid,
+    zone: ZoneInfo,
 ) -> DayIntake:
-    """A day fetched from the source by the run itself, parsed by the common rules."""
+    """A day fetched from the source by the run itself, parsed by the common rules, its
+    broadcast day in the country's `zone`."""
     fetch = captions.fetch_day(day, channels, grid)
     parsed = captions_of_day(
         fetch.items,
@@ -201,6 +215,7 @@ def _fetched_day(
         channels=channels,
         names=names,
         origins=fetch.origins,
+        zone=zone,
     )
     return DayIntake(day, parsed, fetch.missing, fetch.incomplete)
 

@@ -29,6 +29,7 @@ from dagster import (
     asset_check,
 )
 
+from assets.country import LAKE, METHOD, CountryGraph, default_country
 from assets.keys import (
     CHANNEL_INDICATORS,
     RAW_CAPTIONS,
@@ -183,13 +184,33 @@ def _segments_consistent_per_day(store: Lake, window_seconds: int) -> Callable[[
     return verdict
 
 
+def _lake_of(country: CountryGraph) -> Callable[[AssetCheckExecutionContext], Lake]:
+    """The lake of the country's resource, from a check's context."""
+
+    def lake_of(context: AssetCheckExecutionContext) -> Lake:
+        resource: LakeResource = country.resource(context, LAKE)
+        return resource.lake()
+
+    return lake_of
+
+
+def _method_of(country: CountryGraph) -> Callable[[AssetCheckExecutionContext], MethodResource]:
+    def method_of(context: AssetCheckExecutionContext) -> MethodResource:
+        return country.resource(context, METHOD)
+
+    return method_of
+
+
 def build_asset_checks(
     partitions_def: PartitionsDefinition,
     *,
     min_coverage: float = data_quality.DEFAULT_MIN_COVERAGE,
     max_rejected_rate: float = data_quality.DEFAULT_MAX_REJECTED_RATE,
+    country: CountryGraph | None = None,
 ) -> list[AssetChecksDefinition]:
-    """Every check of the daily stages, partitioned like the stages themselves."""
+    """Every check of the daily stages, partitioned like the stages themselves; `country`: whose
+    assets and lake (default: the default country's)."""
+    country = country or default_country()
 
     def daily_check(
         asset: AssetKey, name: str, description: str, *, blocking: bool = False
@@ -197,27 +218,28 @@ def build_asset_checks(
         # Dagster types a check body as returning one result; a generator of evaluations (one
         # per day) is what it runs for a partitioned check.
         decorate: Callable[[Callable[..., Any]], AssetChecksDefinition] = asset_check(
-            asset=asset,
+            asset=country.key(asset),
             name=name,
             description=description,
             blocking=blocking,
             partitions_def=partitions_def,
+            required_resource_keys=country.resource_keys(LAKE, METHOD),
         )
         return decorate
+
+    lake_of, method_of = _lake_of(country), _method_of(country)
 
     @daily_check(
         RAW_CAPTIONS,
         "unique_chunk_ids",
         "Each chunk (channel, start) is stored once; a duplicate would be counted twice.",
     )
-    def raw_captions_unique_chunk_ids(
-        context: AssetCheckExecutionContext, lake: LakeResource
-    ) -> CheckEvents:
+    def raw_captions_unique_chunk_ids(context: AssetCheckExecutionContext) -> CheckEvents:
         yield from per_day(
             context,
             AssetCheckSeverity.ERROR,
             _rule_per_day(
-                lake.lake(), RAW_CAPTIONS, data_quality.duplicate_chunk_ids, ["chunk_id"]
+                lake_of(context), RAW_CAPTIONS, data_quality.duplicate_chunk_ids, ["chunk_id"]
             ),
         )
 
@@ -227,11 +249,11 @@ def build_asset_checks(
         f"Share of source records quarantined stays under {max_rejected_rate:.1%} "
         "(a jump means the source changed its format).",
     )
-    def raw_captions_rejected_rate(
-        context: AssetCheckExecutionContext, lake: LakeResource
-    ) -> CheckEvents:
+    def raw_captions_rejected_rate(context: AssetCheckExecutionContext) -> CheckEvents:
         yield from per_day(
-            context, AssetCheckSeverity.WARN, _rejected_rate_per_day(lake.lake(), max_rejected_rate)
+            context,
+            AssetCheckSeverity.WARN,
+            _rejected_rate_per_day(lake_of(context), max_rejected_rate),
         )
 
     @daily_check(
@@ -240,14 +262,12 @@ def build_asset_checks(
         "Each chunk's plaintext is its word list's words; a chunk where they disagree is counted "
         "from the word list and flagged (plaintext_agrees = false, received_plaintext kept).",
     )
-    def raw_captions_plaintext_agrees(
-        context: AssetCheckExecutionContext, lake: LakeResource
-    ) -> CheckEvents:
+    def raw_captions_plaintext_agrees(context: AssetCheckExecutionContext) -> CheckEvents:
         yield from per_day(
             context,
             AssetCheckSeverity.WARN,
             _rule_per_day(
-                lake.lake(),
+                lake_of(context),
                 RAW_CAPTIONS,
                 data_quality.plaintext_disagrees,
                 ["chunk_id", "channel_name", "start", "plaintext_agrees"],
@@ -261,13 +281,11 @@ def build_asset_checks(
         "to the counted windows of the keyword evidence. Blocks channel_indicators on failure.",
         blocking=True,
     )
-    def theme_segments_consistent(
-        context: AssetCheckExecutionContext, lake: LakeResource, method: MethodResource
-    ) -> CheckEvents:
+    def theme_segments_consistent(context: AssetCheckExecutionContext) -> CheckEvents:
         yield from per_day(
             context,
             AssetCheckSeverity.ERROR,
-            _segments_consistent_per_day(lake.lake(), method.window_seconds),
+            _segments_consistent_per_day(lake_of(context), method_of(context).window_seconds),
         )
 
     @daily_check(
@@ -276,14 +294,12 @@ def build_asset_checks(
         f"Each channel's captions cover at least {min_coverage:.0%} of its programme grid; "
         "below that its share rests on part of the day only.",
     )
-    def time_monitored_coverage(
-        context: AssetCheckExecutionContext, lake: LakeResource
-    ) -> CheckEvents:
+    def time_monitored_coverage(context: AssetCheckExecutionContext) -> CheckEvents:
         yield from per_day(
             context,
             AssetCheckSeverity.WARN,
             _rule_per_day(
-                lake.lake(),
+                lake_of(context),
                 TIME_MONITORED,
                 lambda monitored: data_quality.low_coverage(monitored, min_coverage),
             ),
@@ -295,13 +311,11 @@ def build_asset_checks(
         "A channel that sent captions has programme-grid minutes (else it is missing from the "
         "grid and its airtime is never counted).",
     )
-    def time_monitored_captions_have_grid(
-        context: AssetCheckExecutionContext, lake: LakeResource
-    ) -> CheckEvents:
+    def time_monitored_captions_have_grid(context: AssetCheckExecutionContext) -> CheckEvents:
         yield from per_day(
             context,
             AssetCheckSeverity.ERROR,
-            _rule_per_day(lake.lake(), TIME_MONITORED, data_quality.captions_without_grid),
+            _rule_per_day(lake_of(context), TIME_MONITORED, data_quality.captions_without_grid),
         )
 
     @daily_check(
@@ -309,13 +323,11 @@ def build_asset_checks(
         "shares_within_0_1",
         "Every share column lies in [0, 1].",
     )
-    def channel_indicators_shares(
-        context: AssetCheckExecutionContext, lake: LakeResource
-    ) -> CheckEvents:
+    def channel_indicators_shares(context: AssetCheckExecutionContext) -> CheckEvents:
         yield from per_day(
             context,
             AssetCheckSeverity.ERROR,
-            _rule_per_day(lake.lake(), CHANNEL_INDICATORS, data_quality.shares_out_of_range),
+            _rule_per_day(lake_of(context), CHANNEL_INDICATORS, data_quality.shares_out_of_range),
         )
 
     @daily_check(
@@ -324,15 +336,13 @@ def build_asset_checks(
         "The indicators were produced by the current keyword dictionary and stop phrases; "
         "otherwise re-match these days (job `rematch`).",
     )
-    def channel_indicators_current_dictionary(
-        context: AssetCheckExecutionContext, lake: LakeResource, method: MethodResource
-    ) -> CheckEvents:
-        current = method.dictionary().version
+    def channel_indicators_current_dictionary(context: AssetCheckExecutionContext) -> CheckEvents:
+        current = method_of(context).dictionary_version()
         yield from per_day(
             context,
             AssetCheckSeverity.WARN,
             _rule_per_day(
-                lake.lake(),
+                lake_of(context),
                 CHANNEL_INDICATORS,
                 lambda indicators: data_quality.dictionary_version_current(indicators, current),
             ),

@@ -14,6 +14,7 @@ from dagster import (
     asset,
 )
 
+from assets.country import LAKE, CountryGraph, default_country
 from assets.failures import refused_as_failure
 from assets.keys import (
     CURATION_GROUP,
@@ -29,19 +30,23 @@ from observatoire.reference.reference import dictionary_from_table
 from resources.lake import LakeResource
 
 
-def build_discovery_asset(weekly: PartitionsDefinition) -> AssetsDefinition:
+def build_discovery_asset(
+    weekly: PartitionsDefinition, country: CountryGraph | None = None
+) -> AssetsDefinition:
+    country = country or default_country()
+
     @asset(
-        key=STOP_PHRASE_CANDIDATES,
-        deps=[RAW_CAPTIONS, THEME_KEYWORDS, KEYWORD_DICTIONARY],
+        key=country.key(STOP_PHRASE_CANDIDATES),
+        deps=country.keys([RAW_CAPTIONS, THEME_KEYWORDS, KEYWORD_DICTIONARY]),
         partitions_def=weekly,
-        group_name=CURATION_GROUP,
+        group_name=country.name(CURATION_GROUP),
+        required_resource_keys=country.resource_keys(LAKE),
         kinds={"parquet"},
         description="Keyword contexts repeated word for word many times in the week on a "
         "channel (adverts, jingles): candidates for the stop-phrase list.",
     )
-    def stop_phrase_candidates(
-        context: AssetExecutionContext, lake: LakeResource
-    ) -> MaterializeResult:
+    def stop_phrase_candidates(context: AssetExecutionContext) -> MaterializeResult:
+        lake: LakeResource = country.resource(context, LAKE)
         store = lake.lake()
         keywords, captions = lake_table(THEME_KEYWORDS), lake_table(RAW_CAPTIONS)
         days = [

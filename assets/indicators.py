@@ -12,6 +12,7 @@ from dagster import (
 )
 
 from assets.code_versions import indicators_version
+from assets.country import DAILY_RUN, LAKE, METHOD, WAREHOUSE, CountryGraph, default_country
 from assets.failures import refused_as_failure
 from assets.keys import (
     CHANNEL_INDICATORS,
@@ -24,7 +25,7 @@ from assets.keys import (
 from assets.lake_days import day_writes, write_channels_day
 from assets.metadata import RunSummary, indicator_figures
 from assets.partitions import BACKFILL_POLICY, run_days
-from assets.run_config import DailyRunConfig
+from assets.run_config import RunChannels
 from observatoire import METHODOLOGY_VERSION
 from observatoire.publish.indicator_table import channel_summary, format_markdown
 from observatoire.publish.indicators import channel_indicators as compute_indicators
@@ -37,29 +38,33 @@ from resources.warehouse import WarehouseResource
 
 
 def build_indicator_asset(
-    partitions: PartitionsDefinition, method: MethodResource
+    partitions: PartitionsDefinition,
+    method: MethodResource,
+    country: CountryGraph | None = None,
 ) -> AssetsDefinition:
+    country = country or default_country()
+    key = country.key(CHANNEL_INDICATORS)
+
     @asset(
-        key=CHANNEL_INDICATORS,
-        deps=[THEME_SEGMENTS, TIME_MONITORED, KEYWORD_DICTIONARY],
-        group_name=DAILY_GROUP,
+        key=key,
+        deps=country.keys([THEME_SEGMENTS, TIME_MONITORED, KEYWORD_DICTIONARY]),
+        group_name=country.name(DAILY_GROUP),
         kinds={"parquet"},
         code_version=indicators_version(method),
         partitions_def=partitions,
         backfill_policy=BACKFILL_POLICY,
         description="Per channel and day: environmental minutes and share of covered airtime, "
         "by crisis, causal link and theme, numerators and denominators kept.",
+        required_resource_keys=country.resource_keys(DAILY_RUN, LAKE, METHOD, WAREHOUSE),
     )
-    def channel_indicators(
-        context: AssetExecutionContext,
-        daily_run: DailyRunConfig,
-        lake: LakeResource,
-        method: MethodResource,
-        warehouse: WarehouseResource,
-    ) -> MaterializeResult:
+    def channel_indicators(context: AssetExecutionContext) -> MaterializeResult:
+        daily_run: RunChannels = country.resource(context, DAILY_RUN)
+        lake: LakeResource = country.resource(context, LAKE)
+        method: MethodResource = country.resource(context, METHOD)
+        warehouse: WarehouseResource = country.resource(context, WAREHOUSE)
         with day_writes(context, lake) as store:
             _, restricted = daily_run.run_channels(store)
-            summary = RunSummary(context, CHANNEL_INDICATORS)
+            summary = RunSummary(context, key)
             written = []
             versions: set[str] = set()
             for day in run_days(context):

@@ -13,6 +13,7 @@ DAILY_GROUP = "daily"
 PUBLICATION_GROUP = "publication"
 CURATION_GROUP = "curation"
 OPERATIONS_GROUP = "operations"
+COUNTRIES_GROUP = "countries"
 
 DICTIONARY_FILES = AssetKey("dictionary_files")
 KEYWORD_DICTIONARY = AssetKey("keyword_dictionary")
@@ -30,6 +31,7 @@ OPEN_DATA = AssetKey("open_data")
 REPORT = AssetKey("report")
 STOP_PHRASE_CANDIDATES = AssetKey("stop_phrase_candidates")
 SERVERLESS_COSTS = AssetKey("serverless_costs")
+COUNTRY_ROLLUP = AssetKey("environmental_share_across_countries")
 
 REFERENCE_ASSETS = (KEYWORD_DICTIONARY, CHANNELS, PROGRAMME_GRID)
 """The reference assets stored in the lake as one table each (`dictionary_files` is a source)."""

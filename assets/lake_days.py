@@ -70,10 +70,13 @@ def write_channels_day(
     return stored
 
 
-def read_published_period(lake: Lake, days: list[date], allow_mixed: bool) -> PeriodStates:
-    """The daily indicators of a period up to the last complete day, checked for a version mix
-    (a Failure listing the days of each version unless allowed); missing days are gaps."""
-    complete = [d for d in days if d <= last_days(1)[1]]
+def read_published_period(
+    lake: Lake, days: list[date], allow_mixed: bool, timezone: str | None = None
+) -> PeriodStates:
+    """The daily indicators of a period up to the last complete day (in `timezone`, the
+    country's), checked for a version mix (a Failure listing the days of each version unless
+    allowed); missing days are gaps."""
+    complete = [d for d in days if d <= last_days(1, timezone=timezone)[1]]
     period = read_period(lake, complete)
     if not period.present:
         raise Failure(

@@ -11,6 +11,7 @@ from dagster import (
 )
 
 from assets.code_versions import monitoring_version
+from assets.country import DAILY_RUN, LAKE, CountryGraph, default_country
 from assets.keys import (
     CHANNELS,
     DAILY_GROUP,
@@ -22,7 +23,7 @@ from assets.keys import (
 from assets.lake_days import day_writes, write_channels_day
 from assets.metadata import RunSummary, coverage_figures, preview
 from assets.partitions import BACKFILL_POLICY, run_days
-from assets.run_config import DailyRunConfig
+from assets.run_config import RunChannels
 from observatoire.intake.intake import conformed
 from observatoire.reference.grid import ProgrammeGrid
 from observatoire.reference.monitoring import deliveries_of
@@ -35,30 +36,37 @@ from resources.lake import LakeResource
 CAPTION_COLUMNS = ["chunk_id", "channel_name", "start"]
 
 
-def build_monitoring_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
+def build_monitoring_asset(
+    partitions: PartitionsDefinition, country: CountryGraph | None = None
+) -> AssetsDefinition:
+    country = country or default_country()
+    key = country.key(TIME_MONITORED)
+
     @asset(
-        key=TIME_MONITORED,
-        deps=[RAW_CAPTIONS, PROGRAMME_GRID, CHANNELS],
-        group_name=DAILY_GROUP,
+        key=key,
+        deps=country.keys([RAW_CAPTIONS, PROGRAMME_GRID, CHANNELS]),
+        group_name=country.name(DAILY_GROUP),
         kinds={"parquet"},
         code_version=monitoring_version(),
         partitions_def=partitions,
         backfill_policy=BACKFILL_POLICY,
         description="Per channel and day: grid minutes, covered minutes and coverage, which "
         "exposes the provider's gaps.",
+        required_resource_keys=country.resource_keys(DAILY_RUN, LAKE),
     )
-    def time_monitored(
-        context: AssetExecutionContext, daily_run: DailyRunConfig, lake: LakeResource
-    ) -> MaterializeResult:
+    def time_monitored(context: AssetExecutionContext) -> MaterializeResult:
+        daily_run: RunChannels = country.resource(context, DAILY_RUN)
+        lake: LakeResource = country.resource(context, LAKE)
         with day_writes(context, lake) as store:
             channels, restricted = daily_run.run_channels(store)
             grid = ProgrammeGrid.from_arrow(
                 store.read_table(lake_table(PROGRAMME_GRID)),
                 channels_from_table(store.read_table(lake_table(CHANNELS))),
+                zone=country.zone,
             )
             summary = RunSummary(
                 context,
-                TIME_MONITORED,
+                key,
                 ["channel_name", "grid_minutes", "covered_minutes", "coverage"],
             )
             table = None

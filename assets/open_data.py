@@ -19,6 +19,7 @@ from dagster import (
 )
 from pydantic import Field
 
+from assets.country import LAKE, CountryGraph, default_country
 from assets.failures import refused_as_failure
 from assets.keys import CHANNEL_INDICATORS, CHANNELS, OPEN_DATA, PUBLICATION_GROUP, lake_table
 from assets.lake_days import read_published_period
@@ -40,22 +41,26 @@ class OpenDataConfig(Config):
     )
 
 
-def build_open_data_asset(monthly: PartitionsDefinition) -> AssetsDefinition:
+def build_open_data_asset(
+    monthly: PartitionsDefinition, country: CountryGraph | None = None
+) -> AssetsDefinition:
+    country = country or default_country()
+
     @asset(
-        key=OPEN_DATA,
-        deps=[CHANNEL_INDICATORS, CHANNELS],
+        key=country.key(OPEN_DATA),
+        deps=country.keys([CHANNEL_INDICATORS, CHANNELS]),
         partitions_def=monthly,
-        group_name=PUBLICATION_GROUP,
+        group_name=country.name(PUBLICATION_GROUP),
+        required_resource_keys=country.resource_keys(LAKE),
         kinds={"csv", "parquet"},
         description="Public release of the month's daily indicators per channel: CSV, Parquet, "
         "a data dictionary (datapackage.json) and SHA-256 checksums.",
     )
-    def open_data(
-        context: AssetExecutionContext, config: OpenDataConfig, lake: LakeResource
-    ) -> MaterializeResult:
+    def open_data(context: AssetExecutionContext, config: OpenDataConfig) -> MaterializeResult:
+        lake: LakeResource = country.resource(context, LAKE)
         store = lake.lake()
         days = period_days(context)
-        period = read_published_period(store, days, config.allow_mixed_versions)
+        period = read_published_period(store, days, config.allow_mixed_versions, country.time_zone)
         present = period.present
         channels_table = lake_table(CHANNELS)
         channels = store.read_table(channels_table) if store.has_table(channels_table) else None

@@ -1,12 +1,12 @@
-"""Partitions of every asset: broadcast days, weeks and months (Europe/Paris), the days a run
-covers, and the backfill policy of the daily stages.
+"""Partitions of every asset: broadcast days, weeks and months in a country's time zone, the days
+a run covers, and the backfill policy of the daily stages.
 
 Weekly and monthly partitions cover the same broadcast days as the daily ones, so Dagster maps a
 week or a month to its days; the current month and week are included (partial), so that the
 latest figures can be published and reviewed before the period ends.
 
-`python -m assets.partitions N` prints the run tags covering the last N complete days (what
-`make demo` passes to `dagster job execute`).
+`python -m assets.partitions N [COUNTRY]` prints the run tags covering the last N complete days of
+a country (default: France), what `make demo` passes to `dagster job execute`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from dagster import (
     AssetCheckExecutionContext,
@@ -28,10 +29,15 @@ from dagster import (
     WeeklyPartitionsDefinition,
 )
 
-from observatoire.core.broadcast_day import PARIS, PARIS_TIMEZONE
+from assets.country import default_country
+from observatoire.reference.countries import load_country
 
-TIMEZONE = PARIS_TIMEZONE
-"""Broadcast days are local days: 23- and 25-hour days exist."""
+
+def default_zone() -> str:
+    """The default country's time zone: broadcast days are local days (23- and 25-hour days
+    exist)."""
+    return default_country().time_zone
+
 
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
@@ -43,29 +49,36 @@ BACKFILL_POLICY = BackfillPolicy.multi_run(max_partitions_per_run=MAX_DAYS_PER_R
 """A backfill of a year is a dozen month-long runs, each writing its days one by one."""
 
 
-def daily_partitions(start: str, end: str | None = None) -> DailyPartitionsDefinition:
+def daily_partitions(
+    start: str, end: str | None = None, timezone: str | None = None
+) -> DailyPartitionsDefinition:
     """One partition per broadcast day from `start` (YYYY-MM-DD) to the last complete broadcast
-    day, Paris time (yesterday), or to `end` (YYYY-MM-DD, included) when configured."""
+    day in `timezone` (the country's zone; default: the default country's), or to `end`
+    (YYYY-MM-DD, included) when configured."""
+    zone = timezone or default_zone()
     if end is None:
-        return DailyPartitionsDefinition(start_date=start, timezone=TIMEZONE)
+        return DailyPartitionsDefinition(start_date=start, timezone=zone)
     after_end = (date.fromisoformat(end) + timedelta(days=1)).isoformat()
-    return DailyPartitionsDefinition(start_date=start, end_date=after_end, timezone=TIMEZONE)
+    return DailyPartitionsDefinition(start_date=start, end_date=after_end, timezone=zone)
 
 
-def monthly_partitions(start: str) -> MonthlyPartitionsDefinition:
+def monthly_partitions(start: str, timezone: str | None = None) -> MonthlyPartitionsDefinition:
     """One partition per calendar month from the month holding `start`, current month included."""
     first = date.fromisoformat(start).replace(day=1)
     return MonthlyPartitionsDefinition(
-        start_date=first.isoformat(), timezone=TIMEZONE, end_offset=1
+        start_date=first.isoformat(), timezone=timezone or default_zone(), end_offset=1
     )
 
 
-def weekly_partitions(start: str) -> WeeklyPartitionsDefinition:
+def weekly_partitions(start: str, timezone: str | None = None) -> WeeklyPartitionsDefinition:
     """One partition per week, Monday to Sunday, from the Monday on or before `start`."""
     day = date.fromisoformat(start)
     monday = day - timedelta(days=day.weekday())
     return WeeklyPartitionsDefinition(
-        start_date=monday.isoformat(), timezone=TIMEZONE, day_offset=1, end_offset=1
+        start_date=monday.isoformat(),
+        timezone=timezone or default_zone(),
+        day_offset=1,
+        end_offset=1,
     )
 
 
@@ -92,9 +105,14 @@ def refuse_outside_range(partitions: PartitionsDefinition, days: Sequence[date])
         )
         raise Failure(
             description=f"{asked} outside the partition range {bounds} "
-            f"(the last partition is the last complete broadcast day, {TIMEZONE}); "
+            f"(the last partition is the last complete broadcast day, {_zone_of(partitions)}); "
             "nothing was written"
         )
+
+
+def _zone_of(partitions: PartitionsDefinition) -> str:
+    zone = getattr(partitions, "timezone", None)
+    return zone if isinstance(zone, str) else default_zone()
 
 
 DailyContext = AssetExecutionContext | AssetCheckExecutionContext
@@ -147,11 +165,14 @@ def period_days(context: AssetExecutionContext) -> list[date]:
     return [first.date() + timedelta(days=i) for i in range((last - first.date()).days + 1)]
 
 
-def last_days(count: int, today: date | None = None) -> tuple[date, date]:
-    """The last `count` complete broadcast days before `today` (Paris time by default)."""
+def last_days(
+    count: int, today: date | None = None, timezone: str | None = None
+) -> tuple[date, date]:
+    """The last `count` complete broadcast days before `today` (by default today in `timezone`,
+    the default country's zone unless given)."""
     if count < 1:
         raise ValueError(f"count must be at least 1, got {count}")
-    today = today or datetime.now(PARIS).date()
+    today = today or datetime.now(ZoneInfo(timezone or default_zone())).date()
     return today - timedelta(days=count), today - timedelta(days=1)
 
 
@@ -164,5 +185,8 @@ def range_tags(first: date, last: date) -> dict[str, str]:
 
 
 if __name__ == "__main__":
-    # `python -m assets.partitions N`: run tags for the last N days, for `dagster job execute`.
-    print(json.dumps(range_tags(*last_days(int(sys.argv[1]) if len(sys.argv) > 1 else 7))))
+    # `python -m assets.partitions N [COUNTRY]`: run tags for the last N days of a country, for
+    # `dagster job execute`.
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 7
+    zone = load_country(sys.argv[2]).time_zone if len(sys.argv) > 2 else None
+    print(json.dumps(range_tags(*last_days(count, timezone=zone))))

@@ -23,6 +23,7 @@ from dagster import (
     observable_source_asset,
 )
 
+from assets.country import LAKE, METHOD, CountryGraph, default_country
 from assets.keys import (
     CHANNELS,
     DICTIONARY_FILES,
@@ -37,7 +38,6 @@ from observatoire.matching.stories import default_story_rules, method_data_versi
 from observatoire.reference.reference import (
     channels_reference_table,
     channels_version,
-    dictionary_table,
     grid_table,
 )
 from resources.lake import LakeResource
@@ -53,7 +53,7 @@ def check_reference_files(method: MethodResource) -> None:
     code location from loading (the UI shows this message on the location) instead of failing
     a run later or leaving an asset without a version."""
     try:
-        method.dictionary()
+        method.dictionaries()
     except DictionaryError as error:
         raise ReferenceDataError(f"keyword dictionary refused: {error}") from None
     try:
@@ -88,60 +88,87 @@ def _stored(
     )
 
 
-def build_reference_assets(method: MethodResource) -> list[AssetsDefinition | SourceAsset]:
+def build_reference_assets(
+    method: MethodResource, country: CountryGraph | None = None
+) -> list[AssetsDefinition | SourceAsset]:
+    """The reference assets of `country` (default: the default country), read from `method`,
+    the country's method resource (its profile's files)."""
+    country = country or default_country()
     check_reference_files(method)
+    group = country.name(REFERENCE_GROUP)
+    keys = country.resource_keys(LAKE, METHOD)
 
     @observable_source_asset(
-        key=DICTIONARY_FILES,
-        group_name=REFERENCE_GROUP,
+        key=country.key(DICTIONARY_FILES),
+        group_name=group,
         description="The dictionary CSV, stop-phrase, story-boundary and weather-framing files the "
         "method reads; observing them records their content hash, and a new hash marks "
         "keyword_dictionary out of date.",
+        required_resource_keys=country.resource_keys(METHOD),
     )
-    def dictionary_files(method: MethodResource) -> DataVersion:
-        return DataVersion(method_data_version(method.dictionary().version, default_story_rules()))
+    def dictionary_files(context) -> DataVersion:
+        method: MethodResource = country.resource(context, METHOD)
+        return DataVersion(method_data_version(method.dictionary_version(), default_story_rules()))
 
     @asset(
-        key=KEYWORD_DICTIONARY,
-        group_name=REFERENCE_GROUP,
-        deps=[DICTIONARY_FILES],
+        key=country.key(KEYWORD_DICTIONARY),
+        group_name=group,
+        deps=[country.key(DICTIONARY_FILES)],
         kinds={"parquet"},
         description="Keywords with theme, crisis, causal link and high-risk flag, plus stop "
         "phrases, story boundaries and weather framing; its version is a hash of the content.",
+        required_resource_keys=keys,
     )
-    def keyword_dictionary(lake: LakeResource, method: MethodResource) -> MaterializeResult:
-        dictionary = method.dictionary()
-        table = dictionary_table(dictionary)
+    def keyword_dictionary(context) -> MaterializeResult:
+        lake: LakeResource = country.resource(context, LAKE)
+        method: MethodResource = country.resource(context, METHOD)
+        dictionaries = method.dictionaries()
+        version = method.dictionary_version()
+        table = method.dictionary_table()
         per_theme = table.group_by("theme").aggregate([("keyword", "count")]).to_pylist()
         story_rules = default_story_rules()
+        entries = [entry for d in dictionaries.values() for entry in d.entries]
+        languages = (
+            {
+                "entries_per_language": MetadataValue.json(
+                    {language: len(d) for language, d in dictionaries.items()}
+                )
+            }
+            if len(dictionaries) > 1
+            else {}
+        )
         return _stored(
             lake,
             KEYWORD_DICTIONARY,
             table,
-            method_data_version(dictionary.version, story_rules),
+            method_data_version(version, story_rules),
             {
-                "dictionary_version": MetadataValue.text(dictionary.version),
+                "dictionary_version": MetadataValue.text(version),
                 "story_rules_version": MetadataValue.text(story_rules.version),
                 "story_boundaries": MetadataValue.int(len(story_rules.boundaries)),
-                "entries": MetadataValue.int(len(dictionary)),
-                "high_risk_entries": MetadataValue.int(
-                    sum(e.high_risk for e in dictionary.entries)
+                "entries": MetadataValue.int(len(entries)),
+                "high_risk_entries": MetadataValue.int(sum(e.high_risk for e in entries)),
+                "stop_phrases": MetadataValue.int(
+                    sum(len(d.stop_phrases) for d in dictionaries.values())
                 ),
-                "stop_phrases": MetadataValue.int(len(dictionary.stop_phrases)),
                 "entries_per_theme": MetadataValue.json(
                     {row["theme"]: row["keyword_count"] for row in per_theme}
                 ),
+                **languages,
             },
             ["keyword", "theme", "crisis", "high_risk", "category"],
         )
 
     @asset(
-        key=CHANNELS,
-        group_name=REFERENCE_GROUP,
+        key=country.key(CHANNELS),
+        group_name=group,
         kinds={"parquet"},
         description="The monitored TV and radio channels (name, title, radio, all-news).",
+        required_resource_keys=keys,
     )
-    def channels(lake: LakeResource, method: MethodResource) -> MaterializeResult:
+    def channels(context) -> MaterializeResult:
+        lake: LakeResource = country.resource(context, LAKE)
+        method: MethodResource = country.resource(context, METHOD)
         channel_list = method.channels()
         version = channels_version(channel_list)
         return _stored(
@@ -160,12 +187,16 @@ def build_reference_assets(method: MethodResource) -> list[AssetsDefinition | So
         )
 
     @asset(
-        key=PROGRAMME_GRID,
-        group_name=REFERENCE_GROUP,
+        key=country.key(PROGRAMME_GRID),
+        group_name=group,
         kinds={"parquet"},
-        description="When each channel broadcasts the news in scope (Europe/Paris wall-clock).",
+        description="When each channel broadcasts the news in scope "
+        f"({country.time_zone} wall-clock).",
+        required_resource_keys=keys,
     )
-    def programme_grid(lake: LakeResource, method: MethodResource) -> MaterializeResult:
+    def programme_grid(context) -> MaterializeResult:
+        lake: LakeResource = country.resource(context, LAKE)
+        method: MethodResource = country.resource(context, METHOD)
         grid = method.grid()
         table = grid_table(grid)
         return _stored(

@@ -21,16 +21,22 @@ from typing import Any
 
 from dagster import AssetSelection, PartitionsDefinition, define_asset_job
 
+from assets.country import CountryGraph, default_country
 from assets.keys import CHANNEL_INDICATORS, THEME_KEYWORDS, THEME_SEGMENTS
 from assets.partitions import MAX_DAYS_PER_RUN, partition_range, range_tags
 
 REMATCH_JOB = "rematch"
 
 
-def rematch_job(partitions: PartitionsDefinition) -> Any:
+def rematch_job(partitions: PartitionsDefinition, country: CountryGraph | None = None) -> Any:
+    """The re-match job of a country (default: the default country's `rematch`; another
+    country's is `<code>_rematch`)."""
+    country = country or default_country()
     return define_asset_job(
-        REMATCH_JOB,
-        selection=AssetSelection.assets(THEME_SEGMENTS, THEME_KEYWORDS, CHANNEL_INDICATORS),
+        country.name(REMATCH_JOB),
+        selection=AssetSelection.assets(
+            *country.keys([THEME_SEGMENTS, THEME_KEYWORDS, CHANNEL_INDICATORS])
+        ),
         partitions_def=partitions,
         description="Re-match a range of days with the current keyword dictionary and stop "
         "phrases (materialise keyword_dictionary first): theme_segments, theme_keywords, "
@@ -71,6 +77,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--job", default=REMATCH_JOB, help="job to run over the range (default rematch)"
     )
+    parser.add_argument(
+        "--country",
+        default=None,
+        help="country whose job runs (default: the default country; it must be one of "
+        "OBSERVATOIRE_COUNTRIES)",
+    )
     args = parser.parse_args(argv)
 
     from dagster import DagsterInstance
@@ -78,7 +90,16 @@ def main(argv: list[str] | None = None) -> int:
     from definitions import defs
     from sensors.schedules import REFERENCE_JOB
 
-    job = defs.resolve_job_def(args.job)
+    country = default_country() if args.country is None else CountryGraph(args.country, "")
+    job_name, reference_job = country.name(args.job), country.name(REFERENCE_JOB)
+    if job_name not in {job.name for job in defs.resolve_all_job_defs()}:
+        print(
+            f"error: no job {job_name} (is the country in OBSERVATOIRE_COUNTRIES?): "
+            "nothing was run",
+            file=sys.stderr,
+        )
+        return 2
+    job = defs.resolve_job_def(job_name)
     if job.partitions_def is None:
         print(f"error: job {args.job} is not partitioned: nothing was run", file=sys.stderr)
         return 2
@@ -88,18 +109,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}: nothing was run", file=sys.stderr)
         return 2
     with DagsterInstance.get() as instance:
-        reference = defs.resolve_job_def(REFERENCE_JOB).execute_in_process(
+        reference = defs.resolve_job_def(reference_job).execute_in_process(
             instance=instance, raise_on_error=False
         )
         if not reference.success:
-            print(f"error: run {reference.run_id} ({REFERENCE_JOB}) failed", file=sys.stderr)
+            print(f"error: run {reference.run_id} ({reference_job}) failed", file=sys.stderr)
             return 1
         for first, last in ranges:
             result = job.execute_in_process(
                 instance=instance, tags=range_tags(first, last), raise_on_error=False
             )
             state = "succeeded" if result.success else "FAILED"
-            print(f"{args.job} {first}..{last}: run {result.run_id} {state}")
+            print(f"{job_name} {first}..{last}: run {result.run_id} {state}")
             if not result.success:
                 return 1
     return 0

@@ -11,6 +11,7 @@ from dagster import (
 )
 from pydantic import Field
 
+from assets.country import LAKE, CountryGraph, default_country
 from assets.failures import refused_as_failure
 from assets.keys import (
     CHANNEL_INDICATORS,
@@ -47,23 +48,29 @@ class ReportConfig(Config):
     )
 
 
-def build_report_asset(monthly: PartitionsDefinition) -> AssetsDefinition:
+def build_report_asset(
+    monthly: PartitionsDefinition, country: CountryGraph | None = None
+) -> AssetsDefinition:
+    country = country or default_country()
+
     @asset(
-        key=REPORT,
-        deps=[CHANNEL_INDICATORS, THEME_KEYWORDS, CHANNELS],
+        key=country.key(REPORT),
+        deps=country.keys([CHANNEL_INDICATORS, THEME_KEYWORDS, CHANNELS]),
         partitions_def=monthly,
-        group_name=PUBLICATION_GROUP,
+        group_name=country.name(PUBLICATION_GROUP),
+        required_resource_keys=country.resource_keys(LAKE),
         kinds={"html"},
         description="Self-contained HTML report of the month: share over time per crisis, TV and "
         "radio, and per channel (gaps, low coverage and counting changes marked), shares by "
         "crisis and causal link, ranking of channels by name, most counted keywords (charts "
         "drawn by matplotlib as inline SVG, no script).",
     )
-    def report(
-        context: AssetExecutionContext, config: ReportConfig, lake: LakeResource
-    ) -> MaterializeResult:
+    def report(context: AssetExecutionContext, config: ReportConfig) -> MaterializeResult:
+        lake: LakeResource = country.resource(context, LAKE)
         store = lake.lake()
-        period = read_published_period(store, period_days(context), config.allow_mixed_versions)
+        period = read_published_period(
+            store, period_days(context), config.allow_mixed_versions, country.time_zone
+        )
         days = period.present
         changes = period.changes()
         counts = sum_keyword_counts(

@@ -4,6 +4,8 @@ It is one resource, `daily_run`, configured when a run is launched, so that rest
 some channels is one entry of the run config whatever stages the run selects:
 
     resources: {daily_run: {config: {channels: [tf1, france2]}}}
+
+A country other than the default has its own, `<code>_daily_run` (`be_daily_run`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from enum import Enum
 from dagster import ConfigurableResource, Failure
 from pydantic import Field
 
+from assets.country import DAILY_RUN
 from assets.keys import CHANNELS, REFERENCE_TABLES, lake_table
 from observatoire.reference.channels import default_channels
 from observatoire.reference.reference import channels_from_table
@@ -20,9 +23,7 @@ from observatoire.storage.day_lease import StagedDays
 from observatoire.storage.lake import Lake, LakeMissingError
 from sensors.schedules import REFERENCE_JOB
 
-DAILY_RUN = "daily_run"
-"""The resource key of the run configuration, as written in the run config; a daily asset takes
-it as its parameter `daily_run` (Dagster binds resources by parameter name)."""
+__all__ = ["DAILY_RUN", "CountryRunConfig", "DailyRunConfig", "RunChannels", "restricted_to"]
 
 ChannelName = Enum(  # type: ignore[misc]
     "ChannelName", {channel.name: channel.name for channel in default_channels()}, type=str
@@ -44,27 +45,51 @@ class DailyRunConfig(ConfigurableResource):
 
     def run_channels(self, lake: Lake | StagedDays) -> tuple[list[str], list[str] | None]:
         """(channels to process, the restriction or None) from the lake's channel list."""
-        try:
-            stored = lake.read_table(lake_table(CHANNELS))
-        except LakeMissingError as error:
-            raise Failure(
-                description=f"{error}: materialise the reference assets first "
-                f"({', '.join(REFERENCE_TABLES)}: job {REFERENCE_JOB})"
-            ) from error
-        known = [channel.name for channel in channels_from_table(stored)]
-        wanted = self.channel_names()
-        if not wanted:
-            return known, None
-        unknown = sorted(set(wanted) - set(known))
-        if unknown:
-            raise Failure(
-                description=f"unknown channel(s) {', '.join(unknown)} in run config; "
-                f"known channels: {', '.join(known)}"
-            )
-        chosen = sorted(set(wanted))
-        return chosen, chosen
+        return _run_channels(lake, self.channel_names())
 
 
-def restricted_to(channels: list[str]) -> dict[str, object]:
-    """The run config restricting a run's daily stages to `channels`."""
-    return {"resources": {DAILY_RUN: {"config": {"channels": list(channels)}}}}
+class CountryRunConfig(ConfigurableResource):
+    """Run configuration of the daily stages of a country other than the default one: its
+    channels are checked against its lake's channel list when the first stage starts."""
+
+    channels: list[str] = Field(
+        default=[],
+        description="Only these channels (empty: every channel). Other channels' rows are kept.",
+    )
+
+    def channel_names(self) -> list[str]:
+        return list(self.channels)
+
+    def run_channels(self, lake: Lake | StagedDays) -> tuple[list[str], list[str] | None]:
+        return _run_channels(lake, self.channel_names())
+
+
+RunChannels = DailyRunConfig | CountryRunConfig
+"""A country's run configuration, as a daily stage reads it."""
+
+
+def _run_channels(lake: Lake | StagedDays, wanted: list[str]) -> tuple[list[str], list[str] | None]:
+    try:
+        stored = lake.read_table(lake_table(CHANNELS))
+    except LakeMissingError as error:
+        raise Failure(
+            description=f"{error}: materialise the reference assets first "
+            f"({', '.join(REFERENCE_TABLES)}: job {REFERENCE_JOB})"
+        ) from error
+    known = [channel.name for channel in channels_from_table(stored)]
+    if not wanted:
+        return known, None
+    unknown = sorted(set(wanted) - set(known))
+    if unknown:
+        raise Failure(
+            description=f"unknown channel(s) {', '.join(unknown)} in run config; "
+            f"known channels: {', '.join(known)}"
+        )
+    chosen = sorted(set(wanted))
+    return chosen, chosen
+
+
+def restricted_to(channels: list[str], resource_key: str = DAILY_RUN) -> dict[str, object]:
+    """The run config restricting a run's daily stages to `channels` (`resource_key`: the
+    country's run configuration, `<code>_daily_run` for a country other than the default)."""
+    return {"resources": {resource_key: {"config": {"channels": list(channels)}}}}

@@ -17,6 +17,7 @@ from dagster import (
 )
 
 from assets.code_versions import matching_version
+from assets.country import DAILY_RUN, LAKE, METHOD, CountryGraph, default_country
 from assets.keys import (
     CHANNELS,
     DAILY_GROUP,
@@ -30,7 +31,7 @@ from assets.keys import (
 from assets.lake_days import day_writes
 from assets.metadata import RunSummary, preview
 from assets.partitions import BACKFILL_POLICY, run_days
-from assets.run_config import DailyRunConfig
+from assets.run_config import RunChannels
 from observatoire.matching.day_matching import MatchingInputs, match_day, prepare_matching
 from observatoire.reference.reference import dictionary_from_table
 from observatoire.runs.day_workers import DayWorkers, worker_count
@@ -39,27 +40,33 @@ from resources.method import MethodResource
 
 
 def build_segment_assets(
-    partitions: PartitionsDefinition, method: MethodResource, day_workers: int = 0
+    partitions: PartitionsDefinition,
+    method: MethodResource,
+    day_workers: int = 0,
+    country: CountryGraph | None = None,
 ) -> AssetsDefinition:
     """`day_workers` caps the worker processes a multi-day run matches its days on (0: as many
-    as the run's CPU allowance gives; 1: every day in the run's own process)."""
+    as the run's CPU allowance gives; 1: every day in the run's own process). `country`: whose
+    assets and resources (default: the default country's)."""
+    country = country or default_country()
+    segments_key, keywords_key = country.key(THEME_SEGMENTS), country.key(THEME_KEYWORDS)
 
     @multi_asset(
-        name="match_themes",
+        name=country.name("match_themes"),
         specs=[
             AssetSpec(
-                THEME_SEGMENTS,
-                deps=[RAW_CAPTIONS, KEYWORD_DICTIONARY, PROGRAMME_GRID, CHANNELS],
-                group_name=DAILY_GROUP,
+                segments_key,
+                deps=country.keys([RAW_CAPTIONS, KEYWORD_DICTIONARY, PROGRAMME_GRID, CHANNELS]),
+                group_name=country.name(DAILY_GROUP),
                 kinds={"parquet"},
                 code_version=matching_version(method),
                 description="One row per chunk: windows counted per crisis, causal link and "
                 "theme, and whether the chunk is in a programme in scope.",
             ),
             AssetSpec(
-                THEME_KEYWORDS,
-                deps=[RAW_CAPTIONS, KEYWORD_DICTIONARY],
-                group_name=DAILY_GROUP,
+                keywords_key,
+                deps=country.keys([RAW_CAPTIONS, KEYWORD_DICTIONARY]),
+                group_name=country.name(DAILY_GROUP),
                 kinds={"parquet"},
                 code_version=matching_version(method),
                 description="Evidence: every keyword occurrence with its second, window, "
@@ -68,13 +75,12 @@ def build_segment_assets(
         ],
         partitions_def=partitions,
         backfill_policy=BACKFILL_POLICY,
+        required_resource_keys=country.resource_keys(DAILY_RUN, LAKE, METHOD),
     )
-    def match_themes(
-        context: AssetExecutionContext,
-        daily_run: DailyRunConfig,
-        lake: LakeResource,
-        method: MethodResource,
-    ):
+    def match_themes(context: AssetExecutionContext):
+        daily_run: RunChannels = country.resource(context, DAILY_RUN)
+        lake: LakeResource = country.resource(context, LAKE)
+        method: MethodResource = country.resource(context, METHOD)
         with day_writes(context, lake) as store:
             _, restricted = daily_run.run_channels(store)
             days = run_days(context)
@@ -86,17 +92,18 @@ def build_segment_assets(
                 window_seconds=method.window_seconds,
                 profile=method.profile,
                 restricted=tuple(restricted) if restricted is not None else None,
+                zone=country.zone,
             )
             dictionary_version = dictionary_from_table(inputs.dictionary).version
             segments_summary = RunSummary(
                 context,
-                THEME_SEGMENTS,
+                segments_key,
                 ["channel_name", "start", "programme_name", "number_of_keywords", "timing"],
                 preview_first="number_of_keywords",
             )
             keywords_summary = RunSummary(
                 context,
-                THEME_KEYWORDS,
+                keywords_key,
                 ["channel_name", "keyword", "theme", "second", "counted", "excerpt"],
             )
             segments = keywords = None
@@ -140,7 +147,7 @@ def build_segment_assets(
                 "profile": MetadataValue.text(method.profile),
             }
             yield MaterializeResult(
-                asset_key=THEME_SEGMENTS,
+                asset_key=segments_key,
                 metadata={
                     **segments_summary.metadata("segments", "in_scope", "with_keywords"),
                     **versions,
@@ -154,7 +161,7 @@ def build_segment_assets(
                 },
             )
             yield MaterializeResult(
-                asset_key=THEME_KEYWORDS,
+                asset_key=keywords_key,
                 metadata={
                     **keywords_summary.metadata("occurrences", "counted"),
                     **versions,

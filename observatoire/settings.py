@@ -12,8 +12,13 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Literal, TypeVar, get_args
 
-from observatoire.core.broadcast_day import CHUNK_SECONDS, PARIS_TIMEZONE
+from observatoire.core.broadcast_day import CHUNK_SECONDS
 from observatoire.core.text import PROFILES
+from observatoire.reference.countries import (
+    DEFAULT_COUNTRY,
+    CountryProfile,
+    available_countries,
+)
 from observatoire.runs.job_costs import (
     DEFAULT_PRICE_PER_GB_SECOND,
     DEFAULT_PRICE_PER_VCPU_SECOND,
@@ -108,6 +113,21 @@ def _choice(
     raise SettingsError(f"{PREFIX}{name} must be one of {', '.join(allowed)}, got {value!r}")
 
 
+def _countries(environ: Mapping[str, str]) -> tuple[str, ...]:
+    """`COUNTRIES`: comma-separated codes of packaged country profiles (default: the default
+    country), each checked against the profiles available."""
+    raw = _text(environ, "COUNTRIES", DEFAULT_COUNTRY)
+    codes = tuple(code.strip().lower() for code in raw.split(",") if code.strip())
+    known = available_countries()
+    unknown = [code for code in codes if code not in known]
+    if unknown or not codes:
+        raise SettingsError(
+            f"{PREFIX}COUNTRIES names no country profile for {', '.join(unknown) or 'nothing'} "
+            f"(got {raw!r}; available: {', '.join(known)})"
+        )
+    return codes
+
+
 @dataclass(frozen=True)
 class Settings:
     """Configuration of one deployment; defaults give the embedded local set-up."""
@@ -119,9 +139,9 @@ class Settings:
     caption_source: str = "demo"
     """Which caption source feeds raw_captions (`demo`: generated captions, no network)."""
     partitions_start: str = "2024-01-01"
-    """First broadcast day of the daily partitions (Europe/Paris)."""
+    """First broadcast day of the daily partitions (each country's broadcast days, in its zone)."""
     partitions_end: str | None = None
-    """Last daily partition; by default the last complete broadcast day (yesterday, Paris)."""
+    """Last daily partition; by default the last complete broadcast day (yesterday, local)."""
     window_seconds: int = 20
     """Width W of a counting window, in seconds (METHODOLOGY §4); must divide 120."""
     profile: str = "default"
@@ -168,8 +188,18 @@ class Settings:
     """Serverless Jobs price, EUR per GB-second of memory."""
     day_workers: int = 0
     """Most worker processes a multi-day run computes its days on (0: the run's CPU allowance)."""
-    drop_naive_timezone: str = PARIS_TIMEZONE
-    """Time zone of Parquet timestamps written without one (wall-clock times of the export)."""
+    drop_naive_timezone: str | None = None
+    """Time zone of Parquet timestamps written without one (wall-clock times of the export);
+    by default the time zone of the drop folder's country."""
+    countries: tuple[str, ...] = (DEFAULT_COUNTRY,)
+    """Codes of the countries this deployment measures (profiles in
+    `observatoire/data/countries/`); the default country keeps its unprefixed assets."""
+    country_caption_sources: Mapping[str, str] = field(default_factory=dict, hash=False)
+    """Caption source of a country other than the default, by code
+    (`OBSERVATOIRE_CAPTION_SOURCE_<CODE>`); see `caption_source_of`."""
+    country_drop_folders: Mapping[str, str] = field(default_factory=dict, hash=False)
+    """Drop folder of a country other than the default, by code
+    (`OBSERVATOIRE_DROP_FOLDER_<CODE>`)."""
 
     def __post_init__(self) -> None:
         if self.window_seconds <= 0 or CHUNK_SECONDS % self.window_seconds:
@@ -194,6 +224,42 @@ class Settings:
             )
         if self.caption_source == "files" and not self.drop_folder_url:
             raise SettingsError(f"{PREFIX}CAPTION_SOURCE=files needs {PREFIX}DROP_FOLDER")
+        self._check_countries()
+
+    def _check_countries(self) -> None:
+        if not self.countries:
+            raise SettingsError(f"{PREFIX}COUNTRIES must name at least one country")
+        if len(set(self.countries)) != len(self.countries):
+            raise SettingsError(
+                f"{PREFIX}COUNTRIES lists a country twice: {','.join(self.countries)}"
+            )
+        for code, source in self.country_caption_sources.items():
+            if source not in CAPTION_SOURCES or source == "mediatree":
+                raise SettingsError(
+                    f"{PREFIX}CAPTION_SOURCE_{code.upper()} must be demo or files, got {source!r}"
+                )
+            if source == "files" and code not in self.country_drop_folders:
+                raise SettingsError(
+                    f"{PREFIX}CAPTION_SOURCE_{code.upper()}=files needs "
+                    f"{PREFIX}DROP_FOLDER_{code.upper()}"
+                )
+
+    def caption_source_of(self, profile: CountryProfile) -> str:
+        """The caption source of a country: the default country's is `CAPTION_SOURCE`; another
+        country's is `CAPTION_SOURCE_<CODE>` when set, else `demo` in a demo deployment (the
+        default country on demo captions), else its profile's kind."""
+        if profile.code == DEFAULT_COUNTRY:
+            return self.caption_source
+        if profile.code in self.country_caption_sources:
+            return self.country_caption_sources[profile.code]
+        return "demo" if self.caption_source == "demo" else profile.caption_source
+
+    def drop_folder_of(self, code: str) -> str | None:
+        """The drop folder of a country (`DROP_FOLDER` for the default country,
+        `DROP_FOLDER_<CODE>` for another one)."""
+        if code == DEFAULT_COUNTRY:
+            return self.drop_folder_url
+        return self.country_drop_folders.get(code)
 
     @property
     def job_prices(self) -> PriceTable:
@@ -211,6 +277,7 @@ class Settings:
         """Settings from `OBSERVATOIRE_*` variables; unset or empty means the default."""
         env = os.environ if environ is None else environ
         defaults = cls()
+        countries = _countries(env)
         return cls(
             lake_url=_text(env, "LAKE_URL", defaults.lake_url),
             warehouse_path=_text(env, "WAREHOUSE_PATH", defaults.warehouse_path),
@@ -250,8 +317,21 @@ class Settings:
                 env, "JOB_PRICE_VCPU_SECOND", defaults.job_price_vcpu_second
             ),
             job_price_gb_second=_number(env, "JOB_PRICE_GB_SECOND", defaults.job_price_gb_second),
-            drop_naive_timezone=_text(env, "DROP_NAIVE_TIMEZONE", defaults.drop_naive_timezone),
+            drop_naive_timezone=_optional(env, "DROP_NAIVE_TIMEZONE"),
             day_workers=_integer(env, "DAY_WORKERS", defaults.day_workers),
+            countries=countries,
+            country_caption_sources={
+                code: value
+                for code in countries
+                for value in [_optional(env, f"CAPTION_SOURCE_{code.upper()}")]
+                if value is not None and code != DEFAULT_COUNTRY
+            },
+            country_drop_folders={
+                code: value
+                for code in countries
+                for value in [_optional(env, f"DROP_FOLDER_{code.upper()}")]
+                if value is not None and code != DEFAULT_COUNTRY
+            },
         )
 
     def describe(self) -> dict[str, str]:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from dagster import MetadataValue, get_dagster_logger
 from pydantic import Field, PrivateAttr
 
-from observatoire.intake.drop_folder import DEFAULT_NAIVE_TIMEZONE, DROP_FOLDER_SOURCE, DropFolder
+from observatoire.intake.drop_folder import DROP_FOLDER_SOURCE, DropFolder
 from observatoire.intake.intake import CaptionFetch
+from observatoire.reference.countries import DEFAULT_COUNTRY
 from observatoire.reference.grid import ProgrammeGrid
 from observatoire.settings import Settings
 from resources.captions import CaptionSource
@@ -31,19 +33,34 @@ class FileCaptionSource(CaptionSource):
     s3_region: str | None = None
     access_key: str | None = Field(default=None, description="Object storage access key.")
     secret_key: str | None = Field(default=None, description="Object storage secret key.")
-    naive_timezone: str = DEFAULT_NAIVE_TIMEZONE
+    naive_timezone: str | None = Field(
+        default=None,
+        description="Time zone of Parquet timestamps written without one (default: time_zone).",
+    )
+    time_zone: str | None = Field(
+        default=None,
+        description="The country's time zone, whose calendar dates name the day folders.",
+    )
 
     _folder: DropFolder | None = PrivateAttr(default=None)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> FileCaptionSource:
-        """The drop folder of ``OBSERVATOIRE_DROP_FOLDER``, with the lake's object storage
-        endpoint, region and keys (used for an ``s3://`` folder only)."""
-        if not settings.drop_folder_url:
-            raise ValueError("OBSERVATOIRE_DROP_FOLDER is not set")
-        on_s3 = settings.drop_folder_url.startswith("s3://")
+    def from_settings(
+        cls, settings: Settings, country: str = DEFAULT_COUNTRY, time_zone: str | None = None
+    ) -> FileCaptionSource:
+        """The drop folder of ``OBSERVATOIRE_DROP_FOLDER`` (``OBSERVATOIRE_DROP_FOLDER_<CODE>``
+        for a country other than the default), with the lake's object storage endpoint, region
+        and keys (used for an ``s3://`` folder only). Timestamps without a zone are read in
+        ``OBSERVATOIRE_DROP_NAIVE_TIMEZONE``, else in the country's ``time_zone``."""
+        url = settings.drop_folder_of(country)
+        if not url:
+            variable = (
+                "DROP_FOLDER" if country == DEFAULT_COUNTRY else f"DROP_FOLDER_{country.upper()}"
+            )
+            raise ValueError(f"OBSERVATOIRE_{variable} is not set (caption source files)")
+        on_s3 = url.startswith("s3://")
         return cls(
-            url=settings.drop_folder_url,
+            url=url,
             s3_endpoint=settings.s3_endpoint,
             s3_region=settings.s3_region,
             access_key=bound_secret(settings.s3_access_key, ACCESS_KEY_VARIABLES)
@@ -53,6 +70,7 @@ class FileCaptionSource(CaptionSource):
             if on_s3
             else None,
             naive_timezone=settings.drop_naive_timezone,
+            time_zone=time_zone,
         )
 
     @property
@@ -68,6 +86,7 @@ class FileCaptionSource(CaptionSource):
                 access_key=resolved_secret(self.access_key),
                 secret_key=resolved_secret(self.secret_key),
                 naive_timezone=self.naive_timezone,
+                **({"zone": ZoneInfo(self.time_zone)} if self.time_zone else {}),
             )
         return self._folder
 

@@ -19,7 +19,9 @@ from pydantic import Field
 from observatoire.intake.day_intake import DemoDays, DemoIntakeInputs
 from observatoire.intake.demo import DEMO_SOURCE
 from observatoire.intake.intake import CaptionFetch
+from observatoire.reference.countries import DEFAULT_COUNTRY
 from observatoire.reference.grid import ProgrammeGrid
+from resources.method import country_profile
 
 
 class CaptionSource(ConfigurableResource):
@@ -30,7 +32,8 @@ class CaptionSource(ConfigurableResource):
         raise NotImplementedError
 
     def fetch_day(self, day: date, channels: Sequence[str], grid: ProgrammeGrid) -> CaptionFetch:
-        """Every chunk of the given channels whose broadcast day (Europe/Paris) is `day`;
+        """Every chunk of the given channels whose broadcast day (in the country's time zone)
+        is `day`;
         `grid` is the lake's programme grid, for sources that fetch or generate by slot."""
         raise NotImplementedError
 
@@ -47,18 +50,32 @@ class CaptionSource(ConfigurableResource):
 
 
 class DemoCaptionSource(CaptionSource):
-    """Generated French captions (observatoire.intake.demo): the embedded default, no network.
+    """Generated captions (observatoire.intake.demo): the embedded default, no network.
 
-    Captions are generated for the slots of the lake's programme grid."""
+    Captions are generated for the slots of the lake's programme grid, in its time zone; each
+    channel of the country speaks its language (France's channels when `country` is the
+    default)."""
 
     seed: int = Field(default=0, description="Same seed, same captions.")
+    country: str = Field(default=DEFAULT_COUNTRY, description="Whose channels speak.")
+    countries_root: str | None = Field(
+        default=None, description="Folder of country profiles (default: the packaged ones)."
+    )
+
+    def demo_days(self, grid: ProgrammeGrid) -> DemoDays:
+        """The generator over `grid`: the default country's reference channels, or another
+        country's channels from its profile, each with its language."""
+        if self.country == DEFAULT_COUNTRY:
+            return DemoDays(self.seed, grid)
+        profile = country_profile(self.country, self.countries_root)
+        return DemoDays(self.seed, grid, tuple(profile.channels()))
 
     @property
     def source_name(self) -> str:
         return DEMO_SOURCE
 
     def fetch_day(self, day: date, channels: Sequence[str], grid: ProgrammeGrid) -> CaptionFetch:
-        generated = DemoDays(self.seed, grid).generate(day, channels)
+        generated = self.demo_days(grid).generate(day, channels)
         return CaptionFetch(
             items=generated.items,
             source=self.source_name,
@@ -69,7 +86,7 @@ class DemoCaptionSource(CaptionSource):
     def worker_intake(
         self, channels: Sequence[str], channels_table: pa.Table, grid: ProgrammeGrid
     ) -> DemoIntakeInputs:
-        return DemoIntakeInputs(DemoDays(self.seed, grid), tuple(channels), channels_table)
+        return DemoIntakeInputs(self.demo_days(grid), tuple(channels), channels_table)
 
     def describe(self) -> dict[str, MetadataValue]:
         return {

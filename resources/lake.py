@@ -11,12 +11,20 @@ from dagster import ConfigurableResource
 from pydantic import Field
 
 from observatoire.matching.day_matching import LakeAddress
+from observatoire.reference.countries import DEFAULT_COUNTRY
 from observatoire.settings import Settings
 from observatoire.storage.lake import DEFAULT_LAKE_URL, Lake
 from resources.secrets import bound_secret, resolved_secret
 
 ACCESS_KEY_VARIABLES = ("OBSERVATOIRE_S3_ACCESS_KEY", "SCW_ACCESS_KEY")
 SECRET_KEY_VARIABLES = ("OBSERVATOIRE_S3_SECRET_KEY", "SCW_SECRET_KEY")
+
+
+def country_lake_url(url: str, country: str | None) -> str:
+    """`<url>/<code>` for a country other than the default one, else `url`."""
+    if country is None or country == DEFAULT_COUNTRY:
+        return url
+    return f"{url.rstrip('/')}/{country}"
 
 
 class LakeResource(ConfigurableResource):
@@ -35,9 +43,12 @@ class LakeResource(ConfigurableResource):
     secret_key: str | None = Field(default=None, description="Object storage secret key.")
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> LakeResource:
+    def from_settings(cls, settings: Settings, country: str | None = None) -> LakeResource:
+        """The lake of the settings; for a country other than the default (`country`), its own
+        lake in the folder or prefix `<lake>/<code>`, so the default country's layout is
+        unchanged and no table is shared between countries."""
         return cls(
-            url=settings.lake_url,
+            url=country_lake_url(settings.lake_url, country),
             s3_endpoint=settings.s3_endpoint,
             s3_region=settings.s3_region,
             access_key=bound_secret(settings.s3_access_key, ACCESS_KEY_VARIABLES),

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 import duckdb
 from dagster import ConfigurableResource
 from pydantic import Field
 
+from observatoire.reference.countries import DEFAULT_COUNTRY
 from observatoire.settings import Settings
 from observatoire.storage.warehouse import DEFAULT_WAREHOUSE_PATH, open_warehouse, refresh_views
 from resources.lake import LakeResource
@@ -30,8 +32,14 @@ class WarehouseResource(ConfigurableResource):
     )
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> WarehouseResource:
-        return cls(lake=LakeResource.from_settings(settings), path=settings.warehouse_path)
+    def from_settings(cls, settings: Settings, country: str | None = None) -> WarehouseResource:
+        """The warehouse over the lake of `country` (default: the default country); another
+        country's DuckDB file is the settings' file with `_<code>` before its suffix."""
+        path = settings.warehouse_path
+        if country is not None and country != DEFAULT_COUNTRY and path != ":memory:":
+            file = Path(path)
+            path = str(file.with_name(f"{file.stem}_{country}{file.suffix}"))
+        return cls(lake=LakeResource.from_settings(settings, country), path=path)
 
     @contextmanager
     def connect(

@@ -74,8 +74,33 @@ def describe(defs) -> dict:
     }
 
 
+OTHER_COUNTRIES = "other_countries"
+"""Snapshot entry: what measuring Belgium too adds to the code location (France's part is the
+rest of the snapshot and must not move)."""
+
+
+def countries_description() -> dict:
+    """What `OBSERVATOIRE_COUNTRIES=fr,be` adds to France's code location, and nothing else."""
+    france = describe(build_definitions(Settings()))
+    both = describe(build_definitions(Settings.from_env({"OBSERVATOIRE_COUNTRIES": "fr,be"})))
+    for name, value in france["assets"].items():
+        assert both["assets"][name] == value, f"measuring Belgium changed France's {name}"
+    for name, value in france["schedules"].items():
+        assert both["schedules"][name] == value, f"measuring Belgium changed France's {name}"
+    return {
+        "assets": {k: v for k, v in both["assets"].items() if k not in france["assets"]},
+        "jobs": sorted(set(both["jobs"]) - set(france["jobs"])),
+        "schedules": {k: v for k, v in both["schedules"].items() if k not in france["schedules"]},
+        "sensors": sorted(set(both["sensors"]) - set(france["sensors"])),
+        "resources": sorted(set(both["resources"]) - set(france["resources"])),
+    }
+
+
 def default_description() -> dict:
-    return describe(build_definitions(Settings()))
+    return {
+        **describe(build_definitions(Settings())),
+        OTHER_COUNTRIES: countries_description(),
+    }
 
 
 def test_definitions_match_the_snapshot():

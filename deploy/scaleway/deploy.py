@@ -24,6 +24,7 @@ import base64
 import json
 import os
 import sys
+import tomllib
 from collections.abc import Mapping, Sequence
 from datetime import datetime, time
 from pathlib import Path
@@ -36,7 +37,12 @@ from scaleway.secret.v1beta1 import SecretV1Beta1API
 from scaleway_core.api import ScalewayException
 
 SPEC = Path(__file__).with_name("job-definitions.json")
-PARIS = ZoneInfo("Europe/Paris")
+DEFAULT_PROFILE = (
+    Path(__file__).resolve().parents[2] / "observatoire/data/countries/fr/profile.toml"
+)
+PARIS = ZoneInfo(tomllib.loads(DEFAULT_PROFILE.read_text(encoding="utf-8"))["time_zone"])
+"""The working hours' time zone: France's, read from its country profile (the workflows run this
+script without installing the package, so the profile is read as plain TOML)."""
 OPENING = time(6, 45)
 CLOSING = time(20, 0)
 WORKING_DAYS = range(0, 5)  # Monday to Friday
