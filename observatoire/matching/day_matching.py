@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from observatoire.intake.intake import with_timing_flags
 from observatoire.matching.matcher import Matcher
@@ -24,6 +25,10 @@ from observatoire.reference.reference import (
 from observatoire.reference.scope import assign_programmes
 from observatoire.storage.lake import Lake, LakeError
 from observatoire.storage.partial_days import only_channels, replace_channels
+from observatoire.storage.staged_files import StagedFile, stage_file
+
+SEGMENTS_TABLE = "theme_segments"
+KEYWORDS_TABLE = "theme_keywords"
 
 CAPTION_COLUMNS = ["chunk_id", "channel_name", "start", "day", "plaintext", *word_list_columns()]
 """What matching needs of raw_captions: channel titles, radio flags, sources and the words'
@@ -67,6 +72,9 @@ class MatchingInputs:
     window_seconds: int
     profile: str
     restricted: tuple[str, ...] | None = None
+    owner: str | None = None
+    """The step's owner (its run) when workers stage the day files themselves
+    (`stage_match_day`)."""
 
 
 @dataclass
@@ -78,6 +86,7 @@ class PreparedMatching:
     grid: ProgrammeGrid
     dictionary_version: str
     restricted: list[str] | None
+    owner: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +107,7 @@ def prepare_matching(inputs: MatchingInputs) -> PreparedMatching:
         grid=ProgrammeGrid.from_arrow(inputs.grid, channels_from_table(inputs.channels)),
         dictionary_version=dictionary.version,  # a content hash: computed once per worker
         restricted=list(inputs.restricted) if inputs.restricted is not None else None,
+        owner=inputs.owner,
     )
 
 
@@ -120,6 +130,38 @@ def match_day(prepared: PreparedMatching, day: date) -> DayMatch:
         day,
         _versioned(segments, prepared.dictionary_version),
         _versioned(keywords, prepared.dictionary_version),
+    )
+
+
+@dataclass(frozen=True)
+class StagedMatch:
+    """A day a worker matched and staged: its two files and the counts its summary shows."""
+
+    day: date
+    segments: StagedFile
+    keywords: StagedFile
+    in_scope: int
+    with_keywords: int
+    counted: int
+
+
+def stage_match_day(prepared: PreparedMatching, day: date) -> StagedMatch:
+    """The day matched as `match_day` does, its theme_segments and theme_keywords files staged
+    under the step's owner by the worker itself: the run's process only publishes them."""
+    if prepared.owner is None:
+        raise ValueError("stage_match_day needs MatchingInputs.owner")
+    matched = match_day(prepared, day)
+    segments, keywords = matched.segments, matched.keywords
+    lake, owner = prepared.lake, prepared.owner
+    return StagedMatch(
+        day=day,
+        segments=stage_file(
+            lake, SEGMENTS_TABLE, day, segments, owner, head_first="number_of_keywords"
+        ),
+        keywords=stage_file(lake, KEYWORDS_TABLE, day, keywords, owner),
+        in_scope=int(pc.sum(segments["in_scope"]).as_py() or 0),
+        with_keywords=int(pc.sum(pc.greater(segments["number_of_keywords"], 0)).as_py() or 0),
+        counted=int(pc.sum(keywords["counted"]).as_py() or 0),
     )
 
 
@@ -149,7 +191,9 @@ __all__ = [
     "LakeAddress",
     "MatchingInputs",
     "PreparedMatching",
+    "StagedMatch",
     "day_captions",
     "match_day",
     "prepare_matching",
+    "stage_match_day",
 ]
