@@ -91,7 +91,8 @@ def _targets(
     Read newest first for all the run's days at once (the run has just materialised them, so the
     first page nearly always holds every one): one query per check rather than one per day, each
     a round trip to the instance's storage."""
-    wanted, found = set(days), {}
+    wanted = set(days)
+    found: dict[str, AssetCheckEvaluationTargetMaterializationData] = {}
     cursor = None
     while wanted - found.keys():
         page = instance.fetch_materializations(

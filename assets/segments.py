@@ -4,7 +4,7 @@ The dictionary, channels and grid are read from the lake as the reference assets
 dictionary version is stored in each day's files so the indicators can say which one they used.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date
 
@@ -173,7 +173,7 @@ def _write_days(
     store: StagedDays,
     matched: Iterable[DayMatch],
     summaries: tuple[RunSummary, RunSummary],
-    day_versions: dict[str, MetadataValue],
+    day_versions: Mapping[str, MetadataValue],
 ) -> tuple[pa.Table | None, pa.Table | None]:
     """Each matched day written by this process; returns the last day's tables."""
     segments = keywords = None
@@ -203,7 +203,7 @@ def _adopt_days(
     store: StagedDays,
     staged: Iterable[StagedMatch],
     summaries: tuple[RunSummary, RunSummary],
-    day_versions: dict[str, MetadataValue],
+    day_versions: Mapping[str, MetadataValue],
 ) -> tuple[pa.Table | None, pa.Table | None]:
     """Each day's files staged by a worker taken into the step, to be published with it;
     returns the last day's first rows (segments with the most keywords first)."""
@@ -229,7 +229,7 @@ def _summarise_day(
     channels: tuple[list[str], list[str]],
     counts: tuple[int, int, int],
     summaries: tuple[RunSummary, RunSummary],
-    day_versions: dict[str, MetadataValue],
+    day_versions: Mapping[str, MetadataValue],
 ) -> None:
     """The day's counts, shape and preview attached to its two materialisations."""
     segments, keywords = files
