@@ -7,7 +7,9 @@ raw_captions file (and from there in time_monitored). Each day is written separa
 what was there.
 """
 
+from collections.abc import Iterable
 from contextlib import ExitStack
+from dataclasses import replace
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -36,7 +38,14 @@ from assets.lake_days import day_writes, stored_day, write_channels_day
 from assets.metadata import RunSummary, preview
 from assets.partitions import BACKFILL_POLICY, run_days
 from assets.run_config import RunChannels
-from observatoire.intake.day_intake import DayIntake, demo_intake_day, prepare_demo_intake
+from observatoire.intake.day_intake import (
+    DayIntake,
+    DayStaging,
+    StagedIntake,
+    demo_intake_day,
+    prepare_demo_intake,
+    stage_demo_intake_day,
+)
 from observatoire.intake.intake import captions_of_day, conformed
 from observatoire.intake.records import REJECT_SCHEMA, with_quality_columns
 from observatoire.reference.channel_names import ChannelNames
@@ -50,6 +59,7 @@ from observatoire.runs.day_workers import DayWorkers, worker_count
 from observatoire.storage.day_lease import StagedDays
 from observatoire.storage.lake import Lake, LakeMissingError
 from observatoire.storage.partial_days import merge_rejected
+from observatoire.storage.staged_files import StagedFile
 from resources.captions import CaptionSource
 from resources.lake import LakeResource
 
@@ -96,68 +106,42 @@ def build_caption_assets(
             channels_table = store.read_table(lake_table(CHANNELS))
             names = channel_names_from_table(channels_table)
             grid = lake_grid(store, channels_table, country.zone)
-            summary = RunSummary(context, raw_key, ["channel_name", "start", "plaintext"])
-            rejected_summary = RunSummary(
-                context, rejected_key, ["day", "position", "reason", "record"]
+            summaries = (
+                RunSummary(context, raw_key, ["channel_name", "start", "plaintext"]),
+                RunSummary(context, rejected_key, ["day", "position", "reason", "record"]),
             )
             missing: list[str] = []
-            last = rejected = None
             days = run_days(context)
             intake = captions.worker_intake(channels, channels_table, grid)
             workers = 1 if intake is None else worker_count(len(days), cap=day_workers)
             if intake is not None and workers > 1:
                 context.log.info(f"ingesting {len(days)} day(s) on {workers} worker(s)")
-                pool = stack.enter_context(DayWorkers(prepare_demo_intake, intake, workers))
-                fetched = pool.map(demo_intake_day, days)
+                if restricted is None:
+                    # Nothing to merge: workers write the days' files, this process publishes.
+                    store.stage_elsewhere(
+                        [lake_table(RAW_CAPTIONS), lake_table(RAW_CAPTIONS_REJECTED)]
+                    )
+                    intake = replace(intake, staging=DayStaging(lake.address(), store.owner))
+                    pool = stack.enter_context(DayWorkers(prepare_demo_intake, intake, workers))
+                    staged = pool.map(stage_demo_intake_day, days)
+                    last, rejected = _adopt_days(context, store, staged, summaries, missing)
+                else:
+                    pool = stack.enter_context(DayWorkers(prepare_demo_intake, intake, workers))
+                    fetched = pool.map(demo_intake_day, days)
+                    last, rejected = _write_days(
+                        context, store, fetched, restricted, summaries, missing
+                    )
             else:
                 fetched = (
                     _fetched_day(captions, day, channels, names, grid, country.zone) for day in days
                 )
-            for got in fetched:
-                day, parsed = got.day, got.parsed
-                if restricted is not None:
-                    _conform_stored_day(store, day)
-                deliveries = {
-                    **_kept_deliveries(store, day, restricted),
-                    **{channel: ("missing", reason) for channel, reason in got.missing},
-                    **{channel: ("incomplete", reason) for channel, reason in got.incomplete},
-                }
-                table = write_channels_day(
-                    store,
-                    lake_table(RAW_CAPTIONS),
-                    day,
-                    with_deliveries(parsed.table, deliveries),
-                    restricted,
+                last, rejected = _write_days(
+                    context, store, fetched, restricted, summaries, missing
                 )
-                rejected = merge_rejected(
-                    stored_day(store, lake_table(RAW_CAPTIONS_REJECTED), day, restricted),
-                    parsed.rejected,
-                    partial=restricted is not None,
-                )
-                store.write_day(lake_table(RAW_CAPTIONS_REJECTED), day, rejected)
-                missing.extend(
-                    f"{day} {channel}: {status}: {reason}"
-                    for channel, (status, reason) in deliveries.items()
-                )
-                summary.add(
-                    day,
-                    table["channel_name"].unique().to_pylist(),
-                    table=table,
-                    chunks=table.num_rows,
-                    duplicates=parsed.duplicates,
-                    rejected=rejected.num_rows,
-                    timing_repaired=parsed.repaired,
-                )
-                rejected_summary.add(day, table=rejected, rejected=rejected.num_rows)
-                context.log.info(
-                    f"{day}: {table.num_rows} chunks, {parsed.duplicates} duplicates, "
-                    f"{rejected.num_rows} rejected, {parsed.repaired} with repaired word timing"
-                )
-                last = table
             yield MaterializeResult(
                 asset_key=raw_key,
                 metadata={
-                    **summary.metadata("chunks", "duplicates", "rejected", "timing_repaired"),
+                    **summaries[0].metadata("chunks", "duplicates", "rejected", "timing_repaired"),
                     **captions.describe(),
                     "missing_channels": MetadataValue.text("; ".join(missing) or "none"),
                     "restricted_to": MetadataValue.text(
@@ -169,7 +153,7 @@ def build_caption_assets(
             yield MaterializeResult(
                 asset_key=rejected_key,
                 metadata={
-                    **rejected_summary.metadata("rejected"),
+                    **summaries[1].metadata("rejected"),
                     "preview": preview(
                         rejected, ["day", "file", "line", "page", "position", "reason"]
                     ),
@@ -177,6 +161,116 @@ def build_caption_assets(
             )
 
     return ingest_captions
+
+
+Summaries = tuple[RunSummary, RunSummary]
+"""The run's summaries of raw_captions and raw_captions_rejected."""
+
+
+def _write_days(
+    context: AssetExecutionContext,
+    store: StagedDays,
+    fetched: Iterable[DayIntake],
+    restricted: list[str] | None,
+    summaries: Summaries,
+    missing: list[str],
+) -> tuple[pa.Table | None, pa.Table | None]:
+    """Each parsed day merged into the stored day (a restricted run) and written by this
+    process; returns the last day's captions and quarantine, for the run's preview."""
+    last = rejected = None
+    for got in fetched:
+        day, parsed = got.day, got.parsed
+        if restricted is not None:
+            _conform_stored_day(store, day)
+        deliveries = {
+            **_kept_deliveries(store, day, restricted),
+            **{channel: ("missing", reason) for channel, reason in got.missing},
+            **{channel: ("incomplete", reason) for channel, reason in got.incomplete},
+        }
+        table = write_channels_day(
+            store,
+            lake_table(RAW_CAPTIONS),
+            day,
+            with_deliveries(parsed.table, deliveries),
+            restricted,
+        )
+        rejected = merge_rejected(
+            stored_day(store, lake_table(RAW_CAPTIONS_REJECTED), day, restricted),
+            parsed.rejected,
+            partial=restricted is not None,
+        )
+        store.write_day(lake_table(RAW_CAPTIONS_REJECTED), day, rejected)
+        _summarise_day(
+            context,
+            day,
+            (table, rejected),
+            table["channel_name"].unique().to_pylist(),
+            deliveries,
+            (parsed.duplicates, parsed.repaired),
+            summaries,
+            missing,
+        )
+        last = table
+    return last, rejected
+
+
+def _adopt_days(
+    context: AssetExecutionContext,
+    store: StagedDays,
+    staged: Iterable[StagedIntake],
+    summaries: Summaries,
+    missing: list[str],
+) -> tuple[pa.Table | None, pa.Table | None]:
+    """Each day's files staged by a worker taken into the step, to be published with it;
+    returns the last day's first rows, for the run's preview."""
+    last = rejected = None
+    for got in staged:
+        store.adopt(lake_table(RAW_CAPTIONS), got.day, got.captions.path)
+        store.adopt(lake_table(RAW_CAPTIONS_REJECTED), got.day, got.rejected.path)
+        _summarise_day(
+            context,
+            got.day,
+            (got.captions, got.rejected),
+            got.captions.channels,
+            got.deliveries,
+            (got.duplicates, got.repaired),
+            summaries,
+            missing,
+        )
+        last, rejected = got.captions.head, got.rejected.head
+    return last, rejected
+
+
+def _summarise_day(
+    context: AssetExecutionContext,
+    day: date,
+    files: tuple[pa.Table | StagedFile, pa.Table | StagedFile],
+    channels: list[str],
+    deliveries: dict[str, tuple[str, str]],
+    parsing: tuple[int, int],
+    summaries: Summaries,
+    missing: list[str],
+) -> None:
+    """The day's counts, shape and preview attached to its materialisations, and its log line."""
+    table, rejected = files
+    duplicates, repaired = parsing
+    missing.extend(
+        f"{day} {channel}: {status}: {reason}" for channel, (status, reason) in deliveries.items()
+    )
+    summaries[0].add(
+        day,
+        channels,
+        table=table,
+        chunks=table.num_rows,
+        duplicates=duplicates,
+        rejected=rejected.num_rows,
+        timing_repaired=repaired,
+    )
+    summaries[1].add(day, table=rejected, rejected=rejected.num_rows)
+    context.log.info(
+        f"{day}: {table.num_rows} chunks, {duplicates} duplicates, "
+        f"{rejected.num_rows} rejected, {repaired} with repaired word timing"
+    )
 
 
 def lake_grid(

@@ -25,6 +25,7 @@ from dagster import (
 
 from observatoire.core.themes import CRISES
 from observatoire.publish.indicator_table import TOTAL, channel_summary
+from observatoire.storage.staged_files import StagedFile
 
 PREVIEW_ROWS = 5
 PREVIEW_CHARS = 80
@@ -58,8 +59,9 @@ def column_schema(schema: pa.Schema) -> TableSchema:
     return TableSchema(columns=[TableColumn(field.name, str(field.type)) for field in schema])
 
 
-def table_shape(table: pa.Table) -> dict[str, MetadataValue]:
-    """Dagster's standard row count and column schema of a stored table."""
+def table_shape(table: pa.Table | StagedFile) -> dict[str, MetadataValue]:
+    """Dagster's standard row count and column schema of a stored table (or of a day file a
+    worker staged, described by it)."""
     return {
         ROW_COUNT: MetadataValue.int(table.num_rows),
         COLUMN_SCHEMA: MetadataValue.table_schema(column_schema(table.schema)),
@@ -183,10 +185,12 @@ class RunSummary:
         day: date,
         channels: Sequence[str] = (),
         *,
-        table: pa.Table | None = None,
+        table: pa.Table | StagedFile | None = None,
         figures: Mapping[str, MetadataValue] | None = None,
         **counts: int,
     ) -> None:
+        """`table`: the day as stored, or a day file a worker staged (its shape, and its head
+        as the preview)."""
         self.days.append({"day": day.isoformat(), **counts})
         self.channels.update(channels)
         if self.context is None:
@@ -200,9 +204,9 @@ class RunSummary:
         if table is not None:
             metadata.update(table_shape(table))
             if self.preview_columns:
-                shown = table
-                if self.preview_first and self.preview_first in table.column_names:
-                    shown = table.sort_by([(self.preview_first, "descending")])
+                shown = table.head if isinstance(table, StagedFile) else table
+                if self.preview_first and self.preview_first in shown.column_names:
+                    shown = shown.sort_by([(self.preview_first, "descending")])
                 metadata["preview"] = preview(shown, self.preview_columns)
         metadata.update(figures or {})
         self.context.add_asset_metadata(

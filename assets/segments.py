@@ -4,6 +4,11 @@ The dictionary, channels and grid are read from the lake as the reference assets
 dictionary version is stored in each day's files so the indicators can say which one they used.
 """
 
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from datetime import date
+
+import pyarrow as pa
 import pyarrow.compute as pc
 from dagster import (
     AssetExecutionContext,
@@ -32,9 +37,18 @@ from assets.lake_days import day_writes
 from assets.metadata import RunSummary, preview
 from assets.partitions import BACKFILL_POLICY, run_days
 from assets.run_config import RunChannels
-from observatoire.matching.day_matching import MatchingInputs, match_day, prepare_matching
+from observatoire.matching.day_matching import (
+    DayMatch,
+    MatchingInputs,
+    StagedMatch,
+    match_day,
+    prepare_matching,
+    stage_match_day,
+)
 from observatoire.reference.reference import dictionary_from_table
 from observatoire.runs.day_workers import DayWorkers, worker_count
+from observatoire.storage.day_lease import StagedDays
+from observatoire.storage.staged_files import StagedFile
 from resources.lake import LakeResource
 from resources.method import MethodResource
 
@@ -106,34 +120,21 @@ def build_segment_assets(
                 keywords_key,
                 ["channel_name", "keyword", "theme", "second", "counted", "excerpt"],
             )
-            segments = keywords = None
+            summaries = (segments_summary, keywords_summary)
             day_versions = {"dictionary_version": MetadataValue.text(dictionary_version)}
             workers = worker_count(len(days), cap=day_workers)
             context.log.info(f"matching {len(days)} day(s) on {workers} worker(s)")
+            if workers > 1:
+                # Workers write the days' files themselves; this process only publishes them.
+                store.stage_elsewhere([lake_table(THEME_SEGMENTS), lake_table(THEME_KEYWORDS)])
+                inputs = replace(inputs, owner=store.owner)
             with DayWorkers(prepare_matching, inputs, workers) as pool:
-                for matched in pool.map(match_day, days):
-                    day, segments, keywords = matched.day, matched.segments, matched.keywords
-                    store.write_day(lake_table(THEME_SEGMENTS), day, segments)
-                    store.write_day(lake_table(THEME_KEYWORDS), day, keywords)
-                    segments_summary.add(
-                        day,
-                        segments["channel_name"].unique().to_pylist(),
-                        table=segments,
-                        figures=day_versions,
-                        segments=segments.num_rows,
-                        in_scope=int(pc.sum(segments["in_scope"]).as_py() or 0),
-                        with_keywords=int(
-                            pc.sum(pc.greater(segments["number_of_keywords"], 0)).as_py() or 0
-                        ),
-                    )
-                    keywords_summary.add(
-                        day,
-                        keywords["channel_name"].unique().to_pylist(),
-                        table=keywords,
-                        figures=day_versions,
-                        occurrences=keywords.num_rows,
-                        counted=int(pc.sum(keywords["counted"]).as_py() or 0),
-                    )
+                if workers > 1:
+                    staged = pool.map(stage_match_day, days)
+                    segments, keywords = _adopt_days(store, staged, summaries, day_versions)
+                else:
+                    matched = pool.map(match_day, days)
+                    segments, keywords = _write_days(store, matched, summaries, day_versions)
             if segments is None:
                 raise Failure(description="the run has no broadcast day to match")
             worker_memory = pool.peak_memory_per_worker_mb()
@@ -173,3 +174,87 @@ def build_segment_assets(
             )
 
     return match_themes
+
+
+def _write_days(
+    store: StagedDays,
+    matched: Iterable[DayMatch],
+    summaries: tuple[RunSummary, RunSummary],
+    day_versions: Mapping[str, MetadataValue],
+) -> tuple[pa.Table | None, pa.Table | None]:
+    """Each matched day written by this process; returns the last day's tables."""
+    segments = keywords = None
+    for match in matched:
+        day, segments, keywords = match.day, match.segments, match.keywords
+        store.write_day(lake_table(THEME_SEGMENTS), day, segments)
+        store.write_day(lake_table(THEME_KEYWORDS), day, keywords)
+        _summarise_day(
+            day,
+            (segments, keywords),
+            (
+                segments["channel_name"].unique().to_pylist(),
+                keywords["channel_name"].unique().to_pylist(),
+            ),
+            (
+                int(pc.sum(segments["in_scope"]).as_py() or 0),
+                int(pc.sum(pc.greater(segments["number_of_keywords"], 0)).as_py() or 0),
+                int(pc.sum(keywords["counted"]).as_py() or 0),
+            ),
+            summaries,
+            day_versions,
+        )
+    return segments, keywords
+
+
+def _adopt_days(
+    store: StagedDays,
+    staged: Iterable[StagedMatch],
+    summaries: tuple[RunSummary, RunSummary],
+    day_versions: Mapping[str, MetadataValue],
+) -> tuple[pa.Table | None, pa.Table | None]:
+    """Each day's files staged by a worker taken into the step, to be published with it;
+    returns the last day's first rows (segments with the most keywords first)."""
+    segments = keywords = None
+    for match in staged:
+        store.adopt(lake_table(THEME_SEGMENTS), match.day, match.segments.path)
+        store.adopt(lake_table(THEME_KEYWORDS), match.day, match.keywords.path)
+        _summarise_day(
+            match.day,
+            (match.segments, match.keywords),
+            (match.segments.channels, match.keywords.channels),
+            (match.in_scope, match.with_keywords, match.counted),
+            summaries,
+            day_versions,
+        )
+        segments, keywords = match.segments.head, match.keywords.head
+    return segments, keywords
+
+
+def _summarise_day(
+    day: date,
+    files: tuple[pa.Table | StagedFile, pa.Table | StagedFile],
+    channels: tuple[list[str], list[str]],
+    counts: tuple[int, int, int],
+    summaries: tuple[RunSummary, RunSummary],
+    day_versions: Mapping[str, MetadataValue],
+) -> None:
+    """The day's counts, shape and preview attached to its two materialisations."""
+    segments, keywords = files
+    in_scope, with_keywords, counted = counts
+    summaries[0].add(
+        day,
+        channels[0],
+        table=segments,
+        figures=day_versions,
+        segments=segments.num_rows,
+        in_scope=in_scope,
+        with_keywords=with_keywords,
+    )
+    summaries[1].add(
+        day,
+        channels[1],
+        table=keywords,
+        figures=day_versions,
+        occurrences=keywords.num_rows,
+        counted=counted,
+    )

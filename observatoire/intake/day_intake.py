@@ -1,7 +1,9 @@
 """One broadcast day of demo captions generated and parsed, as a pure function a worker can run.
 
 Generating and parsing a day is most of ingestion's time; the worker returns the parsed day and
-the run's own process merges it into the stored day and writes it, as for any other source.
+the run's own process merges it into the stored day and writes it, as for any other source. On a
+run over every channel there is nothing to merge, so the worker also writes the day's files
+under the step's staged names (`stage_demo_intake_day`) and the run's process only publishes them.
 """
 
 from __future__ import annotations
@@ -16,10 +18,18 @@ import pyarrow as pa
 from observatoire.intake.demo import DEMO_SOURCE, demo_day
 from observatoire.intake.intake import captions_of_day
 from observatoire.intake.records import ParsedCaptions
+from observatoire.matching.day_matching import LakeAddress
 from observatoire.reference.channel_names import ChannelNames
 from observatoire.reference.channels import Channel, default_channels
 from observatoire.reference.grid import ProgrammeGrid
+from observatoire.reference.monitoring import with_deliveries
 from observatoire.reference.reference import channel_names_from_table
+from observatoire.storage.lake import Lake
+from observatoire.storage.partial_days import merge_rejected
+from observatoire.storage.staged_files import StagedFile, stage_file
+
+CAPTIONS_TABLE = "raw_captions"
+REJECTED_TABLE = "raw_captions_rejected"
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,15 @@ class DemoIntakeInputs:
     days: DemoDays
     channels: tuple[str, ...]
     channels_table: pa.Table
+    staging: DayStaging | None = None
+
+
+@dataclass(frozen=True)
+class DayStaging:
+    """Where a worker stages the day files it writes: the lake, and the step's owner (its run)."""
+
+    lake: LakeAddress
+    owner: str
 
 
 @dataclass
@@ -74,6 +93,8 @@ class PreparedDemoIntake:
     days: DemoDays
     channels: list[str]
     names: ChannelNames
+    lake: Lake | None = None
+    owner: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,9 +107,27 @@ class DayIntake:
     incomplete: list[tuple[str, str]]
 
 
+@dataclass(frozen=True)
+class StagedIntake:
+    """A day a worker ingested and staged: its two files, the deliveries it recorded and its
+    parsing counts."""
+
+    day: date
+    captions: StagedFile
+    rejected: StagedFile
+    deliveries: dict[str, tuple[str, str]]
+    duplicates: int
+    repaired: int
+
+
 def prepare_demo_intake(inputs: DemoIntakeInputs) -> PreparedDemoIntake:
+    staging = inputs.staging
     return PreparedDemoIntake(
-        inputs.days, list(inputs.channels), channel_names_from_table(inputs.channels_table)
+        inputs.days,
+        list(inputs.channels),
+        channel_names_from_table(inputs.channels_table),
+        lake=staging.lake.open() if staging is not None else None,
+        owner=staging.owner if staging is not None else "",
     )
 
 
@@ -107,12 +146,38 @@ def demo_intake_day(prepared: PreparedDemoIntake, day: date) -> DayIntake:
     return DayIntake(day, parsed, fetch.missing, [])
 
 
+def stage_demo_intake_day(prepared: PreparedDemoIntake, day: date) -> StagedIntake:
+    """The day ingested as `demo_intake_day` does, on a run over every channel, and its
+    raw_captions and raw_captions_rejected files staged as the run's process would write them:
+    the channels not delivered recorded in the captions file, the quarantine replaced whole."""
+    if prepared.lake is None:
+        raise ValueError("stage_demo_intake_day needs DemoIntakeInputs.staging")
+    got = demo_intake_day(prepared, day)
+    deliveries = {
+        **{channel: ("missing", reason) for channel, reason in got.missing},
+        **{channel: ("incomplete", reason) for channel, reason in got.incomplete},
+    }
+    captions = with_deliveries(got.parsed.table, deliveries)
+    rejected = merge_rejected(None, got.parsed.rejected, partial=False)
+    return StagedIntake(
+        day=day,
+        captions=stage_file(prepared.lake, CAPTIONS_TABLE, day, captions, prepared.owner),
+        rejected=stage_file(prepared.lake, REJECTED_TABLE, day, rejected, prepared.owner),
+        deliveries=deliveries,
+        duplicates=got.parsed.duplicates,
+        repaired=got.parsed.repaired,
+    )
+
+
 __all__ = [
     "DayIntake",
+    "DayStaging",
     "DemoDays",
     "DemoFetch",
     "DemoIntakeInputs",
     "PreparedDemoIntake",
+    "StagedIntake",
     "demo_intake_day",
     "prepare_demo_intake",
+    "stage_demo_intake_day",
 ]

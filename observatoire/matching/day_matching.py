@@ -12,6 +12,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from observatoire.core.broadcast_day import PARIS
 from observatoire.core.dictionary import dictionaries_version
@@ -28,6 +29,10 @@ from observatoire.reference.reference import (
 from observatoire.reference.scope import assign_programmes
 from observatoire.storage.lake import Lake, LakeError
 from observatoire.storage.partial_days import only_channels, replace_channels
+from observatoire.storage.staged_files import StagedFile, stage_file
+
+SEGMENTS_TABLE = "theme_segments"
+KEYWORDS_TABLE = "theme_keywords"
 
 CAPTION_COLUMNS = ["chunk_id", "channel_name", "start", "day", "plaintext", *word_list_columns()]
 """What matching needs of raw_captions: channel titles, radio flags, sources and the words'
@@ -73,6 +78,9 @@ class MatchingInputs:
     restricted: tuple[str, ...] | None = None
     zone: ZoneInfo = PARIS
     """The country's time zone, whose wall-clock times the grid states."""
+    owner: str | None = None
+    """The step's owner (its run) when workers stage the day files themselves
+    (`stage_match_day`)."""
 
 
 @dataclass
@@ -84,6 +92,7 @@ class PreparedMatching:
     grid: ProgrammeGrid
     dictionary_version: str
     restricted: list[str] | None
+    owner: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +116,7 @@ def prepare_matching(inputs: MatchingInputs) -> PreparedMatching:
         # a content hash over every language: computed once per worker
         dictionary_version=dictionaries_version(dictionaries),
         restricted=list(inputs.restricted) if inputs.restricted is not None else None,
+        owner=inputs.owner,
     )
 
 
@@ -129,6 +139,38 @@ def match_day(prepared: PreparedMatching, day: date) -> DayMatch:
         day,
         _versioned(segments, prepared.dictionary_version),
         _versioned(keywords, prepared.dictionary_version),
+    )
+
+
+@dataclass(frozen=True)
+class StagedMatch:
+    """A day a worker matched and staged: its two files and the counts its summary shows."""
+
+    day: date
+    segments: StagedFile
+    keywords: StagedFile
+    in_scope: int
+    with_keywords: int
+    counted: int
+
+
+def stage_match_day(prepared: PreparedMatching, day: date) -> StagedMatch:
+    """The day matched as `match_day` does, its theme_segments and theme_keywords files staged
+    under the step's owner by the worker itself: the run's process only publishes them."""
+    if prepared.owner is None:
+        raise ValueError("stage_match_day needs MatchingInputs.owner")
+    matched = match_day(prepared, day)
+    segments, keywords = matched.segments, matched.keywords
+    lake, owner = prepared.lake, prepared.owner
+    return StagedMatch(
+        day=day,
+        segments=stage_file(
+            lake, SEGMENTS_TABLE, day, segments, owner, head_first="number_of_keywords"
+        ),
+        keywords=stage_file(lake, KEYWORDS_TABLE, day, keywords, owner),
+        in_scope=int(pc.sum(segments["in_scope"]).as_py() or 0),
+        with_keywords=int(pc.sum(pc.greater(segments["number_of_keywords"], 0)).as_py() or 0),
+        counted=int(pc.sum(keywords["counted"]).as_py() or 0),
     )
 
 
@@ -158,7 +200,9 @@ __all__ = [
     "LakeAddress",
     "MatchingInputs",
     "PreparedMatching",
+    "StagedMatch",
     "day_captions",
     "match_day",
     "prepare_matching",
+    "stage_match_day",
 ]

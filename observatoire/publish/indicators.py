@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -54,10 +55,16 @@ INDICATOR_SCHEMA = pa.schema(
 
 
 def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    """numerator / denominator, null where the denominator is 0 or missing."""
-    denominator = denominator.astype("float64")
-    result = numerator.astype("float64") / denominator.where(denominator > 0)
-    return result.astype("float64")
+    """numerator / denominator, null where the denominator is 0 or missing.
+
+    Divided as NumPy arrays: the same IEEE division as pandas' aligned one on these
+    same-indexed columns, without its per-call overhead (called once per share column, it was
+    most of a day's indicator time)."""
+    above = numerator.to_numpy(dtype="float64", na_value=np.nan)
+    below = denominator.to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = np.where(below > 0, above / np.where(below > 0, below, 1.0), np.nan)
+    return pd.Series(result, index=numerator.index, dtype="float64")
 
 
 def channel_indicators(

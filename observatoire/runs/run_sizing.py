@@ -22,18 +22,22 @@ MEASURED_DAY_RUN_MB = 550.0
 """Peak memory of a one-day run's process, every day in it (`backfill.py --days 1`)."""
 MEASURED_MONTH_RUN_MB = 716.0
 """Peak memory of a 31-day run's process, every day in it (`backfill.py --days 31`, sequential)."""
-MEASURED_WORKER_MB = 437.0
-"""Peak memory of one day worker on days of 18 channels (`backfill.py --days 31`, parallel pass,
-"match_themes: peak memory per worker", 2026-12-02); taken for any channel count."""
-MEASURED_RESULTS_PER_WORKER_MB = 240.0
-"""What the run's own process adds per worker: days computed and waiting to be written (up to two
-per worker). `backfill.py --days 31`, 2026-12-02: the process peaked at 589 MB over the sequential
-pass and at 1,068 MB over the parallel one, (1068 - 589) / 2 workers, rounded up."""
-DAYS_PER_VCPU_MINUTE = 7.42
-"""Days of 18 channels a run completes per vCPU-minute, every daily stage included: 31 days in
-125.3 s on 2 workers, the parallel pass of `backfill.py --days 31` (2026-12-02, load average 2 to
-3 from other work on the 2 cores; the sequential pass did 8.51 on one). One worker does at least
-as well per vCPU, so the figure serves every tier."""
+MEASURED_WORKER_MB = 461.0
+"""Peak memory of one day worker on days of 18 channels: the largest "peak memory per worker" of
+the 12 month-long runs of the parallel pass of `backfill.py` (366 days, 2026-12-02; 455 MB on
+`backfill.py --days 31` the same day); taken for any channel count."""
+MEASURED_RESULTS_PER_WORKER_MB = 0.0
+"""What the run's own process adds per worker: workers stage the days' files themselves and hand
+back only their paths, shapes and first rows, so no day's tables wait in the run's process. On
+`backfill.py --days 31` (2026-12-02) the parallel pass left the process's peak at the sequential
+pass's 645 MB, as did the year (726 MB); when workers sent the days' tables back it rose from
+650 MB to 956 MB, (956 - 650) / 2 workers."""
+DAYS_PER_VCPU_MINUTE = 17.22
+"""Days of 18 channels a run completes per vCPU-minute, every daily stage included: 366 days in
+637.5 s on 2 workers, the parallel pass of `backfill.py` (12 month-long runs, 2026-12-02, load
+average 3.5 to 6 from other work on the 2 cores; the sequential pass did 26.12 on one, and
+`backfill.py --days 31` at load 2.5 to 2.9 did 23.60 on 2 workers and 54.85 on one). One worker
+does at least as well per vCPU, so the figure serves every tier."""
 
 PER_CHANNEL_DAY_MB = (MEASURED_MONTH_RUN_MB - MEASURED_DAY_RUN_MB) / (30 * MEASURED_CHANNELS)
 BASE_MB = MEASURED_DAY_RUN_MB - PER_CHANNEL_DAY_MB * MEASURED_CHANNELS

@@ -269,6 +269,7 @@ class StagedDays:
         self.leases = leases
         self.days = list(days)
         self.staged: dict[tuple[str, date], str] = {}
+        self.staged_elsewhere: set[str] = set()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.lake, name)
@@ -300,6 +301,34 @@ class StagedDays:
         self.staged[(table, day)] = path
         return path
 
+    @property
+    def owner(self) -> str:
+        """Who stages this step's files: the run holding the days' leases."""
+        return self.leases.owner
+
+    def stage_elsewhere(self, tables: Iterable[str]) -> None:
+        """Other processes (day workers) stage `tables` for this step's days with
+        `Lake.stage_day(table, day, data, self.owner)`; a failed step removes what they staged,
+        whether or not it was adopted yet."""
+        self.staged_elsewhere.update(tables)
+
+    def adopt(self, table: str, day: date, path: str) -> None:
+        """A day file another process staged for this step, published with the step's own.
+
+        The file is written where this step would have staged it, under its owner's name: a day
+        worker encodes and writes the day, and the run's process only publishes it."""
+        if day not in self.leases.held:
+            raise LakeError(f"{table} for {day}: this step does not hold that day's lease")
+        if table not in self.staged_elsewhere:
+            raise LakeError(f"{table} is not staged by other processes for this step")
+        expected = self.lake.staged_path(table, day, self.leases.owner)
+        if path != expected:
+            raise LakeError(f"{table} for {day}: staged at {path}, expected {expected}")
+        self.leases.renew()
+        folder = self.lake.day_path(table, day).rsplit("/", 1)[0]
+        self.lake.sweep_temporary(folder=folder)
+        self.staged[(table, day)] = path
+
     def __exit__(
         self,
         kind: type[BaseException] | None,
@@ -322,7 +351,12 @@ class StagedDays:
     def _abandon(self) -> None:
         """After a failure: remove what was staged and give the days back, without hiding the
         failure behind a second one (the storage may be what failed)."""
-        for path in self.staged.values():
+        paths = set(self.staged.values()) | {
+            self.lake.staged_path(table, day, self.leases.owner)
+            for table in self.staged_elsewhere
+            for day in self.days
+        }
+        for path in sorted(paths):
             with suppress(Exception):  # a hidden leftover at worst, swept once a day old
                 self.lake.discard(path)
         self.staged = {}

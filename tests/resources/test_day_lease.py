@@ -13,7 +13,7 @@ import pyarrow as pa
 import pytest
 
 from observatoire.storage.day_lease import DayLeases, DayTakenError, StagedDays
-from observatoire.storage.lake import Lake
+from observatoire.storage.lake import Lake, LakeError
 from observatoire.storage.warehouse import open_warehouse
 
 DAY = date(2024, 3, 5)
@@ -83,6 +83,39 @@ def test_staged_days_are_published_together_or_not_at_all(lake: Lake) -> None:
     assert lake.read_day("theme_segments", DAY).equals(rows("new"))
     assert lake.read_day("theme_segments", OTHER).equals(rows("new"))
     assert lake.tables() == ["theme_segments"]
+
+
+def test_days_staged_by_workers_are_published_with_the_step_or_removed_with_it(
+    lake: Lake,
+) -> None:
+    """A day worker stages a day's file itself under the step's owner; the step adopts it and
+    publishes it with the others, and a failed step removes it, adopted yet or not."""
+    lake.write_day("theme_segments", DAY, rows("old"))
+    worker = Lake(lake.url, filesystem=lake.filesystem)  # as a worker process opens the lake
+    with pytest.raises(RuntimeError), StagedDays(lake, DayLeases(lake, "run-1"), [DAY, OTHER]) as s:
+        s.stage_elsewhere(["theme_segments"])
+        s.adopt(
+            "theme_segments", DAY, worker.stage_day("theme_segments", DAY, rows("new"), s.owner)
+        )
+        worker.stage_day("theme_segments", OTHER, rows("new"), s.owner)  # not adopted yet
+        raise RuntimeError("the step failed")
+    assert lake.read_day("theme_segments", DAY).equals(rows("old"))
+    assert not lake.has_day("theme_segments", OTHER)
+    assert lake.sweep_temporary(older_than_seconds=0) == []  # nothing staged was left behind
+
+    with StagedDays(lake, DayLeases(lake, "run-2"), [DAY, OTHER]) as staged:
+        with pytest.raises(LakeError, match="not staged by other processes"):
+            staged.adopt("theme_keywords", DAY, "anywhere")
+        staged.stage_elsewhere(["theme_segments"])
+        with pytest.raises(LakeError, match="expected"):
+            staged.adopt("theme_segments", DAY, lake.staged_path("theme_segments", DAY, "run-9"))
+        for day in (DAY, OTHER):
+            path = worker.stage_day("theme_segments", day, rows("new"), staged.owner)
+            staged.adopt("theme_segments", day, path)
+        assert lake.read_day("theme_segments", DAY).equals(rows("old"))  # not yet
+        assert staged.read_day("theme_segments", OTHER).equals(rows("new"))
+    assert lake.read_day("theme_segments", DAY).equals(rows("new"))
+    assert lake.read_day("theme_segments", OTHER).equals(rows("new"))
 
 
 def test_a_step_reads_its_own_staged_days_before_they_are_published(lake: Lake) -> None:
