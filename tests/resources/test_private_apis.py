@@ -226,7 +226,7 @@ def test_configurable_class_contract() -> None:
 
 @pytest.fixture
 def fake() -> Iterator[FakeScalewayJobs]:
-    with FakeScalewayJobs(hang_seconds=3.0) as fake:
+    with FakeScalewayJobs(hang_seconds=10.0) as fake:
         yield fake
 
 
@@ -291,7 +291,7 @@ def test_every_sdk_call_goes_through_the_bounded_request(fake: FakeScalewayJobs)
         default_project_id=PROJECT_ID,
         api_url=fake.url,
     )
-    api = BoundedJobsAPI(client, timeout=(2.0, 1.5))  # the fake's hangs last 3 s
+    api = BoundedJobsAPI(client, timeout=(5.0, 5.0))  # the fake's hangs last 10 s
     try:
         started = api.start_job_definition(job_definition_id=definition_id, replicas=1)
         job_run_id = started.job_runs[0].id

@@ -1,8 +1,9 @@
 """The Scaleway Serverless Jobs run launcher, through the real SDK against the loopback fake.
 
-Timing: the client's read timeout is 1 s, a hanging request answers after 3 s (so a start that
-hangs creates its job run 2 s after the client gave up), and an unclear start is looked for over
-4 s, ending 2 s after that late creation.
+Timing: the client's read timeout is 2.5 s (a loopback answer on a loaded machine stays well under
+it), a hanging request answers after 8 s (so a start that hangs creates its job run 5.5 s after
+the client gave up), and an unclear start is looked for over 9 s, ending 3.5 s after that late
+creation.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ JOB_RUNS = r"/job-runs$"
 
 @pytest.fixture
 def fake() -> Iterator[FakeScalewayJobs]:
-    with FakeScalewayJobs(hang_seconds=3.0) as fake:
+    with FakeScalewayJobs(hang_seconds=8.0) as fake:
         yield fake
 
 
@@ -101,8 +102,8 @@ def instance(
                 "large": {"env": "SCW_JOB_DEFINITION_LARGE"},
             },
             "env_vars": {"OBSERVATOIRE_LAKE_URL": "s3://lake/observatoire"},
-            "read_timeout_seconds": 1.0,
-            "reconcile_seconds": 4.0,
+            "read_timeout_seconds": 2.5,
+            "reconcile_seconds": 9.0,
             "reconcile_interval_seconds": 0.5,
             "max_attempts": 3,
             "retry_initial_wait_seconds": 0.01,
@@ -358,7 +359,7 @@ def test_start_that_took_effect_is_not_repeated(
 def test_job_run_created_after_the_client_gave_up_is_found_not_duplicated(
     instance: DagsterInstance, fake: FakeScalewayJobs
 ) -> None:
-    # The API takes 3 s to create the job run; the client stops waiting after 1 s, and the
+    # The API takes 8 s to create the job run; the client stops waiting after 2.5 s, and the
     # first listings, made before the creation, find nothing.
     fake.inject("POST", START, kind="hang")
 
