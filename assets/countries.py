@@ -1,20 +1,39 @@
 """environmental_share_across_countries: one figure for every country the deployment measures.
 
 Unpartitioned, since each country's days are partitions in its own time zone: it reads every
-stored day of each country's `channel_indicators` from that country's lake and combines them
-with `observatoire.publish.country_rollup` (ratio of sums over the calendar days every country
-has). Materialise it after the countries' daily stages.
+stored complete day of each country's `channel_indicators` from that country's lake and combines
+them with `observatoire.publish.country_rollup` (ratio of sums over the calendar days every country
+has). Within a country the days must have been counted the same way (dictionary, window,
+profile), as for every publication; countries naturally have dictionaries of their own.
+Materialise it after the countries' daily stages.
 """
 
-from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetsDefinition,
+    Config,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+from pydantic import Field
 
 from assets.country import LAKE, CountryGraph
 from assets.keys import CHANNEL_INDICATORS, COUNTRIES_GROUP, COUNTRY_ROLLUP, lake_table
+from assets.lake_days import read_published_period
 from assets.metadata import markdown_table
 from observatoire.publish.country_rollup import country_rollup
+from observatoire.storage.day_states import mix_note
 from resources.lake import LakeResource
 
-ROLLUP_COLUMNS = ["day", "env_minutes", "covered_minutes"]
+
+class RollupConfig(Config):
+    allow_mixed_versions: bool = Field(
+        default=False,
+        description="Combine a country's days counted with different dictionaries, windows or "
+        "profiles (its metadata then says which days have which).",
+    )
 
 
 def build_rollup_asset(countries: list[CountryGraph]) -> AssetsDefinition:
@@ -31,12 +50,26 @@ def build_rollup_asset(countries: list[CountryGraph]) -> AssetsDefinition:
         "the calendar days every country has indicators for; each country's day is its local "
         "broadcast day.",
     )
-    def environmental_share_across_countries(context: AssetExecutionContext) -> MaterializeResult:
+    def environmental_share_across_countries(
+        context: AssetExecutionContext, config: RollupConfig
+    ) -> MaterializeResult:
         indicators = {}
+        versions = {}
         for country in countries:
             lake = LakeResource.lake(country.resource(context, LAKE))
-            table = lake_table(CHANNEL_INDICATORS)
-            indicators[country.code] = lake.read_days(table, lake.days(table), ROLLUP_COLUMNS)
+            days = lake.days(lake_table(CHANNEL_INDICATORS))
+            if not days:
+                raise Failure(
+                    description=f"country {country.code} has no {lake_table(CHANNEL_INDICATORS)}: "
+                    "materialise its daily stages first"
+                )
+            period = read_published_period(
+                lake, days, config.allow_mixed_versions, country.time_zone
+            )
+            indicators[country.code] = period.indicators
+            versions[country.code] = mix_note(period) or "; ".join(
+                state.describe() for state in period.by_state()
+            )
         rollup = country_rollup(indicators)
         rows = [
             {
@@ -58,6 +91,7 @@ def build_rollup_asset(countries: list[CountryGraph]) -> AssetsDefinition:
                     "monitored seconds, on the calendar days every country has"
                 ),
                 "countries": MetadataValue.text(codes),
+                "counted_with": MetadataValue.json(versions),
                 "common_days": MetadataValue.int(len(rows)),
                 "share": MetadataValue.float(
                     float("nan") if rollup.share is None else rollup.share

@@ -5,10 +5,12 @@ nightly schedule in its own time zone (a Brazilian test profile, America/Sao_Pau
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 from dagster import AssetKey, DagsterInstance, build_schedule_context, partition_loading_context
@@ -158,6 +160,46 @@ def test_the_rollup_is_the_ratio_of_sums_over_common_days(two_countries):
     assert metadata["env_seconds"].value == pytest.approx(sums["env"])
     assert metadata["monitored_seconds"].value == pytest.approx(sums["covered"])
     assert metadata["share"].value == pytest.approx(sums["env"] / sums["covered"])
+
+
+def test_the_rollup_refuses_a_country_whose_days_were_counted_differently(two_countries):
+    """A Belgian day counted with another dictionary fails the rollup, naming the days of each
+    version, unless the mix is allowed; then the metadata says which days have which."""
+    defs, instance, root, _ = two_countries
+    belgium = Lake(str(root / "lake" / "be"))
+    other_day = DAY + timedelta(days=1)
+    day = belgium.read_day("channel_indicators", DAY)
+    column = day.schema.get_field_index("dictionary_version")
+    older = pa.array(["0ld0d1c710aa"] * day.num_rows, day.schema.field(column).type)
+    belgium.write_day(
+        "channel_indicators", other_day, day.set_column(column, "dictionary_version", older)
+    )
+    job = defs.resolve_implicit_global_asset_job_def()
+    try:
+        refused = job.execute_in_process(
+            instance=instance, asset_selection=[COUNTRY_ROLLUP], raise_on_error=False
+        )
+        assert not refused.success
+        [failure] = [event for event in refused.all_events if event.is_step_failure]
+        message = failure.step_failure_data.user_failure_data.description
+        assert "0ld0d1c710aa" in message and str(other_day) in message
+        allowed = job.execute_in_process(
+            instance=instance,
+            asset_selection=[COUNTRY_ROLLUP],
+            run_config={
+                "ops": {
+                    "environmental_share_across_countries": {
+                        "config": {"allow_mixed_versions": True}
+                    }
+                }
+            },
+        )
+        [event] = allowed.get_asset_materialization_events()
+        metadata = event.event_specific_data.materialization.metadata
+        assert "MIXED VERSIONS" in metadata["counted_with"].value["be"]
+        assert metadata["common_days"].value == 1  # France has no such day
+    finally:
+        shutil.rmtree(root / "lake" / "be" / "channel_indicators" / f"day={other_day}")
 
 
 def test_an_unknown_country_is_refused_with_the_profiles_available():
