@@ -49,7 +49,7 @@ def stage_file(
     if head_first is not None and head_first in data.column_names:
         order = pc.sort_indices(data, sort_keys=[(head_first, "descending")])
     else:
-        order = pa.array(range(data.num_rows), pa.int64())
+        order = pa.array(range(min(data.num_rows, HEAD_ROWS)), pa.int64())
     # `take` copies the rows: a slice would keep, and send to the run's process, the whole day.
     head = data.take(order[:HEAD_ROWS])
     channels = (
