@@ -1,5 +1,6 @@
 """A full year of demo captions for every channel through every daily asset, on the embedded
-default (SQLite instance in a temporary DAGSTER_HOME, Parquet lake on local disk), as a backfill
+default (the SQLite instance of `deploy/local/dagster.yaml` in a temporary DAGSTER_HOME, Parquet
+lake on local disk), as a backfill
 would run it: month-long runs (BackfillPolicy.multi_run, 31 days), steps in-process.
 
 The same range runs twice, in one invocation: with one worker (every day in the run's process)
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -37,6 +39,8 @@ from observatoire.runs.day_workers import cpu_allowance, peak_memory_mb
 from observatoire.settings import Settings
 from observatoire.storage.lake import Lake
 from sensors.schedules import DAILY_JOB, REFERENCE_JOB
+
+LOCAL_INSTANCE = Path(__file__).resolve().parents[1] / "deploy" / "local" / "dagster.yaml"
 
 
 def month_runs(start: date, days: int) -> list[tuple[date, date]]:
@@ -73,11 +77,13 @@ def backfill(workdir: Path, start: date, days: int, workers: int) -> Backfill:
     defs = build_definitions(settings)
     home = workdir / "dagster_home"
     home.mkdir(exist_ok=True)
+    shutil.copy(LOCAL_INSTANCE, home / "dagster.yaml")
+    os.environ["DAGSTER_HOME"] = str(home)
     stage_seconds: dict[str, float] = defaultdict(float)
     worker_memory = 0.0
     used = 1
     began = time.perf_counter()
-    with DagsterInstance.local_temp(str(home)) as instance:
+    with DagsterInstance.get() as instance:
         reference = defs.resolve_job_def(REFERENCE_JOB).execute_in_process(instance=instance)
         assert reference.success
         daily = defs.resolve_job_def(DAILY_JOB)

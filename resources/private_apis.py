@@ -45,6 +45,19 @@ from dagster._core.launcher.base import (
     WorkerStatus,
 )
 
+# Assumption: Dagster's SQLite event log `SqliteEventLogStorage(base_dir, inst_data)` keeps one
+# SQLite file per run plus the `INDEX_SHARD_NAME` shard under `base_dir`, and reaches every one
+# through `_connect(shard)`: a context manager that holds the non-reentrant `_db_lock`, builds an
+# engine for `conn_string_for_shard(shard)`, creates the shard's tables on first use
+# (`_initdb(engine)`, remembered in the set `_initialized_dbs`) and yields a connection in a
+# transaction; `has_table(name)` opens its own engine; `wipe()` deletes the run shard files.
+# `SQLITE_BUSY_TIMEOUT_SECONDS` is the busy timeout its connections wait on another process.
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
+    INDEX_SHARD_NAME,
+    SqliteEventLogStorage,
+)
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
+
 # Assumption: the run tags Dagster sets on a partitioned run: one partition, or a range of them.
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
@@ -68,7 +81,9 @@ __all__ = [
     "ASSET_PARTITION_RANGE_START_TAG",
     "COMPRESSED_EXECUTE_RUN_ARGS_ENV",
     "EXECUTE_RUN_ARGS_ENV",
+    "INDEX_SHARD_NAME",
     "PARTITION_NAME_TAG",
+    "SQLITE_BUSY_TIMEOUT_SECONDS",
     "AssetCheckEvaluationTargetMaterializationData",
     "BoundedJobsAPI",
     "CheckRunHealthResult",
@@ -79,6 +94,7 @@ __all__ = [
     "LaunchRunContext",
     "NonJsonResponseError",
     "RunLauncher",
+    "SqliteEventLogStorage",
     "UnresolvedPartitionedAssetScheduleDefinition",
     "WorkerStatus",
     "launcher_instance",

@@ -224,6 +224,37 @@ def test_configurable_class_contract() -> None:
     assert list(ConfigurableClassData._fields) == ["module_name", "class_name", "config_yaml"]
 
 
+def test_sqlite_event_log_reaches_every_shard_through_connect(tmp_path: Path) -> None:
+    """`SqliteEventLogStorage(base_dir, inst_data)` keeps run shards and the index shard as
+    `<base_dir>/<shard>.db`, opened through the context manager `_connect(shard)` under the
+    non-reentrant `_db_lock`, tables created once per shard by `_initdb(engine)` and remembered in
+    `_initialized_dbs`; `has_table(name)`, `wipe()` and `dispose()` exist; the busy timeout is a
+    number of seconds."""
+    assert parameters(private_apis.SqliteEventLogStorage.__init__) == [
+        "self",
+        "base_dir",
+        "inst_data",
+    ]
+    assert parameters(private_apis.SqliteEventLogStorage._connect) == ["self", "shard"]
+    assert parameters(private_apis.SqliteEventLogStorage._initdb)[:2] == ["self", "engine"]
+    assert parameters(private_apis.SqliteEventLogStorage.has_table) == ["self", "table_name"]
+    assert private_apis.INDEX_SHARD_NAME == "index"
+    assert isinstance(private_apis.SQLITE_BUSY_TIMEOUT_SECONDS, int | float)
+    storage = private_apis.SqliteEventLogStorage(str(tmp_path))
+    assert storage.path_for_shard("a-run") == str(tmp_path / "a-run.db")
+    assert (tmp_path / "index.db").exists()
+    assert isinstance(storage._initialized_dbs, set)
+    assert not hasattr(storage._db_lock, "_is_owned")  # a plain Lock, not an RLock
+    with storage._connect("a-run") as conn:
+        assert conn.in_transaction()
+        assert storage._db_lock.locked()
+    assert "a-run" in storage._initialized_dbs and (tmp_path / "a-run.db").exists()
+    assert storage.has_table("event_logs")
+    storage.wipe()
+    assert not (tmp_path / "a-run.db").exists()
+    storage.dispose()
+
+
 @pytest.fixture
 def fake() -> Iterator[FakeScalewayJobs]:
     with FakeScalewayJobs(hang_seconds=10.0) as fake:
