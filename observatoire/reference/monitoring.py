@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import date
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from observatoire.core.broadcast_day import CHUNK_SECONDS, broadcast_days, epoch_seconds
@@ -82,6 +83,32 @@ def _intersection_seconds(a: list[tuple[int, int]], b: list[tuple[int, int]]) ->
     return total
 
 
+def _overlaps_a_slot(starts: np.ndarray, slots: list[tuple[int, int]]) -> np.ndarray:
+    """Whether each chunk [start, start + 2 min) shares a second with one of the merged, sorted
+    slots: the first slot ending after the chunk starts is the only candidate (slots are disjoint
+    and in order), and it overlaps when it begins before the chunk ends."""
+    if not slots:
+        return np.zeros(len(starts), dtype=bool)
+    lows = np.array([low for low, _ in slots], dtype=np.int64)
+    highs = np.array([high for _, high in slots], dtype=np.int64)
+    candidate = np.searchsorted(highs, starts, side="right")
+    found = candidate < len(slots)
+    return found & (lows[np.minimum(candidate, len(slots) - 1)] < starts + CHUNK_SECONDS)
+
+
+def _chunk_union(starts: np.ndarray) -> list[tuple[int, int]]:
+    """The union of the chunks' intervals as merged, sorted intervals (`_merge` of the chunks,
+    in NumPy: every chunk has the same length, so a run of chunks breaks where a start comes
+    after the previous chunk's end)."""
+    if len(starts) == 0:
+        return []
+    ordered = np.unique(starts)
+    breaks = np.flatnonzero(ordered[1:] > ordered[:-1] + CHUNK_SECONDS) + 1
+    run_starts = ordered[np.concatenate(([0], breaks))]
+    run_ends = ordered[np.concatenate((breaks - 1, [len(ordered) - 1]))] + CHUNK_SECONDS
+    return list(zip(run_starts.tolist(), run_ends.tolist(), strict=True))
+
+
 def time_monitored(
     grid: ProgrammeGrid,
     captions: pa.Table,
@@ -111,34 +138,28 @@ def time_monitored(
     wanted = names_of(channels)
     extra = sorted(set(names[days == day64].tolist()) - set(wanted))
 
-    by_channel: dict[str, list[int]] = {}
-    for index, name in enumerate(names.tolist()):
-        by_channel.setdefault(name, []).append(index)
+    codes, channel_names = pd.factorize(names)
+    code_of = {name: code for code, name in enumerate(channel_names.tolist())}
+    ids_array = np.fromiter(ids, dtype=object, count=len(ids))
 
     rows: dict[str, list[object]] = {field.name: [] for field in TIME_MONITORED_SCHEMA}
     for channel in sorted(set(wanted)) + extra:
         slots = _merge((low, high) for low, high, _, _ in grid.slot_bounds(channel, day))
         grid_seconds = sum(high - low for low, high in slots)
-        received: set[object] = set()
-        in_scope: set[object] = set()
-        intervals: list[tuple[int, int]] = []
-        for index in by_channel.get(channel, ()):
-            start = int(starts[index])
-            interval = (start, start + CHUNK_SECONDS)
-            intervals.append(interval)
-            if days[index] != day64:
-                continue
-            received.add(ids[index])
-            if _intersection_seconds([interval], slots) > 0:
-                in_scope.add(ids[index])
-        covered_seconds = _intersection_seconds(_merge(intervals), slots)
+        indices = np.flatnonzero(codes == code_of.get(channel, -2))
+        channel_starts = starts[indices].astype(np.int64)
+        on_day = days[indices] == day64
+        in_slots = _overlaps_a_slot(channel_starts, slots)
+        received = len(set(ids_array[indices[on_day]].tolist()))
+        in_scope = len(set(ids_array[indices[on_day & in_slots]].tolist()))
+        covered_seconds = _intersection_seconds(_chunk_union(channel_starts), slots)
         rows["channel_name"].append(channel)
         rows["day"].append(day)
         rows["grid_minutes"].append(grid_seconds / 60)
         rows["covered_minutes"].append(covered_seconds / 60)
         rows["coverage"].append(covered_seconds / grid_seconds if grid_seconds else None)
-        rows["chunks_received"].append(len(received))
-        rows["chunks_in_scope"].append(len(in_scope))
+        rows["chunks_received"].append(received)
+        rows["chunks_in_scope"].append(in_scope)
         status, reason = deliveries.get(channel, ("complete", None))
         rows["delivery"].append(status)
         rows["delivery_reason"].append(reason)

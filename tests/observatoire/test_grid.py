@@ -352,6 +352,27 @@ def test_time_monitored_counts_union_of_chunks_within_slots() -> None:
     assert rows["arte"]["grid_minutes"] == 0 and rows["arte"]["coverage"] is None
 
 
+def test_time_monitored_slot_edges_and_chunks_that_touch() -> None:
+    """A chunk ending as a slot begins, or beginning as it ends, is out of scope; one shared
+    second puts it in. Chunks that touch make one covered stretch; slots apart are measured
+    apart."""
+    g = grid("tf1,all,13:00,13:10,,,Midi,journal", "tf1,all,13:20,13:30,,,Midi bis,journal")
+    base = local(ORDINARY, 13, 0)
+    starts = [
+        base - 120,  # 12:58-13:00: ends as the slot begins
+        base + 10 * 60,  # 13:10-13:12: begins as the slot ends
+        base + 19 * 60 + 1,  # 13:19:01-13:21:01: one minute and a second in the second slot
+        base + 2 * 60,  # 13:02-13:04
+        base + 4 * 60,  # 13:04-13:06, touching the previous one
+        base + 8 * 60 + 59,  # 13:08:59-13:10:59: one second in the first slot
+    ]
+    row = time_monitored(g, chunks("tf1", starts), ORDINARY, ["tf1"]).to_pylist()[0]
+    assert row["chunks_received"] == 6
+    assert row["chunks_in_scope"] == 4
+    assert row["grid_minutes"] == 20
+    assert row["covered_minutes"] == (4 * 60 + 61 + 61) / 60
+
+
 def test_time_monitored_adds_unlisted_channels_and_ignores_other_days() -> None:
     g = grid("tf1,all,13:00,13:45,,,Journal,journal")
     table = pa.concat_tables(
