@@ -10,10 +10,12 @@ vCPU-minute (days / (wall minutes × workers), the speed `observatoire/runs/run_
 tiers with), peak memory of a worker and of this process (after the sequential pass: a run with
 every day in its process), then compares the two lakes file by file (content hashes of every daily
 table). Goal on a 2-core machine: the parallel year under 5 minutes and
-under 1 GB per worker, its lake identical to the sequential one.
+under 1 GB per worker, its lake identical to the sequential one. Last, the bare matcher
+(`Matcher.match_table` alone, as benchmarks/matcher.py times it) runs on every 7th day of the same
+year, and match_themes' chunks/s per worker in each pass is given as a share of it.
 
     .venv/bin/python benchmarks/backfill.py [--start 2024-01-01] [--days 366] [--workers N]
-        [--keep DIR]
+        [--bare-every 7] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ from dagster import DagsterInstance
 from assets.keys import DAILY_TABLES
 from assets.partitions import MAX_DAYS_PER_RUN, range_tags
 from definitions import build_definitions
+from observatoire.matching.language_matchers import country_matcher
+from observatoire.reference.reference import channels_from_table, dictionaries_from_table
 from observatoire.runs.day_workers import cpu_allowance, peak_memory_mb
 from observatoire.settings import Settings
 from observatoire.storage.lake import Lake
@@ -115,6 +119,50 @@ def backfill(workdir: Path, start: date, days: int, workers: int) -> Backfill:
     return Backfill(used, wall, chunks, dict(stage_seconds), worker_memory, peak_memory_mb(), lake)
 
 
+@dataclass
+class BareMatcher:
+    days: int
+    chunks: int
+    seconds: float
+
+    @property
+    def chunks_per_second(self) -> float:
+        return self.chunks / self.seconds
+
+
+def bare_matcher(lake: Lake, start: date, days: int, every: int) -> BareMatcher:
+    """`Matcher.match_table` alone on every `every`-th day of the range, each read whole into
+    memory first, the matcher compiled (from the lake's dictionary) and run once outside the
+    timing: what benchmarks/matcher.py measures, on the year's own days and in this run."""
+    matcher = country_matcher(
+        dictionaries_from_table(lake.read_table("keyword_dictionary")),
+        channels_from_table(lake.read_table("channels")),
+    )
+    sampled = [start + timedelta(days=offset) for offset in range(0, days, every)]
+    matcher.match_table(lake.read_day("raw_captions", sampled[0]))  # first-call costs aside
+    chunks, seconds = 0, 0.0
+    for day in sampled:
+        captions = lake.read_day("raw_captions", day)
+        began = time.perf_counter()
+        matcher.match_table(captions)
+        seconds += time.perf_counter() - began
+        chunks += captions.num_rows
+    return BareMatcher(len(sampled), chunks, seconds)
+
+
+def matching_share(label: str, run: Backfill, bare: BareMatcher) -> None:
+    """match_themes' chunks/s (the year's chunks over the step's summed durations) against the
+    bare matcher's, per worker: the step's own reading, timing, programmes, writes and events
+    are what it loses."""
+    step = run.chunks / run.stage_seconds["match_themes"]
+    per_worker = step / run.workers
+    share = per_worker / bare.chunks_per_second
+    print(
+        f"  {label:<10} {step:8,.0f} chunks/s on {run.workers} worker(s): "
+        f"{per_worker:,.0f} per worker, {share:.0%} of the bare matcher"
+    )
+
+
 def content_hashes(lake: Lake) -> dict[str, str]:
     """SHA-256 of every day file of every daily table, by path inside the lake."""
     root = Path(lake.root)
@@ -147,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--workers", type=int, default=0, help="workers of the parallel pass (0: CPU allowance)"
     )
+    parser.add_argument(
+        "--bare-every", type=int, default=7, help="the bare matcher runs on every N-th day"
+    )
     parser.add_argument("--keep", type=Path, help="keep the lakes and instances in this folder")
     args = parser.parse_args(argv)
 
@@ -169,6 +220,14 @@ def main(argv: list[str] | None = None) -> int:
         f"speed-up           {speedup:8.2f} x  (parallel {parallel.wall:.1f} s, goal year <= 300 s)"
     )
     print(f"peak memory        {peak_memory_mb():8.0f} MB  (this process, both passes)")
+    bare = bare_matcher(sequential.lake, args.start, args.days, args.bare_every)
+    print(
+        f"bare matcher       {bare.chunks_per_second:8,.0f} chunks/s  (Matcher.match_table on "
+        f"{bare.days} of the days read whole into memory, {bare.chunks:,} chunks)"
+    )
+    print("match_themes")
+    matching_share("sequential", sequential, bare)
+    matching_share("parallel", parallel, bare)
     left, right = content_hashes(sequential.lake), content_hashes(parallel.lake)
     differing = sorted(
         path for path in left.keys() | right.keys() if left.get(path) != right.get(path)

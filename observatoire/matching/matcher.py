@@ -465,22 +465,30 @@ class Matcher:
         cues = set(self.story_rules.framing_cues)
         cost_cues = set(self.story_rules.cost_cues)
         bases = list(keyword_ids)
+        # Per keyword once, not per form: filler variants give each phrase several forms.
+        base_first_word = [base.split(" ")[0] for base in bases]
+        base_specific = [is_specific(base) for base in bases]
+        occurrences_of: dict[tuple[int, ...], list[tuple[int, int]]] = {}
         for form, kids in owners.items():
             if form in stops:
                 continue
             # A match of the form yields one occurrence per theme; when two keywords share
             # the form and a theme, the first owner's.
-            by_theme: dict[str, tuple[int, int]] = {}
-            for kid in kids:
-                for theme, sense in senses_of_keyword[kid].items():
-                    by_theme.setdefault(theme, (sense, kid))
-            for sense, kid in by_theme.values():
+            owned = occurrences_of.get(tuple(kids))
+            if owned is None:
+                by_theme: dict[str, tuple[int, int]] = {}
+                for kid in kids:
+                    for theme, sense in senses_of_keyword[kid].items():
+                        by_theme.setdefault(theme, (sense, kid))
+                owned = occurrences_of[tuple(kids)] = list(by_theme.values())
+            for sense, kid in owned:
                 form_senses.append(sense)
                 form_keywords.append(kid)
-            form_first_words.append((bases[kids[0]].split(" ")[0], form.split(" ")[0]))
-            form_cue.append(form in cues or bases[kids[0]] in cues)
-            form_cost_cue.append(form in cost_cues or bases[kids[0]] in cost_cues)
-            form_specific.append(is_specific(bases[kids[0]]))
+            owner = kids[0]
+            form_first_words.append((base_first_word[owner], form.split(" ", 1)[0]))
+            form_cue.append(form in cues or bases[owner] in cues)
+            form_cost_cue.append(form in cost_cues or bases[owner] in cost_cues)
+            form_specific.append(base_specific[owner])
             if form.endswith(COMPOUND_MARK):
                 # A compound head (`klimaat*`): no trailing space, so it also matches at the
                 # start of a longer token; its span still covers that whole token.
