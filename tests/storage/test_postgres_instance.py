@@ -214,6 +214,8 @@ def test_local_yaml_is_embedded_sqlite_under_dagster_home(
     instance = dg.DagsterInstance.get()
     try:
         assert type(instance.run_storage).__name__ == "SqliteRunStorage"
+        assert type(instance.event_log_storage).__name__ == "KeptOpenSqliteEventLogStorage"
+        assert type(instance.schedule_storage).__name__ == "SqliteScheduleStorage"
         assert type(instance.run_launcher).__name__ == "DefaultRunLauncher"
         assert not instance.telemetry_enabled
         materialise_days(instance, str(tmp_path / "lake"), ["2024-06-01"])
@@ -221,3 +223,5 @@ def test_local_yaml_is_embedded_sqlite_under_dagster_home(
     finally:
         instance.dispose()
     assert (home / "history" / "runs.db").is_file()
+    assert (home / "history" / "runs" / "index.db").is_file()
+    assert (home / "schedules" / "schedules.db").is_file()
