@@ -76,6 +76,10 @@ from dagster._serdes import ConfigurableClass, ConfigurableClassData
 from scaleway import Client
 from scaleway.jobs.v1alpha2 import JobsV1Alpha2API
 
+# Assumption: dagster-postgres' `PostgresEventLogStorage` takes every connection of its event log
+# from its engine `self._engine` (`_connect`, `run_connection` and `index_connection`), which
+# `optimize_for_webserver` replaces; resources/postgres_event_log.py replaces it in the same way.
+
 __all__ = [
     "ASSET_PARTITION_RANGE_END_TAG",
     "ASSET_PARTITION_RANGE_START_TAG",

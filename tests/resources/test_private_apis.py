@@ -255,6 +255,18 @@ def test_sqlite_event_log_reaches_every_shard_through_connect(tmp_path: Path) ->
     storage.dispose()
 
 
+def test_postgres_event_log_connects_through_its_engine() -> None:
+    """`PostgresEventLogStorage` reaches the database only through `self._engine`, the attribute
+    its own `optimize_for_webserver` replaces."""
+    from dagster_postgres import PostgresEventLogStorage
+
+    for method in ("_connect", "optimize_for_webserver"):
+        assert "self._engine" in inspect.getsource(getattr(PostgresEventLogStorage, method))
+    for method in ("run_connection", "index_connection"):
+        assert "self._connect()" in inspect.getsource(getattr(PostgresEventLogStorage, method))
+    assert "self._engine = create_pg_engine(" in inspect.getsource(PostgresEventLogStorage)
+
+
 @pytest.fixture
 def fake() -> Iterator[FakeScalewayJobs]:
     with FakeScalewayJobs(hang_seconds=10.0) as fake:

@@ -21,6 +21,7 @@ from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, Postgr
 from dagster_postgres.utils import pg_url_from_config
 
 from resources.lake import LakeResource
+from resources.postgres_event_log import KeptOpenPostgresEventLogStorage
 from tests.services import PostgresDatabase
 
 REPO = Path(__file__).resolve().parents[2]
@@ -158,7 +159,8 @@ def test_production_yaml_runs_on_postgres_with_every_secret_from_the_environment
     instance = dg.DagsterInstance.get()
     try:
         assert isinstance(instance.run_storage, PostgresRunStorage)
-        assert isinstance(instance.event_log_storage, PostgresEventLogStorage)
+        assert isinstance(instance.event_log_storage, KeptOpenPostgresEventLogStorage)
+        assert isinstance(instance.schedule_storage, PostgresScheduleStorage)
         assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
         assert instance.run_coordinator.get_run_queue_config().max_concurrent_runs == 4
         assert instance.run_monitoring_enabled
@@ -180,7 +182,7 @@ def test_production_yaml_runs_on_postgres_with_every_secret_from_the_environment
 
 def production_database_url(home: Path) -> str:
     """The database URL dagster-postgres builds from deploy/scaleway/dagster.yaml and the env."""
-    storage = dagster_instance_config(str(home))[0]["storage"]["postgres"]
+    storage = dagster_instance_config(str(home))[0]["event_log_storage"]["config"]
     processed = process_config(resolve_to_config_type(pg_config()), storage)
     assert processed.success, processed.errors
     return pg_url_from_config(processed.value)
