@@ -22,10 +22,11 @@ MEASURED_DAY_RUN_MB = 550.0
 """Peak memory of a one-day run's process, every day in it (`backfill.py --days 1`)."""
 MEASURED_MONTH_RUN_MB = 716.0
 """Peak memory of a 31-day run's process, every day in it (`backfill.py --days 31`, sequential)."""
-MEASURED_WORKER_MB = 461.0
+MEASURED_WORKER_MB = 493.0
 """Peak memory of one day worker on days of 18 channels: the largest "peak memory per worker" of
-the 12 month-long runs of the parallel pass of `backfill.py` (366 days, 2026-12-02; 455 MB on
-`backfill.py --days 31` the same day); taken for any channel count."""
+the 12 month-long runs of the parallel pass of `backfill.py` (366 days, 2026-12-02, after the
+event log kept its connections: 493 MB; 461 MB earlier the same day); taken for any channel
+count."""
 MEASURED_RESULTS_PER_WORKER_MB = 0.0
 """What the run's own process adds per worker: workers stage the days' files themselves and hand
 back only their paths, shapes and first rows, so no day's tables wait in the run's process. On
