@@ -63,7 +63,7 @@ class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
         return cls(inst_data=inst_data, **config_value)
 
     def _engine(self, shard: str) -> Engine:
-        """The shard's engine, created (and the shard's tables with it) on first use."""
+        """The shard's engine, created on first use and kept (run shards: the most recent)."""
         with self._engines_lock:
             engine = self._engines.get(shard)
             if engine is not None:
