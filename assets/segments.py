@@ -41,8 +41,9 @@ from observatoire.matching.day_matching import (
     DayMatch,
     MatchingInputs,
     StagedMatch,
-    match_day,
+    match_day_inputs,
     prepare_matching,
+    read_day_inputs,
     stage_match_day,
 )
 from observatoire.reference.reference import dictionary_from_table
@@ -130,10 +131,10 @@ def build_segment_assets(
                 inputs = replace(inputs, owner=store.owner)
             with DayWorkers(prepare_matching, inputs, workers) as pool:
                 if workers > 1:
-                    staged = pool.map(stage_match_day, days)
+                    staged = pool.map_read_ahead(read_day_inputs, stage_match_day, days)
                     segments, keywords = _adopt_days(store, staged, summaries, day_versions)
                 else:
-                    matched = pool.map(match_day, days)
+                    matched = pool.map_read_ahead(read_day_inputs, match_day_inputs, days)
                     segments, keywords = _write_days(store, matched, summaries, day_versions)
             if segments is None:
                 raise Failure(description="the run has no broadcast day to match")

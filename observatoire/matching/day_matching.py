@@ -120,26 +120,50 @@ def prepare_matching(inputs: MatchingInputs) -> PreparedMatching:
     )
 
 
-def match_day(prepared: PreparedMatching, day: date) -> DayMatch:
+@dataclass(frozen=True)
+class DayInputs:
+    """What matching a day reads from the lake: its chunks and, when the run is restricted to
+    some channels, the stored files its results are merged into."""
+
+    day: date
+    captions: pa.Table
+    stored_segments: pa.Table | None
+    stored_keywords: pa.Table | None
+
+
+def read_day_inputs(prepared: PreparedMatching, day: date) -> DayInputs:
+    """The day's chunks of the run's channels, and its stored files when the run is restricted."""
+    lake, restricted = prepared.lake, prepared.restricted
+    return DayInputs(
+        day,
+        only_channels(day_captions(lake, day), restricted),
+        _stored_day(lake, SEGMENTS_TABLE, day, restricted),
+        _stored_day(lake, KEYWORDS_TABLE, day, restricted),
+    )
+
+
+def match_day_inputs(prepared: PreparedMatching, inputs: DayInputs) -> DayMatch:
     """The day's segments and keywords as they are to be stored: the run's channels matched,
     merged into the stored day when the run is restricted to some channels, and stamped with
     the dictionary version."""
-    lake, restricted = prepared.lake, prepared.restricted
-    captions = only_channels(day_captions(lake, day), restricted)
+    restricted, captions = prepared.restricted, inputs.captions
     result = prepared.matcher.match_table(captions)
     segments = replace_channels(
-        _stored_day(lake, "theme_segments", day, restricted),
+        inputs.stored_segments,
         assign_programmes(prepared.grid, with_timing_flags(result.segments, captions)),
         restricted,
     )
-    keywords = replace_channels(
-        _stored_day(lake, "theme_keywords", day, restricted), result.keywords, restricted
-    )
+    keywords = replace_channels(inputs.stored_keywords, result.keywords, restricted)
     return DayMatch(
-        day,
+        inputs.day,
         _versioned(segments, prepared.dictionary_version),
         _versioned(keywords, prepared.dictionary_version),
     )
+
+
+def match_day(prepared: PreparedMatching, day: date) -> DayMatch:
+    """The day read and matched (`read_day_inputs`, then `match_day_inputs`)."""
+    return match_day_inputs(prepared, read_day_inputs(prepared, day))
 
 
 @dataclass(frozen=True)
@@ -154,13 +178,13 @@ class StagedMatch:
     counted: int
 
 
-def stage_match_day(prepared: PreparedMatching, day: date) -> StagedMatch:
-    """The day matched as `match_day` does, its theme_segments and theme_keywords files staged
-    under the step's owner by the worker itself: the run's process only publishes them."""
+def stage_match_day(prepared: PreparedMatching, inputs: DayInputs) -> StagedMatch:
+    """The day matched as `match_day_inputs` does, its theme_segments and theme_keywords files
+    staged under the step's owner by the worker itself: the run's process only publishes them."""
     if prepared.owner is None:
         raise ValueError("stage_match_day needs MatchingInputs.owner")
-    matched = match_day(prepared, day)
-    segments, keywords = matched.segments, matched.keywords
+    matched = match_day_inputs(prepared, inputs)
+    day, segments, keywords = matched.day, matched.segments, matched.keywords
     lake, owner = prepared.lake, prepared.owner
     return StagedMatch(
         day=day,
@@ -196,6 +220,7 @@ def _versioned(table: pa.Table, dictionary_version: str) -> pa.Table:
 
 __all__ = [
     "CAPTION_COLUMNS",
+    "DayInputs",
     "DayMatch",
     "LakeAddress",
     "MatchingInputs",
@@ -203,6 +228,8 @@ __all__ = [
     "StagedMatch",
     "day_captions",
     "match_day",
+    "match_day_inputs",
     "prepare_matching",
+    "read_day_inputs",
     "stage_match_day",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -139,3 +140,72 @@ def test_a_worker_that_dies_is_named_with_its_day() -> None:
         DayWorkers(offset, 1, 2) as pool,
     ):
         list(pool.map(dying_on_the_second, days))
+
+
+def read_ordinal(state: int, day: date) -> int:
+    if day.day == 3:
+        raise OSError(f"day {day} cannot be read")
+    return day.toordinal()
+
+
+def add_state(state: int, ordinal: int) -> int:
+    return ordinal + state
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_failing_read_raises_at_its_day(workers: int) -> None:
+    days = [date(2024, 1, d) for d in range(1, 6)]
+    seen = []
+    with (
+        pytest.raises(OSError, match="2024-01-03 cannot be read"),
+        DayWorkers(offset, 1, workers) as pool,
+    ):
+        for result in pool.map_read_ahead(read_ordinal, add_state, days):
+            seen.append(result)
+    assert seen == [day.toordinal() + 10 for day in days[:2]]
+
+
+def test_the_next_day_is_read_while_one_is_computed() -> None:
+    """In the run's process, reading day 2 does not wait for day 1's computation: day 1's
+    computation waits (at most a minute) for day 2's read to have happened."""
+    second_read = threading.Event()
+    overlapped: list[bool] = []
+
+    def read(state: int, day: date) -> date:
+        if day.day == 2:
+            second_read.set()
+        return day
+
+    def compute(state: int, day: date) -> int:
+        if day.day == 1:
+            overlapped.append(second_read.wait(timeout=60))
+        return day.day
+
+    with DayWorkers(offset, 1, 1) as pool:
+        assert list(pool.map_read_ahead(read, compute, [date(2024, 1, d) for d in (1, 2, 3)])) == [
+            1,
+            2,
+            3,
+        ]
+    assert overlapped == [True]
+
+
+def test_a_caller_that_stops_early_leaves_nothing_running() -> None:
+    """A caller whose write fails after the first day: the days still queued are never
+    computed, and no reading or computing thread outlives the pool."""
+    computed: list[int] = []
+
+    def compute(state: int, day: date) -> int:
+        computed.append(day.day)
+        return day.day
+
+    days = [date(2024, 1, d) for d in range(1, 11)]
+    with pytest.raises(RuntimeError, match="write failed"), DayWorkers(offset, 1, 1) as pool:
+        for _ in pool.map_read_ahead(read_ordinal_day, compute, days):
+            raise RuntimeError("write failed")
+    assert len(computed) <= 2  # the day the caller held and at most the one computed ahead
+    assert not [t for t in threading.enumerate() if t.name.startswith(("day-read", "day-compute"))]
+
+
+def read_ordinal_day(state: int, day: date) -> date:
+    return day
