@@ -18,10 +18,13 @@ from dataclasses import dataclass
 
 MEASURED_CHANNELS = 18
 """Channels of the demo days the figures were measured on."""
-MEASURED_DAY_RUN_MB = 550.0
-"""Peak memory of a one-day run's process, every day in it (`backfill.py --days 1`)."""
-MEASURED_MONTH_RUN_MB = 716.0
-"""Peak memory of a 31-day run's process, every day in it (`backfill.py --days 31`, sequential)."""
+MEASURED_DAY_RUN_MB = 594.0
+"""Peak memory of a one-day run's process, every day in it (`backfill.py --days 1`, 2026-12-03;
+550 MB before a day was read and computed in threads of the run's process)."""
+MEASURED_MONTH_RUN_MB = 732.0
+"""Peak memory of a 31-day run's process, every day in it (`backfill.py --days 31`, sequential,
+2026-12-03: 732 MB, and 731 MB for the year's first month-long run; 716 MB before a day was read
+and computed in threads of the run's process)."""
 MEASURED_WORKER_MB = 493.0
 """Peak memory of one day worker on days of 18 channels: the largest "peak memory per worker" of
 the 12 month-long runs of the parallel pass of `backfill.py` (366 days, 2026-12-02, after the
