@@ -12,7 +12,10 @@ every day in its process), then compares the two lakes file by file (content has
 table). Goal on a 2-core machine: the parallel year under 5 minutes and
 under 1 GB per worker, its lake identical to the sequential one. Last, the bare matcher
 (`Matcher.match_table` alone, as benchmarks/matcher.py times it) runs on every 7th day of the same
-year, and match_themes' chunks/s per worker in each pass is given as a share of it.
+year, and match_themes' chunks/s per worker in each pass is given as a share of it; then as many
+bare matchers as the parallel pass had workers run at once (forks of this process), and the
+parallel pass is also given as a share of their chunks/s per process: workers that share the cores
+measured against a matcher that shares them alike.
 
     .venv/bin/python benchmarks/backfill.py [--start 2024-01-01] [--days 366] [--workers N]
         [--bare-every 7] [--keep DIR]
@@ -22,12 +25,15 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import multiprocessing
 import os
 import shutil
 import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -96,9 +102,12 @@ def backfill(workdir: Path, start: date, days: int, workers: int) -> Backfill:
             result = daily.execute_in_process(instance=instance, tags=range_tags(first, last))
             if not result.success:
                 raise SystemExit(f"run {first}..{last} failed")
+            run_matching = 0.0
             for step in instance.get_run_step_stats(result.run_id):
                 if step.start_time and step.end_time:
                     stage_seconds[step.step_key] += step.end_time - step.start_time
+                    if step.step_key == "match_themes":
+                        run_matching = step.end_time - step.start_time
             for event in result.get_asset_materialization_events():
                 materialization = event.step_materialization_data.materialization
                 if materialization.asset_key.to_user_string() != "theme_segments":
@@ -109,8 +118,8 @@ def backfill(workdir: Path, start: date, days: int, workers: int) -> Backfill:
                     worker_memory, float(metadata["peak_memory_per_worker_mb"].value)
                 )
             print(
-                f"  {first}..{last}: {time.perf_counter() - run_began:6.1f} s, "
-                f"peak memory {peak_memory_mb():,.0f} MB",
+                f"  {first}..{last}: {time.perf_counter() - run_began:6.1f} s "
+                f"(match_themes {run_matching:5.1f} s), peak memory {peak_memory_mb():,.0f} MB",
                 flush=True,
             )
     wall = time.perf_counter() - began
@@ -130,27 +139,54 @@ class BareMatcher:
         return self.chunks / self.seconds
 
 
-def bare_matcher(lake: Lake, start: date, days: int, every: int) -> BareMatcher:
+def bare_matcher(lake: Lake, start: date, days: int, every: int, processes: int = 1) -> BareMatcher:
     """`Matcher.match_table` alone on every `every`-th day of the range, each read whole into
     memory first, the matcher compiled (from the lake's dictionary) and run once outside the
-    timing: what benchmarks/matcher.py measures, on the year's own days and in this run."""
+    timing: what benchmarks/matcher.py measures, on the year's own days and in this run. With
+    `processes` > 1, as many forks of this process time the same days at once, sharing the
+    cores as the parallel pass's workers do; the figure is then per process."""
     matcher = country_matcher(
         dictionaries_from_table(lake.read_table("keyword_dictionary")),
         channels_from_table(lake.read_table("channels")),
     )
     sampled = [start + timedelta(days=offset) for offset in range(0, days, every)]
-    matcher.match_table(lake.read_day("raw_captions", sampled[0]))  # first-call costs aside
-    chunks, seconds = 0, 0.0
-    for day in sampled:
-        captions = lake.read_day("raw_captions", day)
-        began = time.perf_counter()
-        matcher.match_table(captions)
-        seconds += time.perf_counter() - began
-        chunks += captions.num_rows
-    return BareMatcher(len(sampled), chunks, seconds)
+    captions = [lake.read_day("raw_captions", day) for day in sampled]
+    matcher.match_table(captions[0])  # first-call costs aside
+
+    def timed(_: int) -> tuple[int, float]:
+        chunks, seconds = 0, 0.0
+        for day in captions:
+            began = time.perf_counter()
+            matcher.match_table(day)
+            seconds += time.perf_counter() - began
+            chunks += day.num_rows
+        return chunks, seconds
+
+    if processes == 1:
+        chunks, seconds = timed(0)
+        return BareMatcher(len(sampled), chunks, seconds)
+    # Forks share the compiled matcher and the days already in memory (and the closure, which
+    # could not be pickled to a spawned process).
+    global _FORKED
+    _FORKED = timed
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
+        runs = list(pool.map(_call_in_fork, range(processes)))
+    return BareMatcher(
+        len(sampled), sum(c for c, _ in runs) // processes, sum(s for _, s in runs) / processes
+    )
 
 
-def matching_share(label: str, run: Backfill, bare: BareMatcher) -> None:
+_FORKED: Callable[[int], tuple[int, float]] | None = None
+
+
+def _call_in_fork(index: int) -> tuple[int, float]:
+    assert _FORKED is not None
+    return _FORKED(index)
+
+
+def matching_share(
+    label: str, run: Backfill, bare: BareMatcher, baseline: str = "the bare matcher"
+) -> None:
     """match_themes' chunks/s (the year's chunks over the step's summed durations) against the
     bare matcher's, per worker: the step's own reading, timing, programmes, writes and events
     are what it loses."""
@@ -159,7 +195,7 @@ def matching_share(label: str, run: Backfill, bare: BareMatcher) -> None:
     share = per_worker / bare.chunks_per_second
     print(
         f"  {label:<10} {step:8,.0f} chunks/s on {run.workers} worker(s): "
-        f"{per_worker:,.0f} per worker, {share:.0%} of the bare matcher"
+        f"{per_worker:,.0f} per worker, {share:.0%} of {baseline}"
     )
 
 
@@ -225,9 +261,20 @@ def main(argv: list[str] | None = None) -> int:
         f"bare matcher       {bare.chunks_per_second:8,.0f} chunks/s  (Matcher.match_table on "
         f"{bare.days} of the days read whole into memory, {bare.chunks:,} chunks)"
     )
+    shared = bare
+    if parallel.workers > 1:
+        shared = bare_matcher(
+            sequential.lake, args.start, args.days, args.bare_every, parallel.workers
+        )
+        print(
+            f"                   {shared.chunks_per_second:8,.0f} chunks/s per process with "
+            f"{parallel.workers} processes matching at once"
+        )
     print("match_themes")
     matching_share("sequential", sequential, bare)
     matching_share("parallel", parallel, bare)
+    if shared is not bare:
+        matching_share("parallel", parallel, shared, f"{parallel.workers} bare matchers at once")
     left, right = content_hashes(sequential.lake), content_hashes(parallel.lake)
     differing = sorted(
         path for path in left.keys() | right.keys() if left.get(path) != right.get(path)
