@@ -387,5 +387,6 @@ __all__ = [
     "cgroup_cpu_limit",
     "cpu_allowance",
     "peak_memory_mb",
+    "the_day",
     "worker_count",
 ]
