@@ -279,6 +279,8 @@ class DayWorkers(Generic[Inputs, State]):
             _stop_threads(threads)
         self._threads.clear()
         if self._pool is not None:
+            if getattr(self._pool, "_broken", False):
+                self._end_broken_pool()
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
         self._state = None
@@ -306,8 +308,14 @@ class DayWorkers(Generic[Inputs, State]):
 
         def submit() -> None:
             for day in pending:
-                with _main_module_not_rerun():
-                    future = self._pool.submit(_work_in_worker, read, work, day)  # type: ignore[union-attr]
+                try:
+                    with _main_module_not_rerun():
+                        future = self._pool.submit(_work_in_worker, read, work, day)  # type: ignore[union-attr]
+                except BrokenProcessPool as error:
+                    # A worker died since the last submission: this day fails in its turn,
+                    # after the days already in flight (one of which it may have been).
+                    future = Future()
+                    future.set_exception(error)
                 in_flight.append((day, future))
                 return
 
@@ -330,6 +338,20 @@ class DayWorkers(Generic[Inputs, State]):
         finally:
             for _, waiting in in_flight:
                 waiting.cancel()
+
+    def _end_broken_pool(self) -> None:
+        """Kill every worker process still alive in a pool one of whose workers died.
+
+        When the pool breaks, the standard library (CPython 3.11) terminates the workers it
+        knows of, then waits for all of them; a worker that a submission was starting at that
+        moment is known only afterwards, is never terminated, and the wait never ends. Called
+        once this process submits no more, when every worker the pool has is known; the broken
+        pool's days are lost anyway, so the workers are killed outright.
+        """
+        processes = getattr(self._pool, "_processes", None) or {}
+        for process in list(processes.values()):
+            if process.is_alive():
+                process.kill()
 
     def _in_process(
         self,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from datetime import date
 from pathlib import Path
 
@@ -141,6 +142,36 @@ def test_a_worker_that_dies_is_named_with_its_day() -> None:
         DayWorkers(offset, 1, 2) as pool,
     ):
         list(pool.map(dying_on_the_second, days))
+
+
+def dying_soon_after_the_first(state: int, day: date) -> int:
+    if day.day == 1:
+        # Ends the worker a moment after it returns: idle, or on a later day.
+        threading.Timer(0.2, os._exit, (9,)).start()
+    else:
+        time.sleep(2)
+    return state
+
+
+def test_a_worker_that_dies_between_days_is_never_a_silent_loss() -> None:
+    # Whether the death shows in a day in flight or in the next submission, the run is told.
+    days = [date(2024, 1, d) for d in range(1, 7)]
+    with pytest.raises(WorkerLostError), DayWorkers(offset, 1, 2) as pool:
+        list(pool.map(dying_soon_after_the_first, days))
+
+
+def test_the_pool_ends_its_own_workers_once_broken() -> None:
+    # The standard library's clean-up of a broken pool can miss a worker that a submission was
+    # starting, then wait on that idle worker forever: the pool kills every worker it has.
+    days = [date(2024, 1, d) for d in range(1, 5)]
+    with DayWorkers(offset, 1, 2) as pool:
+        assert list(pool.map(add_offset, days))
+        workers = list(pool._pool._processes.values())  # type: ignore[union-attr]
+        assert any(worker.is_alive() for worker in workers)
+        pool._end_broken_pool()
+        for worker in workers:
+            worker.join(timeout=60)
+            assert not worker.is_alive()
 
 
 def read_ordinal(state: int, day: date) -> int:
