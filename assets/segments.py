@@ -156,6 +156,12 @@ def build_segment_assets(
                     "day_workers": MetadataValue.int(workers),
                     "peak_memory_per_worker_mb": MetadataValue.float(round(worker_memory, 1)),
                     "matcher_compilations": MetadataValue.int(pool.preparations()),
+                    # Where the step's time went, summed over the workers: compiling the
+                    # matcher (and reading the grid), and matching the days, reads aside.
+                    "preparation_seconds": MetadataValue.float(
+                        round(pool.preparation_seconds(), 3)
+                    ),
+                    "computing_seconds": MetadataValue.float(round(pool.computing_seconds(), 3)),
                     "preview": preview(
                         segments.sort_by([("number_of_keywords", "descending")]),
                         ["channel_name", "start", "programme_name", "number_of_keywords", "timing"],

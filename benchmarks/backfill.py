@@ -73,6 +73,8 @@ class Backfill:
     worker_memory_mb: float
     process_memory_mb: float
     lake: Lake
+    preparation_seconds: float = 0.0
+    computing_seconds: float = 0.0
 
 
 def backfill(workdir: Path, start: date, days: int, workers: int) -> Backfill:
@@ -92,6 +94,7 @@ def backfill(workdir: Path, start: date, days: int, workers: int) -> Backfill:
     stage_seconds: dict[str, float] = defaultdict(float)
     worker_memory = 0.0
     used = 1
+    preparing = computing = 0.0
     began = time.perf_counter()
     with DagsterInstance.get() as instance:
         reference = defs.resolve_job_def(REFERENCE_JOB).execute_in_process(instance=instance)
@@ -103,6 +106,7 @@ def backfill(workdir: Path, start: date, days: int, workers: int) -> Backfill:
             if not result.success:
                 raise SystemExit(f"run {first}..{last} failed")
             run_matching = 0.0
+            run_figures = (0.0, 0.0)
             for step in instance.get_run_step_stats(result.run_id):
                 if step.start_time and step.end_time:
                     stage_seconds[step.step_key] += step.end_time - step.start_time
@@ -114,9 +118,16 @@ def backfill(workdir: Path, start: date, days: int, workers: int) -> Backfill:
                     continue
                 metadata = materialization.metadata
                 used = max(used, int(metadata["day_workers"].value))
+                # the run's figures, on each of its days: counted once per run
+                run_figures = (
+                    float(metadata["preparation_seconds"].value),
+                    float(metadata["computing_seconds"].value),
+                )
                 worker_memory = max(
                     worker_memory, float(metadata["peak_memory_per_worker_mb"].value)
                 )
+            preparing += run_figures[0]
+            computing += run_figures[1]
             print(
                 f"  {first}..{last}: {time.perf_counter() - run_began:6.1f} s "
                 f"(match_themes {run_matching:5.1f} s), peak memory {peak_memory_mb():,.0f} MB",
@@ -125,7 +136,17 @@ def backfill(workdir: Path, start: date, days: int, workers: int) -> Backfill:
     wall = time.perf_counter() - began
     lake = Lake(settings.lake_url)
     chunks = lake.dataset("raw_captions").count_rows()
-    return Backfill(used, wall, chunks, dict(stage_seconds), worker_memory, peak_memory_mb(), lake)
+    return Backfill(
+        used,
+        wall,
+        chunks,
+        dict(stage_seconds),
+        worker_memory,
+        peak_memory_mb(),
+        lake,
+        preparing,
+        computing,
+    )
 
 
 @dataclass
@@ -189,14 +210,27 @@ def matching_share(
 ) -> None:
     """match_themes' chunks/s (the year's chunks over the step's summed durations) against the
     bare matcher's, per worker: the step's own reading, timing, programmes, writes and events
-    are what it loses."""
-    step = run.chunks / run.stage_seconds["match_themes"]
+    are what it loses. Then where the step's time went (summed over its workers): preparing
+    (compiling the matcher, reading the grid), computing the days (reads aside; in a worker,
+    its staged writes too) at so many chunks/s, and the rest (reads and writes not hidden
+    behind computing, the step's set-up and events, waiting on each other)."""
+    seconds = run.stage_seconds["match_themes"]
+    step = run.chunks / seconds
     per_worker = step / run.workers
     share = per_worker / bare.chunks_per_second
     print(
         f"  {label:<10} {step:8,.0f} chunks/s on {run.workers} worker(s): "
         f"{per_worker:,.0f} per worker, {share:.0%} of {baseline}"
     )
+    if run.computing_seconds:
+        computing = run.chunks / run.computing_seconds
+        rest = seconds * run.workers - run.preparation_seconds - run.computing_seconds
+        print(
+            f"  {'':<10} worker time {seconds * run.workers:6.1f} s: preparing "
+            f"{run.preparation_seconds:5.1f} s, computing {run.computing_seconds:6.1f} s "
+            f"({computing:,.0f} chunks/s, {computing / bare.chunks_per_second:.0%} of "
+            f"{baseline}), rest {rest:5.1f} s"
+        )
 
 
 def content_hashes(lake: Lake) -> dict[str, str]:

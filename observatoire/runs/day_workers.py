@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import resource
 import sys
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -157,16 +158,21 @@ class WorkerLostError(RuntimeError):
 @dataclass(frozen=True)
 class WorkerFigures:
     """What a worker process reports about itself with each day it computes: its peak memory,
-    and how many times it prepared its state (once, however many days it computes: a state
-    prepared per day would compile the matcher, say, once per day)."""
+    how many times it prepared its state (once, however many days it computes: a state
+    prepared per day would compile the matcher, say, once per day), and the seconds it spent
+    preparing and computing (reads aside): what a step's time goes to, besides the work."""
 
     pid: int
     peak_memory_mb: float
     preparations: int = 1
+    preparation_seconds: float = 0.0
+    computing_seconds: float = 0.0
 
 
 _state: Any = None
 _preparations = 0
+_preparation_seconds = 0.0
+_computing_seconds = 0.0
 
 
 @contextmanager
@@ -190,16 +196,25 @@ def _main_module_not_rerun() -> Iterator[None]:
 
 
 def _prepare_worker(prepare: Callable[[Any], Any], inputs: Any) -> None:
-    global _state, _preparations
+    global _state, _preparations, _preparation_seconds
+    began = time.perf_counter()
     _state = prepare(inputs)
+    _preparation_seconds += time.perf_counter() - began
     _preparations += 1
 
 
 def _work_in_worker(
     read: Callable[[Any, Any], Any], work: Callable[[Any, Any], Any], day: Any
 ) -> tuple[Any, WorkerFigures]:
-    result = work(_state, read(_state, day))
-    return result, WorkerFigures(os.getpid(), peak_memory_mb(), _preparations)
+    global _computing_seconds
+    fetched = read(_state, day)
+    began = time.perf_counter()
+    result = work(_state, fetched)
+    _computing_seconds += time.perf_counter() - began
+    figures = WorkerFigures(
+        os.getpid(), peak_memory_mb(), _preparations, _preparation_seconds, _computing_seconds
+    )
+    return result, figures
 
 
 def _stop_threads(threads: tuple[ThreadPoolExecutor, ThreadPoolExecutor]) -> None:
@@ -217,14 +232,21 @@ def the_day(state: object, day: Day) -> Day:
 
 
 def _work_on_read(
-    work: Callable[[State, Fetched], Result], state: State, fetched: Future[Fetched]
+    work: Callable[[State, Fetched], Result],
+    state: State,
+    fetched: Future[Fetched],
+    computing: list[float],
 ) -> Result:
-    """The day computed on its read input. Arrow's allocator keeps a thread's freed pages in
-    that thread's own heap: what one day's computation freed is handed back after it, or the
-    computing thread would hold about 60 MB more than a plain loop does."""
+    """The day computed on its read input, its seconds added to `computing[0]`. Arrow's
+    allocator keeps a thread's freed pages in that thread's own heap: what one day's computation
+    freed is handed back after it, or the computing thread would hold about 60 MB more than a
+    plain loop does."""
+    day_input = fetched.result()
+    began = time.perf_counter()
     try:
-        return work(state, fetched.result())
+        return work(state, day_input)
     finally:
+        computing[0] += time.perf_counter() - began
         pa.default_memory_pool().release_unused()
 
 
@@ -249,10 +271,15 @@ class DayWorkers(Generic[Inputs, State]):
         self._state: State | None = None
         self._pool: ProcessPoolExecutor | None = None
         self._threads: list[tuple[ThreadPoolExecutor, ThreadPoolExecutor]] = []
+        # In this process: seconds preparing the state, and computing days (one thread adds).
+        self._preparation_seconds = 0.0
+        self._computing = [0.0]
 
     def __enter__(self) -> DayWorkers[Inputs, State]:
         if self.workers == 1:
+            began = time.perf_counter()
             self._state = self.prepare(self.inputs)
+            self._preparation_seconds = time.perf_counter() - began
         else:
             context: BaseContext
             if "forkserver" in multiprocessing.get_all_start_methods():
@@ -372,7 +399,8 @@ class DayWorkers(Generic[Inputs, State]):
         def submit() -> None:
             for day in pending:
                 fetched = reader.submit(read, state, day)
-                in_flight.append((fetched, computer.submit(_work_on_read, work, state, fetched)))
+                computed = computer.submit(_work_on_read, work, state, fetched, self._computing)
+                in_flight.append((fetched, computed))
                 return
 
         try:
@@ -388,12 +416,22 @@ class DayWorkers(Generic[Inputs, State]):
             if threads in self._threads:
                 self._threads.remove(threads)
             _stop_threads(threads)
-        self.figures[os.getpid()] = WorkerFigures(os.getpid(), peak_memory_mb())
+        self.figures[os.getpid()] = WorkerFigures(
+            os.getpid(), peak_memory_mb(), 1, self._preparation_seconds, self._computing[0]
+        )
 
     def preparations(self) -> int:
         """How many times a state was prepared over the run: one per worker that computed a
         day (the calling process when running in it)."""
         return sum(f.preparations for f in self.figures.values())
+
+    def preparation_seconds(self) -> float:
+        """Seconds spent preparing states, summed over the workers (compiling the matcher, say)."""
+        return sum(f.preparation_seconds for f in self.figures.values())
+
+    def computing_seconds(self) -> float:
+        """Seconds spent computing days, reads aside, summed over the workers."""
+        return sum(f.computing_seconds for f in self.figures.values())
 
     def peak_memory_per_worker_mb(self) -> float:
         """The largest peak resident memory any worker reported (the calling process when

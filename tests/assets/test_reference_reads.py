@@ -38,14 +38,18 @@ def daily_run(root: Path, workers: int, first: date, days: int, instance: Dagste
     return result
 
 
-def matcher_compilations(result) -> set[int]:
-    """The run's figure, as attached to each day of theme_segments it materialised."""
+def run_figures(result, name: str) -> set:
+    """One of the run's figures, as attached to each day of theme_segments it materialised."""
     return {
-        event.step_materialization_data.materialization.metadata["matcher_compilations"].value
+        event.step_materialization_data.materialization.metadata[name].value
         for event in result.get_asset_materialization_events()
         if event.step_materialization_data.materialization.asset_key.to_user_string()
         == "theme_segments"
     }
+
+
+def matcher_compilations(result) -> set[int]:
+    return run_figures(result, "matcher_compilations")
 
 
 @pytest.fixture
@@ -100,6 +104,10 @@ def test_each_worker_compiles_the_matcher_once_for_all_its_days(
     # a worker reports how often it prepared with every day it returns: once per worker
     (compilations,) = matcher_compilations(result)
     assert 1 <= compilations <= 2
+    # where the step's time went, summed over the workers
+    (preparing,) = run_figures(result, "preparation_seconds")
+    (computing,) = run_figures(result, "computing_seconds")
+    assert preparing > 0 and computing > 0
     assert Lake(str(tmp_path / "lake")).days("theme_segments") == [
         FIRST + timedelta(days=i) for i in range(6)
     ]

@@ -116,6 +116,26 @@ def test_results_come_in_day_order(workers: int) -> None:
     assert results == [day.toordinal() + 10 for day in days]
 
 
+def slowly_prepared(inputs: int) -> int:
+    time.sleep(0.05)
+    return inputs
+
+
+def slowly_added(state: int, day: date) -> int:
+    time.sleep(0.05)
+    return day.toordinal() + state
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_pool_says_how_long_it_prepared_and_computed(workers: int) -> None:
+    days = [date(2024, 1, d) for d in range(1, 7)]
+    with DayWorkers(slowly_prepared, 1, workers) as pool:
+        assert list(pool.map(slowly_added, days)) == [day.toordinal() + 1 for day in days]
+    # Sleeps never end early: lower bounds only, whatever else the machine is doing.
+    assert pool.preparation_seconds() >= 0.05
+    assert pool.computing_seconds() >= 0.05 * len(days)
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_failing_day_raises_its_own_error(workers: int) -> None:
     days = [date(2024, 1, d) for d in range(1, 5)]
