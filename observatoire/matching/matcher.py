@@ -451,58 +451,58 @@ class Matcher:
         # its index in `_pattern_form` (form id, -1 for a stop phrase), `_pattern_width`
         # (characters from its leading to its trailing space) and `_pattern_tokens`.
         automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-        pattern_form: list[int] = []
-        pattern_width: list[int] = []
-        pattern_tokens: list[int] = []
-        form_width: list[int] = []  # a whole-token form outranks a head over the same tokens
-        offsets = [0]
-        form_senses: list[int] = []
-        form_keywords: list[int] = []
-        form_first_words: list[tuple[str, ...]] = []
-        form_cue: list[bool] = []
-        form_cost_cue: list[bool] = []
-        form_specific: list[bool] = []
         cues = set(self.story_rules.framing_cues)
         cost_cues = set(self.story_rules.cost_cues)
         bases = list(keyword_ids)
-        # Per keyword once, not per form: filler variants give each phrase several forms.
+        # Per keyword once, not per form: filler variants give each phrase several forms; and
+        # per form in list comprehensions, the compilation's cost at the start of every run.
         base_first_word = [base.split(" ")[0] for base in bases]
         base_specific = [is_specific(base) for base in bases]
+        base_cue = [base in cues for base in bases]
+        base_cost_cue = [base in cost_cues for base in bases]
+        forms = [form for form in owners if form not in stops]
+        form_owners = [owners[form] for form in forms]
+        # A match of the form yields one occurrence per theme; when two keywords share the form
+        # and a theme, the first owner's.
         occurrences_of: dict[tuple[int, ...], list[tuple[int, int]]] = {}
-        for form, kids in owners.items():
-            if form in stops:
-                continue
-            # A match of the form yields one occurrence per theme; when two keywords share
-            # the form and a theme, the first owner's.
-            owned = occurrences_of.get(tuple(kids))
-            if owned is None:
+        for shared in map(tuple, form_owners):
+            if shared not in occurrences_of:
                 by_theme: dict[str, tuple[int, int]] = {}
-                for kid in kids:
+                for kid in shared:
                     for theme, sense in senses_of_keyword[kid].items():
                         by_theme.setdefault(theme, (sense, kid))
-                owned = occurrences_of[tuple(kids)] = list(by_theme.values())
-            for sense, kid in owned:
-                form_senses.append(sense)
-                form_keywords.append(kid)
-            owner = kids[0]
-            form_first_words.append((base_first_word[owner], form.split(" ", 1)[0]))
-            form_cue.append(form in cues or bases[owner] in cues)
-            form_cost_cue.append(form in cost_cues or bases[owner] in cost_cues)
-            form_specific.append(base_specific[owner])
-            if form.endswith(COMPOUND_MARK):
-                # A compound head (`klimaat*`): no trailing space, so it also matches at the
-                # start of a longer token; its span still covers that whole token.
-                head = form[: -len(COMPOUND_MARK)]
-                automaton.add_word(f" {head}", len(pattern_form))
-                pattern_width.append(len(head))
-                form_width.append(len(head))
-            else:
-                automaton.add_word(f" {form} ", len(pattern_form))
-                pattern_width.append(len(form) + 1)
-                form_width.append(len(form) + 1)
-            pattern_form.append(len(offsets) - 1)
-            pattern_tokens.append(form.count(" ") + 1)
-            offsets.append(len(form_senses))
+                occurrences_of[shared] = list(by_theme.values())
+        owned = [occurrences_of[tuple(form_kids)] for form_kids in form_owners]
+        form_senses = [sense for pairs in owned for sense, _ in pairs]
+        form_keywords = [kid for pairs in owned for _, kid in pairs]
+        offsets = [0, *itertools.accumulate(map(len, owned))]
+        first_owner = [form_kids[0] for form_kids in form_owners]
+        form_first_words: list[tuple[str, ...]] = [
+            (base_first_word[owner], form.split(" ", 1)[0])
+            for form, owner in zip(forms, first_owner, strict=True)
+        ]
+        form_cue = [
+            base_cue[owner] or form in cues for form, owner in zip(forms, first_owner, strict=True)
+        ]
+        form_cost_cue = [
+            base_cost_cue[owner] or form in cost_cues
+            for form, owner in zip(forms, first_owner, strict=True)
+        ]
+        form_specific = [base_specific[owner] for owner in first_owner]
+        # A compound head (`klimaat*`) has no trailing space, so it also matches at the start
+        # of a longer token (its span still covers that whole token). A pattern's width is its
+        # length but for the leading space.
+        patterns = [
+            f" {form[: -len(COMPOUND_MARK)]}" if form.endswith(COMPOUND_MARK) else f" {form} "
+            for form in forms
+        ]
+        for index, pattern in enumerate(patterns):
+            automaton.add_word(pattern, index)
+        pattern_form = list(range(len(forms)))
+        pattern_width = [len(pattern) - 1 for pattern in patterns]
+        # a whole-token form outranks a head over the same tokens
+        form_width = list(pattern_width)
+        pattern_tokens = [form.count(" ") + 1 for form in forms]
         for phrase in sorted(stops):
             automaton.add_word(f" {phrase} ", len(pattern_form))
             pattern_form.append(-1)
