@@ -247,6 +247,7 @@ def _work_on_read(
         return work(state, day_input)
     finally:
         computing[0] += time.perf_counter() - began
+        del day_input  # before the memory it may free is handed back
         pa.default_memory_pool().release_unused()
 
 
