@@ -247,7 +247,7 @@ def _work_on_read(
         return work(state, day_input)
     finally:
         computing[0] += time.perf_counter() - began
-        del day_input  # before the memory it may free is handed back
+        del day_input  # held no longer than the call held it, as before the timing
         pa.default_memory_pool().release_unused()
 
 
