@@ -10,12 +10,16 @@ vCPU-minute (days / (wall minutes × workers), the speed `observatoire/runs/run_
 tiers with), peak memory of a worker and of this process (after the sequential pass: a run with
 every day in its process), then compares the two lakes file by file (content hashes of every daily
 table). Goal on a 2-core machine: the parallel year under 5 minutes and
-under 1 GB per worker, its lake identical to the sequential one. Last, the bare matcher
-(`Matcher.match_table` alone, as benchmarks/matcher.py times it) runs on every 7th day of the same
-year, and match_themes' chunks/s per worker in each pass is given as a share of it; then as many
-bare matchers as the parallel pass had workers run at once (forks of this process), and the
-parallel pass is also given as a share of their chunks/s per process: workers that share the cores
-measured against a matcher that shares them alike.
+under 1 GB per worker, its lake identical to the sequential one.
+
+The bare matcher (`Matcher.match_table` alone, as benchmarks/matcher.py times it) runs on every
+7th day of the year, each run's share right after the run in the sequential pass (its time left
+out of the pass's wall time), so that the two are timed under the same load; match_themes'
+chunks/s per worker in each pass is given as a share of it. After each run of the parallel pass,
+as many bare matchers as it had workers run at once (forks of this process) on the run's days,
+and the parallel pass is also given as a share of their chunks/s per process: workers that share
+the cores measured against a matcher that shares them alike. The work folder is removed at the
+end unless --keep names one.
 
     .venv/bin/python benchmarks/backfill.py [--start 2024-01-01] [--days 366] [--workers N]
         [--bare-every 7] [--keep DIR]
@@ -77,8 +81,16 @@ class Backfill:
     computing_seconds: float = 0.0
 
 
-def backfill(workdir: Path, start: date, days: int, workers: int) -> Backfill:
-    """Reference data then the daily stages over `days` days, in month-long runs."""
+def backfill(
+    workdir: Path,
+    start: date,
+    days: int,
+    workers: int,
+    between_runs: Callable[[Lake, date, date], None] | None = None,
+) -> Backfill:
+    """Reference data then the daily stages over `days` days, in month-long runs.
+    `between_runs(lake, first, last)` is called after each run, its time left out of the wall
+    time."""
     workdir.mkdir(parents=True, exist_ok=True)
     settings = Settings(
         lake_url=str(workdir / "lake"),
@@ -95,6 +107,7 @@ def backfill(workdir: Path, start: date, days: int, workers: int) -> Backfill:
     worker_memory = 0.0
     used = 1
     preparing = computing = 0.0
+    aside = 0.0
     began = time.perf_counter()
     with DagsterInstance.get() as instance:
         reference = defs.resolve_job_def(REFERENCE_JOB).execute_in_process(instance=instance)
@@ -133,7 +146,11 @@ def backfill(workdir: Path, start: date, days: int, workers: int) -> Backfill:
                 f"(match_themes {run_matching:5.1f} s), peak memory {peak_memory_mb():,.0f} MB",
                 flush=True,
             )
-    wall = time.perf_counter() - began
+            if between_runs is not None:
+                paused = time.perf_counter()
+                between_runs(Lake(settings.lake_url), first, last)
+                aside += time.perf_counter() - paused
+    wall = time.perf_counter() - began - aside
     lake = Lake(settings.lake_url)
     chunks = lake.dataset("raw_captions").count_rows()
     return Backfill(
@@ -154,55 +171,81 @@ class BareMatcher:
     days: int
     chunks: int
     seconds: float
+    slowest: float = 0.0
+    fastest: float = 0.0
 
     @property
     def chunks_per_second(self) -> float:
         return self.chunks / self.seconds
 
 
-def bare_matcher(lake: Lake, start: date, days: int, every: int, processes: int = 1) -> BareMatcher:
-    """`Matcher.match_table` alone on every `every`-th day of the range, each read whole into
-    memory first, the matcher compiled (from the lake's dictionary) and run once outside the
-    timing: what benchmarks/matcher.py measures, on the year's own days and in this run. With
-    `processes` > 1, as many forks of this process time the same days at once, sharing the
-    cores as the parallel pass's workers do; the figure is then per process."""
+def sampled_days(start: date, days: int, every: int) -> list[date]:
+    """Every `every`-th day of the range, counted from its start: the bare matcher's days."""
+    return [start + timedelta(days=offset) for offset in range(0, days, every)]
+
+
+class BareTiming:
+    """`Matcher.match_table` alone, as benchmarks/matcher.py times it: the matcher compiled from
+    the lake's dictionary, each day read whole into memory before its timing, and one call made
+    outside the timing (first-call costs aside). The timing runs in `processes` forks of this
+    process at once (one by default): with more, they share the cores as the parallel pass's
+    workers do, and the figures are per process. In forks, the compiled matcher and the days
+    read stay out of this process's peak memory, which sizes the runs."""
+
+    def __init__(self, lake: Lake, processes: int = 1) -> None:
+        self.lake = lake
+        self.processes = processes
+        self.days = 0
+        self.chunks = 0
+        self.seconds = 0.0
+        self.rates: list[float] = []
+
+    def time(self, days: list[date]) -> None:
+        """Times the bare matcher over `days` and adds them to the totals."""
+        if not days:
+            return
+        global _FORKED
+        _FORKED = (self.lake, days)
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(self.processes, mp_context=context) as pool:
+            runs = list(pool.map(_match_in_fork, range(self.processes)))
+        chunks = sum(c for c, _ in runs) // self.processes
+        seconds = sum(s for _, s in runs) / self.processes
+        self.days += len(days)
+        self.chunks += chunks
+        self.seconds += seconds
+        self.rates.append(chunks / seconds)
+
+    def result(self) -> BareMatcher:
+        return BareMatcher(
+            self.days,
+            self.chunks,
+            self.seconds,
+            min(self.rates, default=0.0),
+            max(self.rates, default=0.0),
+        )
+
+
+_FORKED: tuple[Lake, list[date]] | None = None
+"""What the forks time: set before forking, so nothing is pickled to them."""
+
+
+def _match_in_fork(_: int) -> tuple[int, float]:
+    assert _FORKED is not None
+    lake, days = _FORKED
     matcher = country_matcher(
         dictionaries_from_table(lake.read_table("keyword_dictionary")),
         channels_from_table(lake.read_table("channels")),
     )
-    sampled = [start + timedelta(days=offset) for offset in range(0, days, every)]
-    captions = [lake.read_day("raw_captions", day) for day in sampled]
+    captions = [lake.read_day("raw_captions", day) for day in days]
     matcher.match_table(captions[0])  # first-call costs aside
-
-    def timed(_: int) -> tuple[int, float]:
-        chunks, seconds = 0, 0.0
-        for day in captions:
-            began = time.perf_counter()
-            matcher.match_table(day)
-            seconds += time.perf_counter() - began
-            chunks += day.num_rows
-        return chunks, seconds
-
-    if processes == 1:
-        chunks, seconds = timed(0)
-        return BareMatcher(len(sampled), chunks, seconds)
-    # Forks share the compiled matcher and the days already in memory (and the closure, which
-    # could not be pickled to a spawned process).
-    global _FORKED
-    _FORKED = timed
-    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
-        runs = list(pool.map(_call_in_fork, range(processes)))
-    return BareMatcher(
-        len(sampled), sum(c for c, _ in runs) // processes, sum(s for _, s in runs) / processes
-    )
-
-
-_FORKED: Callable[[int], tuple[int, float]] | None = None
-
-
-def _call_in_fork(index: int) -> tuple[int, float]:
-    assert _FORKED is not None
-    return _FORKED(index)
+    chunks, seconds = 0, 0.0
+    for day in captions:
+        began = time.perf_counter()
+        matcher.match_table(day)
+        seconds += time.perf_counter() - began
+        chunks += day.num_rows
+    return chunks, seconds
 
 
 def matching_share(
@@ -278,9 +321,33 @@ def main(argv: list[str] | None = None) -> int:
         f"CPU allowance {cpu_allowance()} (host cores {os.cpu_count()})"
     )
     print("sequential (1 worker)")
-    sequential = backfill(workdir / "sequential", args.start, args.days, 1)
+    sample = sampled_days(args.start, args.days, args.bare_every)
+    timings: dict[str, BareTiming] = {}
+
+    def bare_after_each_run(name: str, processes: int) -> Callable[[Lake, date, date], None]:
+        """The bare matcher on the run's sampled days, right after the run: both are timed
+        under the same load, where one figure taken at the end would compare against another
+        moment's."""
+
+        def between_runs(lake: Lake, first: date, last: date) -> None:
+            if name not in timings:
+                timings[name] = BareTiming(lake, processes)
+            timings[name].time([day for day in sample if first <= day <= last])
+
+        return between_runs
+
+    sequential = backfill(
+        workdir / "sequential", args.start, args.days, 1, bare_after_each_run("sequential", 1)
+    )
     print("parallel")
-    parallel = backfill(workdir / "parallel", args.start, args.days, args.workers)
+    concurrent = args.workers or cpu_allowance()
+    parallel = backfill(
+        workdir / "parallel",
+        args.start,
+        args.days,
+        args.workers,
+        bare_after_each_run("parallel", concurrent) if concurrent > 1 else None,
+    )
 
     print()
     report("sequential", sequential, args.days)
@@ -290,25 +357,25 @@ def main(argv: list[str] | None = None) -> int:
         f"speed-up           {speedup:8.2f} x  (parallel {parallel.wall:.1f} s, goal year <= 300 s)"
     )
     print(f"peak memory        {peak_memory_mb():8.0f} MB  (this process, both passes)")
-    bare = bare_matcher(sequential.lake, args.start, args.days, args.bare_every)
+    bare = timings["sequential"].result()
     print(
         f"bare matcher       {bare.chunks_per_second:8,.0f} chunks/s  (Matcher.match_table on "
-        f"{bare.days} of the days read whole into memory, {bare.chunks:,} chunks)"
+        f"{bare.days} of the days read whole into memory, {bare.chunks:,} chunks, timed after "
+        f"each run of the sequential pass on its days: {bare.slowest:,.0f} to "
+        f"{bare.fastest:,.0f} chunks/s from run to run)"
     )
     shared = bare
-    if parallel.workers > 1:
-        shared = bare_matcher(
-            sequential.lake, args.start, args.days, args.bare_every, parallel.workers
-        )
+    if "parallel" in timings:
+        shared = timings["parallel"].result()
         print(
             f"                   {shared.chunks_per_second:8,.0f} chunks/s per process with "
-            f"{parallel.workers} processes matching at once"
+            f"{concurrent} processes matching at once (after each run of the parallel pass)"
         )
     print("match_themes")
     matching_share("sequential", sequential, bare)
     matching_share("parallel", parallel, bare)
     if shared is not bare:
-        matching_share("parallel", parallel, shared, f"{parallel.workers} bare matchers at once")
+        matching_share("parallel", parallel, shared, f"{concurrent} bare matchers at once")
     left, right = content_hashes(sequential.lake), content_hashes(parallel.lake)
     differing = sorted(
         path for path in left.keys() | right.keys() if left.get(path) != right.get(path)
@@ -321,6 +388,8 @@ def main(argv: list[str] | None = None) -> int:
             else f"{len(differing)} differ: {differing[:5]}"
         )
     )
+    if args.keep is None:
+        shutil.rmtree(workdir, ignore_errors=True)
     return 0 if not differing else 1
 
 
