@@ -36,13 +36,13 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from dagster import DagsterInstance
+from dagster import DagsterInstance, MetadataValue
 
 from assets.keys import DAILY_TABLES
 from assets.partitions import MAX_DAYS_PER_RUN, range_tags
@@ -130,15 +130,13 @@ def backfill(
                 if materialization.asset_key.to_user_string() != "theme_segments":
                     continue
                 metadata = materialization.metadata
-                used = max(used, int(metadata["day_workers"].value))
+                used = max(used, int(_figure(metadata, "day_workers")))
                 # the run's figures, on each of its days: counted once per run
                 run_figures = (
-                    float(metadata["preparation_seconds"].value),
-                    float(metadata["computing_seconds"].value),
+                    _figure(metadata, "preparation_seconds"),
+                    _figure(metadata, "computing_seconds"),
                 )
-                worker_memory = max(
-                    worker_memory, float(metadata["peak_memory_per_worker_mb"].value)
-                )
+                worker_memory = max(worker_memory, _figure(metadata, "peak_memory_per_worker_mb"))
             preparing += run_figures[0]
             computing += run_figures[1]
             print(
@@ -164,6 +162,13 @@ def backfill(
         preparing,
         computing,
     )
+
+
+def _figure(metadata: Mapping[str, MetadataValue], name: str) -> float:
+    """A number the step attached to its materialisation."""
+    value = metadata[name].value
+    assert isinstance(value, (int, float)), (name, value)
+    return float(value)
 
 
 @dataclass

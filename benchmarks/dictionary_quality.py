@@ -124,8 +124,8 @@ def positives_report(matcher: Matcher, positives: list[dict], split: str, show: 
         total = per_crisis[crisis]
         if total:
             print(f"  {crisis:13s} found in {per_crisis_found[crisis]}/{total} annotated texts")
-    for ident, annotated, found in disagreements[:show]:
-        print(f"    {ident:24s} annotated {annotated} found {found}")
+    for ident, annotated, missed_by in disagreements[:show]:
+        print(f"    {ident:24s} annotated {annotated} found {missed_by}")
     return matched / len(half), agreeing / len(half)
 
 
@@ -183,9 +183,9 @@ def main() -> int:
     negative_rates = {}
     for split in SPLITS:
         half = {r["id"] for r in negatives if r.get("split") == split}
-        flagged = sum(ident in half for ident in false_positives.matched_ids)
-        negative_rates[split] = (flagged, len(half))
-        print(f"  {split} half: {flagged}/{len(half)} with a counted window")
+        counted = sum(ident in half for ident in false_positives.matched_ids)
+        negative_rates[split] = (counted, len(half))
+        print(f"  {split} half: {counted}/{len(half)} with a counted window")
     print("  false positives (id, topic, counted keywords):")
     for ident in false_positives.matched_ids:
         found = matcher.match_chunk(by_id[ident]["text"], 1_700_000_000)
@@ -200,14 +200,14 @@ def main() -> int:
             "TV news pseudo-chunks (edited text, secondary)",
             ((str(i), r["plaintext"], int(r["start"])) for i, r in enumerate(tv)),
         )
-        matched = {int(i) for i in tv_tally.matched_ids}
+        tv_matched = {int(i) for i in tv_tally.matched_ids}
         climate = {
             i
             for i, r in enumerate(tv)
             if matcher.match_chunk(r["plaintext"], int(r["start"])).counts[crisis_column("climat")]
         }
         print(f"\n== {tv_tally.name}: {tv_tally.chunks} chunks, {len(flagged)} regex-flagged")
-        print(f"  any crisis matched: {len(matched)} ({tv_tally.share():.1%})")
+        print(f"  any crisis matched: {len(tv_matched)} ({tv_tally.share():.1%})")
         print(
             f"  climate matched: {len(climate)}; flagged ones climate-matched: "
             f"{len(flagged & climate)}/{len(flagged)}; climate-matched not flagged: "
@@ -229,10 +229,10 @@ def main() -> int:
         f"({false_positives.matched}/{false_positives.chunks})"
     )
     for split in SPLITS:
-        flagged, total = negative_rates[split]
+        counted, total = negative_rates[split]
         recall_share, agreement = positive_rates[split]
         print(
-            f"  {split:8s} negatives FP {flagged / total:.1%} ({flagged}/{total}); "
+            f"  {split:8s} negatives FP {counted / total:.1%} ({counted}/{total}); "
             f"positives recall {recall_share:.1%}, crisis agreement {agreement:.1%}"
         )
     return 0

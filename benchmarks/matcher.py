@@ -19,8 +19,10 @@ import re
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import ahocorasick
 import pyarrow as pa
@@ -152,21 +154,26 @@ def run_baseline(texts: list[str], regexes) -> int:
     return found
 
 
-class Timing:
+T = TypeVar("T")
+
+
+class Timing(Generic[T]):
     """Best wall-clock and CPU seconds over repeated runs of one callable.
 
     On a shared machine the wall clock also counts time spent waiting for a core; CPU time
     (this process only) does not, so both are shown.
     """
 
-    def __init__(self, run, repeat: int) -> None:
+    def __init__(self, run: Callable[[], T], repeat: int) -> None:
+        if repeat < 1:
+            raise ValueError("repeat at least once")
         self.wall = self.cpu = float("inf")
-        self.result = None
         for _ in range(repeat):
             wall, cpu = time.perf_counter(), time.process_time()
-            self.result = run()
+            result = run()
             self.wall = min(self.wall, time.perf_counter() - wall)
             self.cpu = min(self.cpu, time.process_time() - cpu)
+        self.result: T = result
 
     def rates(self, items: int) -> tuple[float, float]:
         return items / self.wall, items / self.cpu
@@ -197,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     n = captions.num_rows
     ours = Timing(lambda: matcher.match_table(captions), args.repeat)
     result = ours.result
-    matched = sum(1 for k in result.segments.column("number_of_keywords").to_pylist() if k)
+    matched = sum(bool(k) for k in result.segments.column("number_of_keywords").to_pylist())
     ours_wall, ours_cpu = ours.rates(n)
     print(
         f"matcher.match_table: {ours_wall:,.0f} chunks/s wall, {ours_cpu:,.0f} chunks/s CPU "

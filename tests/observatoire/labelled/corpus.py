@@ -127,10 +127,10 @@ def build_chunk(passages: list[Passage], rng: random.Random, start: int) -> dict
     windows = CHUNK_SECONDS // WINDOW_SECONDS
     per_window: list[dict[int, int]] = [{} for _ in range(windows)]
     size: dict[int, int] = {}
-    for word, (clause, _) in zip(srt, owners, strict=True):
-        window = min(max((word["cts_in_ms"] - start * 1000) // (WINDOW_SECONDS * 1000), 0), 5)
-        per_window[window][clause] = per_window[window].get(clause, 0) + 1
-        size[clause] = size.get(clause, 0) + 1
+    for timed, (owner, _) in zip(srt, owners, strict=True):
+        window = min(max((timed["cts_in_ms"] - start * 1000) // (WINDOW_SECONDS * 1000), 0), 5)
+        per_window[window][owner] = per_window[window].get(owner, 0) + 1
+        size[owner] = size.get(owner, 0) + 1
     labels = []
     for index, held in enumerate(per_window):
         present = [clauses[c] for c, n in held.items() if n >= min(MIN_CLAUSE_WORDS, size[c])]
