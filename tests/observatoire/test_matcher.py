@@ -662,6 +662,17 @@ def test_real_corpus_chunks_all_match_the_packaged_dictionary_consistently() -> 
         ("il y a de moins en moins d' oiseaux dans nos campagnes", "de moins en moins de clients"),
         ("presque plus d' insectes écrasés sur les pare-brise", "il gratte son pare-brise"),
         ("les étés sont de plus en plus secs ici", "les prix sont de plus en plus hauts"),
+        ("le maire a interdit de remplir les piscines", "la piscine municipale rouvre lundi"),
+        ("ils n' ont plus le droit de pomper dans la rivière", "il n' a plus le droit de conduire"),
+        ("vingt hectares de terres agricoles deviendront un entrepôt", "vingt hectares à vendre"),
+        ("au café de la réparation on sauve les grille-pain", "le café de la gare rouvre"),
+        ("la mode ultra rapide remplit nos placards", "la mode des années quatre-vingt revient"),
+        ("en aval de l' usine les truites meurent", "en aval de l' usine les salariés manifestent"),
+        ("le glacier a reculé de deux cents mètres", "le glacier du port a ouvert une boutique"),
+        ("les maisons fissurées par la sécheresse", "les murs fissurés du vieux théâtre"),
+        ("le poisson du lac est contaminé au mercure", "le joueur est contaminé par le virus"),
+        ("les fumées de l' incinérateur inquiètent les parents", "les fumées du barbecue"),
+        ("les pneus polluent l' air de la vallée", "ces rumeurs polluent le débat"),
     ],
 )
 def test_everyday_phrasings_of_environmental_talk_count_directly(
