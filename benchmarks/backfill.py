@@ -306,20 +306,38 @@ def report(label: str, run: Backfill, days: int) -> None:
     print(f"  this process's peak memory so far {run.process_memory_mb:,.0f} MB")
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not at least 1")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--start", type=date.fromisoformat, default=date(2024, 1, 1))
-    parser.add_argument("--days", type=int, default=366)
+    parser.add_argument("--days", type=_positive, default=366)
     parser.add_argument(
         "--workers", type=int, default=0, help="workers of the parallel pass (0: CPU allowance)"
     )
     parser.add_argument(
-        "--bare-every", type=int, default=7, help="the bare matcher runs on every N-th day"
+        "--bare-every", type=_positive, default=7, help="the bare matcher runs on every N-th day"
     )
     parser.add_argument("--keep", type=Path, help="keep the lakes and instances in this folder")
     args = parser.parse_args(argv)
 
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="observatoire-backfill-"))
+    try:
+        return both_passes(args, workdir)
+    finally:
+        # a failed run's lakes go too: only --keep keeps them
+        if args.keep is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def both_passes(args: argparse.Namespace, workdir: Path) -> int:
+    """The sequential then the parallel pass in `workdir`, their figures, and the lakes compared
+    (0 when identical)."""
     runs = month_runs(args.start, args.days)
     print(
         f"{args.days} days from {args.start}, {len(runs)} runs, work folder {workdir}; "
@@ -393,8 +411,6 @@ def main(argv: list[str] | None = None) -> int:
             else f"{len(differing)} differ: {differing[:5]}"
         )
     )
-    if args.keep is None:
-        shutil.rmtree(workdir, ignore_errors=True)
     return 0 if not differing else 1
 
 
