@@ -138,7 +138,7 @@ def build_caption_assets(
                 last, rejected = _write_days(
                     context, store, fetched, restricted, summaries, missing
                 )
-            yield MaterializeResult(
+            raw_result: MaterializeResult[None] = MaterializeResult(
                 asset_key=raw_key,
                 metadata={
                     **summaries[0].metadata("chunks", "duplicates", "rejected", "timing_repaired"),
@@ -150,7 +150,7 @@ def build_caption_assets(
                     "preview": preview(last, ["channel_name", "start", "plaintext"]),
                 },
             )
-            yield MaterializeResult(
+            rejected_result: MaterializeResult[None] = MaterializeResult(
                 asset_key=rejected_key,
                 metadata={
                     **summaries[1].metadata("rejected"),
@@ -159,6 +159,10 @@ def build_caption_assets(
                     ),
                 },
             )
+        # Recorded once the block has published the step's days: a day whose files never
+        # reached the lake is not shown as materialised.
+        yield raw_result
+        yield rejected_result
 
     return ingest_captions
 

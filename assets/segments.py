@@ -148,7 +148,7 @@ def build_segment_assets(
                 "window_seconds": MetadataValue.int(method.window_seconds),
                 "profile": MetadataValue.text(method.profile),
             }
-            yield MaterializeResult(
+            segments_result: MaterializeResult[None] = MaterializeResult(
                 asset_key=segments_key,
                 metadata={
                     **segments_summary.metadata("segments", "in_scope", "with_keywords"),
@@ -168,7 +168,7 @@ def build_segment_assets(
                     ),
                 },
             )
-            yield MaterializeResult(
+            keywords_result: MaterializeResult[None] = MaterializeResult(
                 asset_key=keywords_key,
                 metadata={
                     **keywords_summary.metadata("occurrences", "counted"),
@@ -179,6 +179,10 @@ def build_segment_assets(
                     ),
                 },
             )
+        # Recorded once the block has published the step's days: a day whose files never
+        # reached the lake is not shown as materialised.
+        yield segments_result
+        yield keywords_result
 
     return match_themes
 

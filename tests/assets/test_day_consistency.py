@@ -219,6 +219,56 @@ def test_a_rematch_that_fails_half_way_leaves_every_day_old(
     )
 
 
+@pytest.mark.parametrize(
+    "job, table",
+    [
+        pytest.param(DAILY_JOB, "raw_captions", id="ingestion"),
+        pytest.param("rematch", "theme_segments", id="matching"),
+    ],
+)
+def test_a_step_whose_days_cannot_be_published_records_no_materialisation(
+    graph, monkeypatch: pytest.MonkeyPatch, job: str, table: str
+) -> None:
+    """The UI must not show a day as materialised when its files never reached the lake: a
+    step's events come after its days are published, not before."""
+    defs, instance, lake = graph
+    days = [DAY + timedelta(days=i) for i in range(3)]
+    tags = {RANGE_START_TAG: days[0].isoformat(), RANGE_END_TAG: days[-1].isoformat()}
+    if job == "rematch":
+        assert (
+            defs.resolve_job_def(DAILY_JOB).execute_in_process(instance=instance, tags=tags).success
+        )
+    original = Lake.publish
+
+    def failing(self: Lake, staged: str, published: str, day: date) -> str:
+        if published == table:
+            raise lake_module.LakeError(f"{published} for {day}: storage refused the rename")
+        return original(self, staged, published, day)
+
+    monkeypatch.setattr(Lake, "publish", failing)
+    sequential = build_definitions(settings_for(Path(lake.root).parent, day_workers=1))
+    result = sequential.resolve_job_def(job).execute_in_process(
+        instance=instance, tags=tags, raise_on_error=False
+    )
+
+    assert not result.success
+    errors = [
+        event.event_specific_data.error
+        for event in result.all_events
+        if event.event_type_value == "STEP_FAILURE"
+    ]
+    causes = " ".join(str((error.cause or error).message) for error in errors)
+    assert "storage refused the rename" in causes, causes
+    step = "ingest_captions" if job == DAILY_JOB else "match_themes"
+    recorded = [
+        event.step_materialization_data.materialization.asset_key.to_user_string()
+        for event in result.all_events
+        if event.event_type_value == "ASSET_MATERIALIZATION" and event.step_key == step
+    ]
+    assert recorded == [], (step, recorded)
+    assert not list(Path(lake.root).rglob(".*staged"))
+
+
 # ------------------------------------------------------------ explain names what it read
 
 
