@@ -384,7 +384,11 @@ class Matcher:
         self.story_rules = story_rules
         self.reach_ms = PROMOTION_REACH_MS
         self.reach_ahead_ms = PROMOTION_REACH_AHEAD_MS
-        self._automaton = self._compile(dictionary)
+        # Compilation allocates some hundred thousand short-lived objects: collections they
+        # trigger would re-scan the run process's whole heap (a tenth of a second in a Dagster
+        # step), and promote temporaries that are freed by the end of it anyway.
+        with _collector_paused():
+            self._automaton = self._compile(dictionary)
 
     # One pass that builds the automaton and its parallel lookup arrays together, indexed
     # alike; the story and framing rules it compiles are still being tuned.
@@ -442,6 +446,8 @@ class Matcher:
                 owners.setdefault(variant, []).append(kid)
         if not self._parity:
             for form, kids in list(owners.items()):
+                if " " not in form:
+                    continue  # one word: no gap for a filler
                 for variant in with_filler(form):
                     owners.setdefault(variant, []).extend(kids)
         stops = {normalize(p, language) for p in dictionary.stop_phrases} - {""}
@@ -456,7 +462,6 @@ class Matcher:
         bases = list(keyword_ids)
         # Per keyword once, not per form: filler variants give each phrase several forms; and
         # per form in list comprehensions, the compilation's cost at the start of every run.
-        base_first_word = [base.split(" ")[0] for base in bases]
         base_specific = [is_specific(base) for base in bases]
         base_cue = [base in cues for base in bases]
         base_cost_cue = [base in cost_cues for base in bases]
@@ -477,10 +482,16 @@ class Matcher:
         form_keywords = [kid for pairs in owned for _, kid in pairs]
         offsets = [0, *itertools.accumulate(map(len, owned))]
         first_owner = [form_kids[0] for form_kids in form_owners]
-        form_first_words: list[tuple[str, ...]] = [
-            (base_first_word[owner], form.split(" ", 1)[0])
-            for form, owner in zip(forms, first_owner, strict=True)
-        ]
+        # Only ome-2024 times a keyword at its first word (`_first_word_tokens`): one tuple
+        # per form otherwise kept alive for nothing.
+        form_first_words: list[tuple[str, ...]] = (
+            [
+                (bases[owner].split(" ", 1)[0], form.split(" ", 1)[0])
+                for form, owner in zip(forms, first_owner, strict=True)
+            ]
+            if self._parity
+            else []
+        )
         form_cue = [
             base_cue[owner] or form in cues for form, owner in zip(forms, first_owner, strict=True)
         ]
