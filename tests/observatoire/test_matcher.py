@@ -673,6 +673,13 @@ def test_real_corpus_chunks_all_match_the_packaged_dictionary_consistently() -> 
         ("le poisson du lac est contaminé au mercure", "le joueur est contaminé par le virus"),
         ("les fumées de l' incinérateur inquiètent les parents", "les fumées du barbecue"),
         ("les pneus polluent l' air de la vallée", "ces rumeurs polluent le débat"),
+        ("le glacier a perdu quarante mètres", "le club a perdu quarante points"),
+        ("les épicéas sèchent sur pied", "les vêtements sèchent sur le fil"),
+        ("les rivières se réchauffent chaque été", "les relations se réchauffent"),
+        ("les fleuves sont trop chauds pour refroidir les réacteurs", "les plats sont trop chauds"),
+        ("des bandes fleuries au bord des champs", "des bandes dessinées"),
+        ("les riverains respirent un air chargé de particules", "un air chargé d' émotion"),
+        ("on compte deux fois moins d' oiseaux qu' avant", "deux fois moins de monde"),
     ],
 )
 def test_everyday_phrasings_of_environmental_talk_count_directly(
