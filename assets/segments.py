@@ -41,6 +41,7 @@ from observatoire.matching.day_matching import (
     DayMatch,
     MatchingInputs,
     StagedMatch,
+    compile_matching,
     match_day_inputs,
     prepare_matching,
     read_day_inputs,
@@ -129,7 +130,7 @@ def build_segment_assets(
                 # Workers write the days' files themselves; this process only publishes them.
                 store.stage_elsewhere([lake_table(THEME_SEGMENTS), lake_table(THEME_KEYWORDS)])
                 inputs = replace(inputs, owner=store.owner)
-            with DayWorkers(prepare_matching, inputs, workers) as pool:
+            with DayWorkers(prepare_matching, inputs, workers, compile_matching) as pool:
                 if workers > 1:
                     staged = pool.map_read_ahead(read_day_inputs, stage_match_day, days)
                     segments, keywords = _adopt_days(store, staged, summaries, day_versions)

@@ -2,11 +2,14 @@
 
 The run reads the reference tables (dictionary, channels, programme grid) once and hands them to
 every worker, which compiles its matcher once and then matches day after day: every day of a run
-is matched against the same reference version, however many workers share the run.
+is matched against the same reference version, however many workers share the run. Reading a day
+needs only the lake, so the matcher is compiled (`compile_matching`) while the first days are
+read rather than before.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -15,11 +18,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from observatoire.core.broadcast_day import PARIS
-from observatoire.core.dictionary import dictionaries_version
+from observatoire.core.dictionary import KeywordDictionary, dictionaries_version
 from observatoire.intake.intake import with_timing_flags
 from observatoire.matching.language_matchers import LanguageMatchers, country_matcher
 from observatoire.matching.matcher import Matcher
 from observatoire.matching.word_timing import word_list_columns
+from observatoire.reference.channels import Channel
 from observatoire.reference.grid import ProgrammeGrid
 from observatoire.reference.reference import (
     VERSION_KEY,
@@ -85,14 +89,25 @@ class MatchingInputs:
 
 @dataclass
 class PreparedMatching:
-    """A worker's state: the compiled matcher(s) and the grid, built once per worker."""
+    """A worker's state: the lake, the grid and, once compiled, the matcher(s), built once per
+    worker."""
 
     lake: Lake
-    matcher: Matcher | LanguageMatchers
     grid: ProgrammeGrid
     dictionary_version: str
     restricted: list[str] | None
+    dictionaries: Mapping[str, KeywordDictionary]
+    channels: list[Channel]
+    window_seconds: int
+    profile: str
     owner: str | None = None
+    compiled: Matcher | LanguageMatchers | None = None
+
+    @property
+    def matcher(self) -> Matcher | LanguageMatchers:
+        """The compiled matcher (one per language, each channel matched in its own); compiled on
+        first use unless `compile_matching` compiled it ahead."""
+        return compile_matching(self)
 
 
 @dataclass(frozen=True)
@@ -105,19 +120,32 @@ class DayMatch:
 
 
 def prepare_matching(inputs: MatchingInputs) -> PreparedMatching:
-    """Compile the dictionary into a matcher (one per language, each channel matched in its
-    own) and the grid for the run's channels, in the country's time zone `zone`."""
+    """The lake, the dictionaries and the grid for the run's channels, in the country's time
+    zone `zone`: what reading a day needs, and what compiling the matcher starts from."""
     dictionaries = dictionaries_from_table(inputs.dictionary)
     channels = channels_from_table(inputs.channels)
     return PreparedMatching(
         lake=inputs.lake.open(),
-        matcher=country_matcher(dictionaries, channels, inputs.window_seconds, inputs.profile),
         grid=ProgrammeGrid.from_arrow(inputs.grid, channels, zone=inputs.zone),
         # a content hash over every language: computed once per worker
         dictionary_version=dictionaries_version(dictionaries),
         restricted=list(inputs.restricted) if inputs.restricted is not None else None,
+        dictionaries=dictionaries,
+        channels=channels,
+        window_seconds=inputs.window_seconds,
+        profile=inputs.profile,
         owner=inputs.owner,
     )
+
+
+def compile_matching(prepared: PreparedMatching) -> Matcher | LanguageMatchers:
+    """The prepared state's matcher, compiled once: `DayWorkers`' warm-up compiles it while the
+    first day is read."""
+    if prepared.compiled is None:
+        prepared.compiled = country_matcher(
+            prepared.dictionaries, prepared.channels, prepared.window_seconds, prepared.profile
+        )
+    return prepared.compiled
 
 
 @dataclass(frozen=True)
@@ -226,6 +254,7 @@ __all__ = [
     "MatchingInputs",
     "PreparedMatching",
     "StagedMatch",
+    "compile_matching",
     "day_captions",
     "match_day",
     "match_day_inputs",

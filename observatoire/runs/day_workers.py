@@ -3,7 +3,8 @@
 A serverless run is given a CPU allowance (a cgroup quota, a CPU set) that is often smaller than
 the host's core count, so the number of workers comes from the allowance, never from
 `os.cpu_count()`. Each worker prepares its state once (reference tables turned into a compiled
-matcher, say) and then computes one day at a time; the caller receives the days' results in day
+matcher, say; what only computing needs can warm up while the first day is read) and then
+computes one day at a time; the caller receives the days' results in day
 order and writes them itself, so what is written, and when it is published, does not depend on the
 number of workers. With one worker everything runs in the calling process, in day order: one
 thread reads the next days while another computes the day after the one the caller is writing
@@ -18,6 +19,7 @@ import multiprocessing
 import os
 import resource
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -173,6 +175,8 @@ _state: Any = None
 _preparations = 0
 _preparation_seconds = 0.0
 _computing_seconds = 0.0
+_warming: threading.Thread | None = None
+_warm_up_error: BaseException | None = None
 
 
 @contextmanager
@@ -195,12 +199,38 @@ def _main_module_not_rerun() -> Iterator[None]:
         main.__spec__ = None
 
 
-def _prepare_worker(prepare: Callable[[Any], Any], inputs: Any) -> None:
-    global _state, _preparations, _preparation_seconds
+def _prepare_worker(
+    prepare: Callable[[Any], Any], warm_up: Callable[[Any], object] | None, inputs: Any
+) -> None:
+    global _state, _preparations, _preparation_seconds, _warming
     began = time.perf_counter()
     _state = prepare(inputs)
     _preparation_seconds += time.perf_counter() - began
     _preparations += 1
+    if warm_up is not None:
+        _warming = threading.Thread(target=_warm_up_worker, args=(warm_up,), name="warm-up")
+        _warming.start()
+
+
+def _warm_up_worker(warm_up: Callable[[Any], object]) -> None:
+    global _preparation_seconds, _warm_up_error
+    began = time.perf_counter()
+    try:
+        warm_up(_state)
+    except BaseException as error:  # raised with the worker's first day
+        _warm_up_error = error
+    finally:
+        _preparation_seconds += time.perf_counter() - began
+
+
+def _warmed_up() -> None:
+    """Wait for the worker's warm-up (its first day is read meanwhile); raise its error."""
+    global _warming
+    if _warming is not None:
+        _warming.join()
+        _warming = None
+    if _warm_up_error is not None:
+        raise _warm_up_error
 
 
 def _work_in_worker(
@@ -208,6 +238,7 @@ def _work_in_worker(
 ) -> tuple[Any, WorkerFigures]:
     global _computing_seconds
     fetched = read(_state, day)
+    _warmed_up()
     began = time.perf_counter()
     result = work(_state, fetched)
     _computing_seconds += time.perf_counter() - began
@@ -236,11 +267,14 @@ def _work_on_read(
     state: State,
     fetched: Future[Fetched],
     computing: list[float],
+    warmed: Future[None] | None = None,
 ) -> Result:
-    """The day computed on its read input, its seconds added to `computing[0]`. Arrow's
-    allocator keeps a thread's freed pages in that thread's own heap: what one day's computation
-    freed is handed back after it, or the computing thread would hold about 60 MB more than a
-    plain loop does."""
+    """The day computed on its read input, its seconds added to `computing[0]`, once the
+    state's warm-up (`warmed`, done before: same thread) succeeded. Arrow's allocator keeps a
+    thread's freed pages in that thread's own heap: what one day's computation freed is handed
+    back after it, or the computing thread would hold about 60 MB more than a plain loop does."""
+    if warmed is not None:
+        warmed.result()
     day_input = fetched.result()
     began = time.perf_counter()
     try:
@@ -254,9 +288,14 @@ def _work_on_read(
 class DayWorkers(Generic[Inputs, State]):
     """A pool of `workers` processes, each holding `prepare(inputs)` as its state.
 
-    `prepare` and the work functions must be importable module-level functions and `inputs`
-    picklable: workers start fresh interpreters (forkserver, else spawn), never forks of a
-    process holding threads, locks or open connections.
+    `warm_up(state)`, when given, completes the state with what only computing needs (a
+    compiled matcher, say) while the first days are read: reading waits on storage and releases
+    the interpreter, so on a second core the two overlap instead of following each other at the
+    start of every run. It runs once per worker (in the calling process, in the computing thread
+    before the first day), its time counted as preparation, and its error is raised with the
+    first day. `prepare`, `warm_up` and the work functions must be importable module-level
+    functions and `inputs` picklable: workers start fresh interpreters (forkserver, else spawn),
+    never forks of a process holding threads, locks or open connections.
     """
 
     def __init__(
@@ -264,8 +303,10 @@ class DayWorkers(Generic[Inputs, State]):
         prepare: Callable[[Inputs], State],
         inputs: Inputs,
         workers: int,
+        warm_up: Callable[[State], object] | None = None,
     ) -> None:
         self.prepare = prepare
+        self.warm_up = warm_up
         self.inputs = inputs
         self.workers = max(1, workers)
         self.figures: dict[int, WorkerFigures] = {}
@@ -275,6 +316,7 @@ class DayWorkers(Generic[Inputs, State]):
         # In this process: seconds preparing the state, and computing days (one thread adds).
         self._preparation_seconds = 0.0
         self._computing = [0.0]
+        self._warmed: Future[None] | None = None
 
     def __enter__(self) -> DayWorkers[Inputs, State]:
         if self.workers == 1:
@@ -296,7 +338,7 @@ class DayWorkers(Generic[Inputs, State]):
                 max_workers=self.workers,
                 mp_context=context,
                 initializer=_prepare_worker,
-                initargs=(self.prepare, self.inputs),
+                initargs=(self.prepare, self.warm_up, self.inputs),
             )
         return self
 
@@ -396,11 +438,17 @@ class DayWorkers(Generic[Inputs, State]):
         self._threads.append(threads)
         pending = iter(days)
         in_flight: deque[tuple[Future[Fetched], Future[Result]]] = deque()
+        if self.warm_up is not None and self._warmed is None:
+            # First in the computing thread: the first days are read meanwhile.
+            self._warmed = computer.submit(self._warm_up_here, state)
+        warmed = self._warmed
 
         def submit() -> None:
             for day in pending:
                 fetched = reader.submit(read, state, day)
-                computed = computer.submit(_work_on_read, work, state, fetched, self._computing)
+                computed = computer.submit(
+                    _work_on_read, work, state, fetched, self._computing, warmed
+                )
                 in_flight.append((fetched, computed))
                 return
 
@@ -420,6 +468,13 @@ class DayWorkers(Generic[Inputs, State]):
         self.figures[os.getpid()] = WorkerFigures(
             os.getpid(), peak_memory_mb(), 1, self._preparation_seconds, self._computing[0]
         )
+
+    def _warm_up_here(self, state: State) -> None:
+        began = time.perf_counter()
+        try:
+            self.warm_up(state)  # type: ignore[misc]
+        finally:
+            self._preparation_seconds += time.perf_counter() - began
 
     def preparations(self) -> int:
         """How many times a state was prepared over the run: one per worker that computed a

@@ -264,3 +264,63 @@ def test_a_caller_that_stops_early_leaves_nothing_running() -> None:
     # The day the caller held, and the one ahead unless it was cancelled before it started.
     assert computed in ([1], [1, 2])
     assert not [t for t in threading.enumerate() if t.name.startswith(("day-read", "day-compute"))]
+
+
+def test_the_state_warms_up_while_the_first_day_is_read() -> None:
+    """In the run's process, the warm-up (compiling the matcher, say) does not hold back the
+    first read: it waits (at most a minute) for that read to have happened, then the day is
+    computed on the warmed state."""
+    first_read = threading.Event()
+    overlapped: list[bool] = []
+
+    def warm_up(state: dict[str, int]) -> None:
+        overlapped.append(first_read.wait(timeout=60))
+        state["warm"] = 100
+
+    def read(state: dict[str, int], day: date) -> int:
+        first_read.set()
+        return day.day
+
+    def compute(state: dict[str, int], day: int) -> int:
+        return day + state["warm"]
+
+    with DayWorkers(dict, {}, 1, warm_up) as pool:
+        results = list(pool.map_read_ahead(read, compute, [date(2024, 1, d) for d in (1, 2, 3)]))
+    assert results == [101, 102, 103]
+    assert overlapped == [True]
+    assert pool.preparations() == 1
+
+
+def warm(state: dict[str, int]) -> None:
+    time.sleep(0.05)
+    state["warm"] = 100
+
+
+def add_warmth(state: dict[str, int], day: date) -> int:
+    return day.day + state["warm"]
+
+
+def not_warming(state: dict[str, int]) -> None:
+    raise ValueError("the dictionary cannot be compiled")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_warm_up_runs_once_per_worker_and_counts_as_preparation(workers: int) -> None:
+    days = [date(2024, 1, d) for d in range(1, 7)]
+    with DayWorkers(dict, {}, workers, warm) as pool:
+        assert list(pool.map(add_warmth, days)) == [day.day + 100 for day in days]
+    # Sleeps never end early: a lower bound only, whatever else the machine is doing.
+    assert pool.preparation_seconds() >= 0.05
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_failing_warm_up_fails_the_first_day_with_its_own_error(workers: int) -> None:
+    days = [date(2024, 1, d) for d in range(1, 5)]
+    seen = []
+    with (
+        pytest.raises(ValueError, match="cannot be compiled"),
+        DayWorkers(dict, {}, workers, not_warming) as pool,
+    ):
+        for result in pool.map(add_warmth, days):
+            seen.append(result)
+    assert seen == []
