@@ -683,6 +683,12 @@ def test_real_corpus_chunks_all_match_the_packaged_dictionary_consistently() -> 
         ("des bandes fleuries au bord des champs", "des bandes dessinées"),
         ("les riverains respirent un air chargé de particules", "un air chargé d' émotion"),
         ("on compte deux fois moins d' oiseaux qu' avant", "deux fois moins de monde"),
+        ("les bassines vont pomper dans les nappes en hiver", "pomper dans les réserves"),
+        ("les constructeurs veulent repousser la fin du thermique", "la fin du match"),
+        ("l' avion reste le transport le plus émetteur", "le plus ancien de la ville"),
+        ("il ne pleut plus comme avant au printemps", "il ne joue plus comme avant"),
+        ("les puits sont à sec dans tout le canton", "les caisses sont à sec"),
+        ("cette année on n' a pas eu de vrai hiver", "on n' a pas eu de vrai débat"),
     ],
 )
 def test_everyday_phrasings_of_environmental_talk_count_directly(
