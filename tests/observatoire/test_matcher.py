@@ -689,6 +689,9 @@ def test_real_corpus_chunks_all_match_the_packaged_dictionary_consistently() -> 
         ("il ne pleut plus comme avant au printemps", "il ne joue plus comme avant"),
         ("les puits sont à sec dans tout le canton", "les caisses sont à sec"),
         ("cette année on n' a pas eu de vrai hiver", "on n' a pas eu de vrai débat"),
+        ("les agriculteurs arrachent les haies", "ils arrachent les affiches"),
+        ("ici la forêt recule devant le soja", "ici le chômage recule"),
+        ("les carrières de sable grignotent la vallée", "les carrières de ses joueurs"),
     ],
 )
 def test_everyday_phrasings_of_environmental_talk_count_directly(
