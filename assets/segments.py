@@ -47,7 +47,7 @@ from observatoire.matching.day_matching import (
     read_day_inputs,
     stage_match_day,
 )
-from observatoire.reference.reference import dictionary_from_table
+from observatoire.reference.reference import dictionaries_table_version
 from observatoire.runs.day_workers import DayWorkers, worker_count
 from observatoire.storage.day_lease import StagedDays
 from observatoire.storage.staged_files import StagedFile
@@ -110,7 +110,7 @@ def build_segment_assets(
                 restricted=tuple(restricted) if restricted is not None else None,
                 zone=country.zone,
             )
-            dictionary_version = dictionary_from_table(inputs.dictionary).version
+            dictionary_version = dictionaries_table_version(inputs.dictionary)
             segments_summary = RunSummary(
                 context,
                 segments_key,

@@ -40,6 +40,14 @@ def table_version(table: pa.Table) -> str | None:
     return value.decode() if value is not None else None
 
 
+def dictionaries_table_version(table: pa.Table) -> str:
+    """The version a keyword_dictionary table stands for, the one the day files matched with it
+    are stamped with (`dictionaries_version`, over every language): the version it stores, which
+    reading its rows checks, else its rows'. Not `dictionary_from_table(table).version`, which for
+    several languages hashes their rows merged."""
+    return table_version(table) or dictionaries_version(dictionaries_from_table(table))
+
+
 def dictionary_table(dictionary: KeywordDictionary) -> pa.Table:
     """The dictionary's entries, with its version and stop phrases in the schema metadata."""
     return _with_metadata(

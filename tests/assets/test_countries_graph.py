@@ -19,6 +19,7 @@ from assets.keys import COUNTRY_ROLLUP, DAILY_TABLES
 from definitions import build_definitions
 from observatoire.intake.demo import write_demo_drop_folder
 from observatoire.reference.countries import load_country
+from observatoire.reference.reference import table_version
 from observatoire.settings import Settings, SettingsError
 from observatoire.storage.lake import Lake
 
@@ -129,6 +130,28 @@ def test_a_belgian_day_from_files_goes_through_every_asset(two_countries):
     dutch = {row["keyword"] for row in counted if row["channel_name"] == "vrt1"}
     assert "klimaatverandering" in dutch
     assert indicators["vrt1"]["env_minutes"] > 0
+
+
+def test_a_belgian_day_s_materialisations_name_the_dictionary_version_its_files_carry(
+    two_countries,
+):
+    """Belgium matches with two dictionaries: the version the UI shows for its segments and
+    evidence is the one stamped on their files and compared by the indicators, not a hash of the
+    two languages' rows merged."""
+    _, _, root, results = two_countries
+    lake = Lake(str(root / "lake" / "be"))
+    stamped = {
+        table_version(lake.read_day("theme_segments", DAY)),
+        table_version(lake.read_day("theme_keywords", DAY)),
+        *lake.read_day("channel_indicators", DAY)["dictionary_version"].to_pylist(),
+    }
+    assert stamped == {load_country("be").dictionaries_version()}
+    shown = {
+        event.event_specific_data.materialization.metadata["dictionary_version"].value
+        for event in results["be_daily_stages"].get_asset_materialization_events()
+        if event.asset_key.to_user_string() in ("be/theme_segments", "be/theme_keywords")
+    }
+    assert shown == stamped
 
 
 def test_france_keeps_its_own_lake_and_keys(two_countries):
