@@ -124,8 +124,8 @@ def positives_report(matcher: Matcher, positives: list[dict], split: str, show: 
         total = per_crisis[crisis]
         if total:
             print(f"  {crisis:13s} found in {per_crisis_found[crisis]}/{total} annotated texts")
-    for ident, annotated, missed_by in disagreements[:show]:
-        print(f"    {ident:24s} annotated {annotated} found {missed_by}")
+    for ident, annotated, found_instead in disagreements[:show]:
+        print(f"    {ident:24s} annotated {annotated} found {found_instead}")
     return matched / len(half), agreeing / len(half)
 
 
