@@ -692,6 +692,20 @@ def test_real_corpus_chunks_all_match_the_packaged_dictionary_consistently() -> 
         ("les agriculteurs arrachent les haies", "ils arrachent les affiches"),
         ("ici la forêt recule devant le soja", "ici le chômage recule"),
         ("les carrières de sable grignotent la vallée", "les carrières de ses joueurs"),
+        (
+            "une saison des pluies qui change avec le réchauffement",
+            "avec le réchauffement des relations",
+        ),
+        ("objectif diviser par deux les émissions du bâtiment", "les émissions du samedi soir"),
+        ("les sources se sont taries dans le hameau", "les sources du journaliste"),
+        ("ils puisent dans les nappes tout l' été", "ils puisent dans leurs économies"),
+        ("des épicéas qui meurent sur pied", "des joueurs qui meurent d' envie"),
+        ("la ville la plus polluée de france", "la ville la plus visitée de france"),
+        ("depuis deux hivers la dune recule", "depuis deux ans le chômage recule"),
+        ("prendre le train plutôt que l' avion", "prendre le bus plutôt que le métro"),
+        ("le couple de cigognes est revenu nicher", "le couple est revenu dîner"),
+        ("la commune débitume la cour de l' école", "la commune repeint la cour de l' école"),
+        ("la métropole renature les berges", "la métropole rénove les berges"),
     ],
 )
 def test_everyday_phrasings_of_environmental_talk_count_directly(
