@@ -4,4 +4,4 @@ Every rule of the methodology lives here so it can be used and tested from a not
 the Dagster assets are thin wrappers around these functions.
 """
 
-METHODOLOGY_VERSION = "2026.5"
+METHODOLOGY_VERSION = "2026.6"

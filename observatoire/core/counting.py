@@ -112,6 +112,7 @@ def promote_in_stories(
     offset_ms: np.ndarray | None = None,
     reach_ms: int | None = None,
     reach_ahead_ms: int | None = None,
+    story_head: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Which occurrences count, and why (codes of REASONS), with story-aware promotion.
 
@@ -119,7 +120,11 @@ def promote_in_stories(
     crisis is in its window or an adjacent one *of the same story* (`story`: story number
     within the chunk). With `reach_ms`, a direct occurrence in an adjacent window promotes only
     when said within that many milliseconds before it, or `reach_ahead_ms` after it (default
-    `reach_ms`) (`offset_ms`: time of each occurrence from its chunk start).
+    `reach_ms`) (`offset_ms`: time of each occurrence from its chunk start). An occurrence
+    marked in `story_head` (said among the first words after a story boundary) may be promoted
+    by one said up to `reach_ms` after it: the boundary shows it opens the story that follows,
+    where a word before the first keyword of a story is otherwise more often the tail of the
+    story before.
     Only direct occurrences promote, so the result cannot depend on order. `eligible` is False
     for weather events without framing: they neither count nor promote.
     """
@@ -144,7 +149,9 @@ def promote_in_stories(
         group = story_keys(chunk[rows], story[rows], crisis[rows], np.zeros(len(rows), np.int64))
         is_anchor = np.zeros(len(rows), bool)
         is_anchor[: len(rows) - len(close)] = True
-        ahead = reach_ms if reach_ahead_ms is None else reach_ahead_ms
+        ahead: int | np.ndarray = reach_ms if reach_ahead_ms is None else reach_ahead_ms
+        if story_head is not None:
+            ahead = np.where(story_head[close], reach_ms, ahead)
         reached = _within_reach(group, offset_ms[rows], is_anchor, ~is_anchor, reach_ms, ahead)
         reason[close[~reached]] = OUT_OF_REACH
         adjacent[np.flatnonzero(adjacent)[~reached]] = False
@@ -220,10 +227,10 @@ def _within_reach(
     anchor: np.ndarray,
     asking: np.ndarray,
     reach: int,
-    ahead: int,
+    ahead: int | np.ndarray,
 ) -> np.ndarray:
     """For each `asking` occurrence, whether an `anchor` of its group was said at most `reach`
-    ms before it or at most `ahead` ms after it."""
+    ms before it or at most `ahead` ms (one figure, or one per asking occurrence) after it."""
     _, group = np.unique(group, return_inverse=True)  # small numbers: no overflow below
     position = group.astype(np.int64) * _TIME_SLOTS + np.clip(
         offset_ms + _TIME_SLOTS // 4, 0, _TIME_SLOTS - 1
@@ -232,6 +239,8 @@ def _within_reach(
     wanted = position[asking]
     first = np.searchsorted(anchors, wanted - reach, side="left")
     found: np.ndarray = first < len(anchors)
+    if isinstance(ahead, np.ndarray):
+        ahead = ahead[found]
     found[found] = anchors[first[found]] <= wanted[found] + ahead
     return found
 

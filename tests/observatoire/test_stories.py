@@ -480,3 +480,34 @@ def test_a_direct_occurrence_said_after_promotes_only_from_close_by() -> None:
     assert all(o.counted for o in matcher.match_chunk(close, START, srt_close).occurrences)
     after, srt_after = timed((5, "le changement climatique"), (20, "l' énergie"))
     assert all(o.counted for o in matcher.match_chunk(after, START, srt_after).occurrences)
+
+
+def test_a_high_risk_word_opening_a_story_is_promoted_from_further_ahead() -> None:
+    matcher = Matcher(DICT)
+    # Said right after a transition, it opens the story that the direct keyword 15 s later
+    # belongs to: promoted, where without the transition it would be too far ahead.
+    opening, srt_opening = timed(
+        (4, "autre actualité"), (5, "l' énergie"), (20, "le changement climatique")
+    )
+    energy = next(o for o in matcher.match_chunk(opening, START, srt_opening).occurrences)
+    assert energy.keyword == "énergie" and energy.story == 1
+    assert energy.counted and energy.reason == REASONS[ADJACENT]
+    # Long after the transition, the word may be the tail of an untold story before.
+    late, srt_late = timed(
+        (0, "autre actualité"),
+        (1, "la mairie a voté hier soir le budget de la ville pour l' an prochain"),
+        (5, "l' énergie"),
+        (20, "le changement climatique"),
+    )
+    [energy] = [o for o in matcher.match_chunk(late, START, srt_late).occurrences if o.high_risk]
+    assert not energy.counted and energy.reason == REASONS[OUT_OF_REACH]
+    # Still never across a boundary, nor further than one window ahead.
+    across, srt_across = timed(
+        (4, "autre actualité"), (5, "l' énergie"), (12, "en sport"), (20, "changement climatique")
+    )
+    said = matcher.match_chunk(across, START, srt_across).occurrences
+    [energy] = [o for o in said if o.high_risk]
+    assert not energy.counted and energy.reason == REASONS[STORY_BOUNDARY]
+    far, srt_far = timed((4, "autre actualité"), (5, "l' énergie"), (39, "changement climatique"))
+    [energy] = [o for o in matcher.match_chunk(far, START, srt_far).occurrences if o.high_risk]
+    assert not energy.counted
