@@ -706,6 +706,10 @@ def test_real_corpus_chunks_all_match_the_packaged_dictionary_consistently() -> 
         ("le couple de cigognes est revenu nicher", "le couple est revenu dîner"),
         ("la commune débitume la cour de l' école", "la commune repeint la cour de l' école"),
         ("la métropole renature les berges", "la métropole rénove les berges"),
+        ("le maïs demande trop d' eau en été", "le club demande trop d' argent"),
+        ("les abeilles ne reviennent pas à la ruche", "les salariés ne reviennent pas au bureau"),
+        ("on les répare plutôt que de les jeter", "on les garde plutôt que de les vendre"),
+        ("à chaque orage les égouts débordent", "à chaque match les tribunes débordent"),
     ],
 )
 def test_everyday_phrasings_of_environmental_talk_count_directly(

@@ -511,3 +511,11 @@ def test_a_high_risk_word_opening_a_story_is_promoted_from_further_ahead() -> No
     far, srt_far = timed((4, "autre actualité"), (5, "l' énergie"), (39, "changement climatique"))
     [energy] = [o for o in matcher.match_chunk(far, START, srt_far).occurrences if o.high_risk]
     assert not energy.counted
+
+
+def test_a_place_the_events_no_longer_spare_frames_them() -> None:
+    matcher = Matcher(default_dictionary())
+    trend, srt_trend = timed((3, "les forêts du nord ne sont plus épargnées par les incendies"))
+    assert matcher.match_chunk(trend, START, srt_trend).number_of_keywords == 1
+    spared, srt_spared = timed((3, "la ferme a été épargnée par l' incendie cette nuit"))
+    assert matcher.match_chunk(spared, START, srt_spared).number_of_keywords == 0
