@@ -710,6 +710,8 @@ def test_real_corpus_chunks_all_match_the_packaged_dictionary_consistently() -> 
         ("les abeilles ne reviennent pas à la ruche", "les salariés ne reviennent pas au bureau"),
         ("on les répare plutôt que de les jeter", "on les garde plutôt que de les vendre"),
         ("à chaque orage les égouts débordent", "à chaque match les tribunes débordent"),
+        ("les hérissons disparaissent de nos jardins", "les touristes disparaissent de nos plages"),
+        ("le corail est menacé en méditerranée", "le maire est menacé de mort"),
     ],
 )
 def test_everyday_phrasings_of_environmental_talk_count_directly(
