@@ -374,6 +374,13 @@ def test_idioms_are_stop_phrases_in_the_shipped_data() -> None:
     # cannot promote their "vert".
     elected = matcher.match_chunk("les élus verts et la maire écologiste votent contre", START)
     assert not elected.occurrences
+    # An athlete's energy and a diplomatic warming are idioms too, beside a climate story.
+    for text in (
+        "la pollution de l' air augmente le public a salué l' énergie de la championne",
+        "le changement climatique inquiète avec le réchauffement des relations entre les pays",
+    ):
+        said = matcher.match_chunk(text, START).occurrences
+        assert {o.keyword for o in said} <= {"pollution de l' air", "changement climatique"}, text
 
 
 def test_framing_file_needs_sections() -> None:
