@@ -767,13 +767,12 @@ class Matcher:
             offset = 1
         else:
             window = windows_of(span_t_ms[span], starts_ms[chunk], self.window_seconds)
-            story = self._stories(spans, chunk, spans.token[span])
+            story, head = self._story_positions(spans, chunk, spans.token[span])
             weather = self._sense_weather[sense]
             cued_here = self._framed(spans, span, sense, chunk, window, story, starts_ms)
             costed = self._costed(spans, span, sense, chunk, window, story, starts_ms)
             eligible = (~weather | cued_here) & ~costed
             offset_ms = span_t_ms[span] - starts_ms[chunk]
-            head = self._story_heads(spans, chunk, spans.token[span])
             counted, reason = promote_in_stories(
                 chunk,
                 window,
@@ -835,24 +834,22 @@ class Matcher:
 
     def _stories(self, spans: _Spans, chunk: np.ndarray, token: np.ndarray) -> np.ndarray:
         """Story number within its chunk of each (chunk, token): boundaries at or before it."""
-        keys = self._boundary_keys(spans)
-        if not len(keys):
-            return np.zeros(len(chunk), np.int32)
-        at = np.searchsorted(keys, chunk * _TOKEN_SLOTS + token, side="right")
-        before_chunk = np.searchsorted(keys, chunk * _TOKEN_SLOTS, side="left")
-        return np.asarray(at - before_chunk, np.int32)
+        return self._story_positions(spans, chunk, token)[0]
 
-    def _story_heads(self, spans: _Spans, chunk: np.ndarray, token: np.ndarray) -> np.ndarray:
-        """Whether each (chunk, token) lies within `STORY_HEAD_TOKENS` words of the story
-        boundary before it in its chunk (False before the first boundary)."""
+    def _story_positions(
+        self, spans: _Spans, chunk: np.ndarray, token: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Story number within its chunk of each (chunk, token), and whether it lies within
+        `STORY_HEAD_TOKENS` words of the boundary that opened that story (never in story 0)."""
         keys = self._boundary_keys(spans)
         if not len(keys):
-            return np.zeros(len(chunk), bool)
+            return np.zeros(len(chunk), np.int32), np.zeros(len(chunk), bool)
         wanted = chunk * _TOKEN_SLOTS + token
-        after = np.searchsorted(keys, wanted, side="right")
-        head: np.ndarray = after > np.searchsorted(keys, chunk * _TOKEN_SLOTS, side="left")
-        head[head] = wanted[head] - keys[after[head] - 1] <= STORY_HEAD_TOKENS
-        return head
+        at = np.searchsorted(keys, wanted, side="right")
+        story = np.asarray(at - np.searchsorted(keys, chunk * _TOKEN_SLOTS, side="left"), np.int32)
+        head: np.ndarray = story > 0
+        head[head] = wanted[head] - keys[at[head] - 1] <= STORY_HEAD_TOKENS
+        return story, head
 
     def _framed(
         self,
