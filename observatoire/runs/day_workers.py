@@ -440,7 +440,7 @@ class DayWorkers(Generic[Inputs, State]):
         in_flight: deque[tuple[Future[Fetched], Future[Result]]] = deque()
         if self.warm_up is not None and self._warmed is None:
             # First in the computing thread: the first days are read meanwhile.
-            self._warmed = computer.submit(self._warm_up_here, state)
+            self._warmed = computer.submit(self._warm_up_here, self.warm_up, state)
         warmed = self._warmed
 
         def submit() -> None:
@@ -469,10 +469,10 @@ class DayWorkers(Generic[Inputs, State]):
             os.getpid(), peak_memory_mb(), 1, self._preparation_seconds, self._computing[0]
         )
 
-    def _warm_up_here(self, state: State) -> None:
+    def _warm_up_here(self, warm_up: Callable[[State], object], state: State) -> None:
         began = time.perf_counter()
         try:
-            self.warm_up(state)  # type: ignore[misc]
+            warm_up(state)
         finally:
             self._preparation_seconds += time.perf_counter() - began
 

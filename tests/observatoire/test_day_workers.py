@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -134,19 +136,6 @@ def test_the_pool_says_how_long_it_prepared_and_computed(workers: int) -> None:
     # Sleeps never end early: lower bounds only, whatever else the machine is doing.
     assert pool.preparation_seconds() >= 0.05
     assert pool.computing_seconds() >= 0.05 * len(days)
-
-
-@pytest.mark.parametrize("workers", [1, 2])
-def test_a_failing_day_raises_its_own_error(workers: int) -> None:
-    days = [date(2024, 1, d) for d in range(1, 5)]
-    seen = []
-    with (
-        pytest.raises(ValueError, match="2024-01-02 cannot be computed"),
-        DayWorkers(offset, 1, workers) as pool,
-    ):
-        for result in pool.map(failing_on_the_second, days):
-            seen.append(result)
-    assert seen == [10]
 
 
 def dying_on_the_second(state: int, day: date) -> int:
@@ -294,10 +283,15 @@ def test_the_state_warms_up_while_the_first_day_is_read() -> None:
 def warm(state: dict[str, int]) -> None:
     time.sleep(0.05)
     state["warm"] = 100
+    state["warm-ups"] = state.get("warm-ups", 0) + 1
 
 
 def add_warmth(state: dict[str, int], day: date) -> int:
     return day.day + state["warm"]
+
+
+def warm_ups_so_far(state: dict[str, int], day: date) -> int:
+    return state["warm-ups"]
 
 
 def not_warming(state: dict[str, int]) -> None:
@@ -309,18 +303,38 @@ def test_a_warm_up_runs_once_per_worker_and_counts_as_preparation(workers: int) 
     days = [date(2024, 1, d) for d in range(1, 7)]
     with DayWorkers(dict, {}, workers, warm) as pool:
         assert list(pool.map(add_warmth, days)) == [day.day + 100 for day in days]
+        # Every worker's state was warmed up once, whichever days it computed.
+        assert list(pool.map(warm_ups_so_far, days)) == [1] * len(days)
     # Sleeps never end early: a lower bound only, whatever else the machine is doing.
     assert pool.preparation_seconds() >= 0.05
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_a_failing_warm_up_fails_the_first_day_with_its_own_error(workers: int) -> None:
+@pytest.mark.parametrize(
+    ("prepare", "inputs", "warm_up", "work", "error", "before"),
+    [
+        # A day that fails raises its own error after the days before it.
+        (offset, 1, None, failing_on_the_second, "2024-01-02 cannot be computed", [10]),
+        # A warm-up that fails raises its own error with the first day.
+        (dict, {}, not_warming, add_warmth, "the dictionary cannot be compiled", []),
+    ],
+    ids=["day", "warm-up"],
+)
+def test_a_failure_raises_its_own_error(
+    workers: int,
+    prepare: Callable[[Any], Any],
+    inputs: Any,
+    warm_up: Callable[[Any], object] | None,
+    work: Callable[[Any, date], int],
+    error: str,
+    before: list[int],
+) -> None:
     days = [date(2024, 1, d) for d in range(1, 5)]
     seen = []
     with (
-        pytest.raises(ValueError, match="cannot be compiled"),
-        DayWorkers(dict, {}, workers, not_warming) as pool,
+        pytest.raises(ValueError, match=error),
+        DayWorkers(prepare, inputs, workers, warm_up) as pool,
     ):
-        for result in pool.map(add_warmth, days):
+        for result in pool.map(work, days):
             seen.append(result)
-    assert seen == []
+    assert seen == before
