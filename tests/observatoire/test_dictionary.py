@@ -297,6 +297,22 @@ def test_shipped_keywords_are_written_as_captions_say_them(shipped: KeywordDicti
         assert entry.category, entry.keyword
 
 
+def test_shipped_hyphenated_keywords_are_also_listed_as_captions_write_them_without_hyphen(
+    shipped: KeywordDictionary,
+) -> None:
+    """Speech-to-text often writes a compound as two words ("chauves souris", "agro écologique")
+    and a hyphen is one token: a compound listed only with its hyphen would be missed there."""
+    forms: dict[str, set[str]] = {}
+    for entry in shipped.entries:
+        forms.setdefault(entry.theme, set()).update(keyword_variants(entry.keyword))
+    missing = [
+        (entry.keyword, entry.theme)
+        for entry in shipped.entries
+        if "-" in entry.keyword and entry.keyword.replace("-", " ") not in forms[entry.theme]
+    ]
+    assert missing == []
+
+
 def test_shipped_dictionary_lists_no_regular_inflection_of_its_own_entries(
     shipped: KeywordDictionary,
 ) -> None:

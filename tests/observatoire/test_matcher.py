@@ -712,6 +712,31 @@ def test_real_corpus_chunks_all_match_the_packaged_dictionary_consistently() -> 
         ("à chaque orage les égouts débordent", "à chaque match les tribunes débordent"),
         ("les hérissons disparaissent de nos jardins", "les touristes disparaissent de nos plages"),
         ("le corail est menacé en méditerranée", "le maire est menacé de mort"),
+        ("on vendange fin août désormais", "on se retrouve fin août"),
+        ("les populations de chauves souris s' effondrent", "les souris envahissent le grenier"),
+        (
+            "les industriels doivent réduire leurs émissions",
+            "les industriels doivent réduire leurs coûts",
+        ),
+        ("la pluie remplace la neige en plein janvier", "la pluie remplace le soleil ce week end"),
+        ("la plage a reculé de vingt mètres", "le chômage a reculé de deux points"),
+        (
+            "les logements classés g ne seront plus loués",
+            "les logements classés monuments historiques",
+        ),
+        ("on a enlevé le bitume de la cour", "on a enlevé les décorations de la cour"),
+        ("le loup a attaqué un troupeau", "le chien a attaqué un passant"),
+        ("un agriculteur a arraché une haie", "un voleur a arraché un sac"),
+        ("la mine rejette des boues chargées d' arsenic", "des camions chargés de sable"),
+        ("des cas de dengue autochtone dans le gard", "des cas de grippe dans le gard"),
+        ("les saisons se décalent", "les horaires se décalent"),
+        ("on ne laboure plus nos parcelles", "on ne travaille plus le dimanche"),
+        (
+            "le supermarché donne ses invendus aux associations",
+            "le supermarché donne des bons aux clients",
+        ),
+        ("une mine de bauxite avale les champs", "une mine de crayon"),
+        ("les opposants aux méga bassines manifestent", "les opposants au projet manifestent"),
     ],
 )
 def test_everyday_phrasings_of_environmental_talk_count_directly(
