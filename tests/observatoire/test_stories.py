@@ -526,3 +526,51 @@ def test_a_place_the_events_no_longer_spare_frames_them() -> None:
     assert matcher.match_chunk(trend, START, srt_trend).number_of_keywords == 1
     spared, srt_spared = timed((3, "la ferme a été épargnée par l' incendie cette nuit"))
     assert matcher.match_chunk(spared, START, srt_spared).number_of_keywords == 0
+
+
+@pytest.mark.parametrize(
+    ("framed", "unframed"),
+    [
+        (
+            "selon les météorologues ces vagues de chaleur sont trente fois plus probables",
+            "une vague de chaleur est attendue sur le sud ouest à partir de jeudi",
+        ),
+        (
+            "trois vagues de chaleur cet été c' est devenu la norme",
+            "la vague de chaleur a fait fermer trois écoles cet été",
+        ),
+        (
+            "ici la sécheresse revient été après été",
+            "la sécheresse a fait baisser la récolte de maïs",
+        ),
+        (
+            "des crues censées arriver une fois par siècle",
+            "la crue a envahi les caves du centre ville",
+        ),
+        (
+            "les cyclones sont plus violents qu' avant",
+            "le cyclone a arraché les toits du village",
+        ),
+    ],
+)
+def test_likelihood_norms_and_return_periods_frame_weather_events(
+    framed: str, unframed: str
+) -> None:
+    """Attribution ("fois plus probables"), a new normal and a return period are trends
+    (LABELLING rule 1); the same event told as news is not."""
+    matcher = Matcher(default_dictionary())
+    text, srt = timed((3, framed))
+    assert matcher.match_chunk(text, START, srt).number_of_keywords >= 1
+    text, srt = timed((3, unframed))
+    assert matcher.match_chunk(text, START, srt).number_of_keywords == 0
+
+
+def test_a_coastal_flooding_alert_is_a_weather_event() -> None:
+    """Météo-France's vigilance "vagues-submersion", hyphen or not, is an alert (rule 1)."""
+    matcher = Matcher(default_dictionary())
+    for alert in ("vigilance jaune vagues-submersion", "vigilance jaune vagues submersion"):
+        text, srt = timed((3, f"fin de la {alert} sur le littoral"))
+        said = matcher.match_chunk(text, START, srt).occurrences
+        assert said and not any(o.counted for o in said)
+    text, srt = timed((3, "les vagues submersion se multiplient sur ce littoral"))
+    assert matcher.match_chunk(text, START, srt).number_of_keywords >= 1
