@@ -737,6 +737,11 @@ def test_real_corpus_chunks_all_match_the_packaged_dictionary_consistently() -> 
         ),
         ("une mine de bauxite avale les champs", "une mine de crayon"),
         ("les opposants aux méga bassines manifestent", "les opposants au projet manifestent"),
+        ("les truites remontent jusqu' aux frayères", "les touristes remontent jusqu' au village"),
+        ("la rivière a retrouvé ses méandres", "le club a retrouvé ses supporters"),
+        ("les enfants vont à l' école en pédibus", "les enfants vont à l' école en bus"),
+        ("les dauphins s' échouent sur la côte", "les négociations s' échouent sur la dette"),
+        ("la mer a mangé les terrains du bord de côte", "le chien a mangé les restes du repas"),
     ],
 )
 def test_everyday_phrasings_of_environmental_talk_count_directly(
