@@ -18,19 +18,19 @@ from dataclasses import dataclass
 
 MEASURED_CHANNELS = 18
 """Channels of the demo days the figures were measured on."""
-MEASURED_DAY_RUN_MB = 594.0
-"""Peak memory of a one-day run's process, every day in it (`backfill.py --days 1`, 2026-12-03;
-550 MB before a day was read and computed in threads of the run's process; 592 MB with the
-4,649-entry dictionary of methodology 2026.6)."""
-MEASURED_MONTH_RUN_MB = 751.0
+MEASURED_DAY_RUN_MB = 637.0
+"""Peak memory of a one-day run's process, every day in it (`backfill.py --days 1`, 2026-12-03,
+with the 5,388-entry dictionary: 627, 637 and 652 MB on three runs, the median taken; 594 MB with
+4,649 entries, 550 MB before a day was read and computed in threads of the run's process)."""
+MEASURED_MONTH_RUN_MB = 759.0
 """Peak memory of a 31-day run's process, every day in it (`backfill.py --days 31`, sequential,
-2026-12-03, with the 4,649-entry dictionary of methodology 2026.6: 751 MB, as for the year's first
-month-long run; 732 MB with 4,116 entries, 716 MB before a day was read and computed in threads of
-the run's process)."""
-MEASURED_WORKER_MB = 522.0
+2026-12-03, with the 5,388-entry dictionary: 759 MB, 753 MB for the year's first month-long run;
+751 MB with 4,649 entries, 732 MB with 4,116, 716 MB before a day was read and computed in threads
+of the run's process)."""
+MEASURED_WORKER_MB = 534.0
 """Peak memory of one day worker on days of 18 channels: the largest "peak memory per worker" of
 the 12 month-long runs of the parallel pass of `backfill.py` (366 days, 2026-12-03, with the
-4,649-entry dictionary of methodology 2026.6: 522 MB; 493 MB on 2026-12-02 with a smaller one);
+5,388-entry dictionary: 534 MB; 522 MB with 4,649 entries, 493 MB on 2026-12-02 with 4,116);
 taken for any channel count."""
 MEASURED_RESULTS_PER_WORKER_MB = 0.0
 """What the run's own process adds per worker: workers stage the days' files themselves and hand
