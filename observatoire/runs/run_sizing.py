@@ -18,20 +18,20 @@ from dataclasses import dataclass
 
 MEASURED_CHANNELS = 18
 """Channels of the demo days the figures were measured on."""
-MEASURED_DAY_RUN_MB = 637.0
+MEASURED_DAY_RUN_MB = 649.0
 """Peak memory of a one-day run's process, every day in it (`backfill.py --days 1`, 2026-12-03,
-with the 5,388-entry dictionary: 627, 637 and 652 MB on three runs, the median taken; 594 MB with
+with the 5,514-entry dictionary: 639, 649 and 656 MB on three runs, the median taken; 594 MB with
 4,649 entries, 550 MB before a day was read and computed in threads of the run's process)."""
-MEASURED_MONTH_RUN_MB = 759.0
-"""Peak memory of a 31-day run's process, every day in it (`backfill.py --days 31`, sequential,
-2026-12-03, with the 5,388-entry dictionary: 759 MB, 753 MB for the year's first month-long run;
-751 MB with 4,649 entries, 732 MB with 4,116, 716 MB before a day was read and computed in threads
-of the run's process)."""
+MEASURED_MONTH_RUN_MB = 797.0
+"""Peak memory of a 31-day run's process, every day in it (sequential, 2026-12-03, with the
+5,514-entry dictionary: 797 MB for the year's first month-long run of `backfill.py`, 756 MB on
+`backfill.py --days 31`, the larger taken; 751 MB with 4,649 entries, 732 MB with 4,116, 716 MB
+before a day was read and computed in threads of the run's process)."""
 MEASURED_WORKER_MB = 534.0
 """Peak memory of one day worker on days of 18 channels: the largest "peak memory per worker" of
-the 12 month-long runs of the parallel pass of `backfill.py` (366 days, 2026-12-03, with the
-5,388-entry dictionary: 534 MB; 522 MB with 4,649 entries, 493 MB on 2026-12-02 with 4,116);
-taken for any channel count."""
+the 12 month-long runs of the parallel pass of `backfill.py` (366 days, 2026-12-03: 534 MB with
+5,388 entries, 517 MB with 5,514, the larger taken; 522 MB with 4,649 entries, 493 MB on
+2026-12-02 with 4,116); taken for any channel count."""
 MEASURED_RESULTS_PER_WORKER_MB = 0.0
 """What the run's own process adds per worker: workers stage the days' files themselves and hand
 back only their paths, shapes and first rows, so no day's tables wait in the run's process. On

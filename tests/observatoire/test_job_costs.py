@@ -62,10 +62,10 @@ def test_cost_per_day_shares_a_run_among_its_days_and_keeps_the_month() -> None:
 
 
 def test_estimate_passes_through_the_benchmark_measurements() -> None:
-    assert estimated_peak_mb(RunWork(days=1, channels=18)) == pytest.approx(637)
-    assert estimated_peak_mb(RunWork(days=31, channels=18)) == pytest.approx(759)
+    assert estimated_peak_mb(RunWork(days=1, channels=18)) == pytest.approx(649)
+    assert estimated_peak_mb(RunWork(days=31, channels=18)) == pytest.approx(797)
     assert estimated_peak_mb(RunWork(days=31, channels=18), workers=2) == pytest.approx(
-        759 + 2 * (MEASURED_WORKER_MB + MEASURED_RESULTS_PER_WORKER_MB)
+        797 + 2 * (MEASURED_WORKER_MB + MEASURED_RESULTS_PER_WORKER_MB)
     )
     assert estimated_minutes(RunWork(days=31, channels=18), workers=2) == pytest.approx(
         31 / (2 * DAYS_PER_VCPU_MINUTE)

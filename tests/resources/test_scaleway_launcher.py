@@ -739,7 +739,7 @@ def test_tier_is_chosen_from_days_and_channels(fake: FakeScalewayJobs) -> None:
         return {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
 
     assert tier({"dagster/partition": "2024-03-04"}) == "small"
-    assert tier(days("2024-03-01", "2024-03-12")) == "small"
+    assert tier(days("2024-03-01", "2024-03-07")) == "small"
     assert tier(days("2024-03-01", "2024-03-31")) == "large"
     few = restricted_to(["tf1", "france2"])
     assert tier(days("2024-03-01", "2024-03-31"), few) == "small"
