@@ -767,10 +767,13 @@ class Matcher:
             offset = 1
         else:
             window = windows_of(span_t_ms[span], starts_ms[chunk], self.window_seconds)
-            story, head = self._story_positions(spans, chunk, spans.token[span])
+            # The batch's story boundaries, found once for stories, framing and cost cues.
+            boundaries = self._boundary_keys(spans)
+            story, head = self._story_positions(boundaries, chunk, spans.token[span])
             weather = self._sense_weather[sense]
-            cued_here = self._framed(spans, span, sense, chunk, window, story, starts_ms)
-            costed = self._costed(spans, span, sense, chunk, window, story, starts_ms)
+            where = (spans, span, chunk, window, story, starts_ms, boundaries)
+            cued_here = self._framed(sense, *where)
+            costed = self._costed(sense, *where)
             eligible = (~weather | cued_here) & ~costed
             offset_ms = span_t_ms[span] - starts_ms[chunk]
             counted, reason = promote_in_stories(
@@ -832,16 +835,13 @@ class Matcher:
         boundary = np.flatnonzero(marker)[self._marker_kind[-2 - spans.form[marker]] == 0]
         return np.sort(spans.chunk[boundary] * _TOKEN_SLOTS + spans.token[boundary])
 
-    def _stories(self, spans: _Spans, chunk: np.ndarray, token: np.ndarray) -> np.ndarray:
-        """Story number within its chunk of each (chunk, token): boundaries at or before it."""
-        return self._story_positions(spans, chunk, token)[0]
-
+    @staticmethod
     def _story_positions(
-        self, spans: _Spans, chunk: np.ndarray, token: np.ndarray
+        keys: np.ndarray, chunk: np.ndarray, token: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Story number within its chunk of each (chunk, token), and whether it lies within
-        `STORY_HEAD_TOKENS` words of the boundary that opened that story (never in story 0)."""
-        keys = self._boundary_keys(spans)
+        """Story number within its chunk of each (chunk, token) (`keys`: the batch's sorted
+        boundary keys, `_boundary_keys`), and whether it lies within `STORY_HEAD_TOKENS` words
+        of the boundary that opened that story (never in story 0)."""
         if not len(keys):
             return np.zeros(len(chunk), np.int32), np.zeros(len(chunk), bool)
         wanted = chunk * _TOKEN_SLOTS + token
@@ -853,13 +853,14 @@ class Matcher:
 
     def _framed(
         self,
+        sense: np.ndarray,
         spans: _Spans,
         span: np.ndarray,
-        sense: np.ndarray,
         chunk: np.ndarray,
         window: np.ndarray,
         story: np.ndarray,
         starts_ms: np.ndarray,
+        boundaries: np.ndarray,
     ) -> np.ndarray:
         """Whether each weather event has a climate or trend cue of its own story in its window
         (LABELLING rule 1: the window links the event to climate change or frames it as a
@@ -876,17 +877,20 @@ class Matcher:
         climate_talk = (self._sense_crisis[sense] == climate) & ~self._sense_high_risk[sense]
         climate_talk &= self._sense_link[sense] != CAUSAL_LINKS.index("solutions")
         is_cue = ~weather & (self._form_cue[spans.form[span]] | climate_talk)
-        return self._cued(spans, span, chunk, window, story, starts_ms, 1, is_cue, weather)
+        return self._cued(
+            spans, span, chunk, window, story, starts_ms, boundaries, 1, is_cue, weather
+        )
 
     def _costed(
         self,
+        sense: np.ndarray,
         spans: _Spans,
         span: np.ndarray,
-        sense: np.ndarray,
         chunk: np.ndarray,
         window: np.ndarray,
         story: np.ndarray,
         starts_ms: np.ndarray,
+        boundaries: np.ndarray,
     ) -> np.ndarray:
         """Whether each energy word has a cost cue of its own story in its window (LABELLING
         rule 6: energy talked of as a price, or sold in an advert, is not environmental)."""
@@ -894,7 +898,9 @@ class Matcher:
         if not asking.any():
             return np.zeros(len(sense), bool)
         is_cue = self._form_cost_cue[spans.form[span]]
-        return self._cued(spans, span, chunk, window, story, starts_ms, 2, is_cue, asking)
+        return self._cued(
+            spans, span, chunk, window, story, starts_ms, boundaries, 2, is_cue, asking
+        )
 
     def _cued(
         self,
@@ -904,6 +910,7 @@ class Matcher:
         window: np.ndarray,
         story: np.ndarray,
         starts_ms: np.ndarray,
+        boundaries: np.ndarray,
         kind: int,
         is_cue: np.ndarray,
         asking: np.ndarray,
@@ -916,7 +923,7 @@ class Matcher:
         marker_chunk = spans.chunk[marker]
         cue_chunk = np.concatenate([chunk[is_cue], marker_chunk])
         cue_story = np.concatenate(
-            [story[is_cue], self._stories(spans, marker_chunk, spans.token[marker])]
+            [story[is_cue], self._story_positions(boundaries, marker_chunk, spans.token[marker])[0]]
         )
         cue_t_ms = np.concatenate([spans.t_ms[span[is_cue]], spans.t_ms[marker]])
         cue_window = windows_of(cue_t_ms, starts_ms[cue_chunk], self.window_seconds)
