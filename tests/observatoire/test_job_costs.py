@@ -9,6 +9,8 @@ import pytest
 from observatoire.runs.job_costs import PriceTable, RunUsage, billed_seconds, cost_per_day, run_cost
 from observatoire.runs.run_sizing import (
     DAYS_PER_VCPU_MINUTE,
+    MEASURED_DAY_RUN_MB,
+    MEASURED_MONTH_RUN_MB,
     MEASURED_RESULTS_PER_WORKER_MB,
     MEASURED_WORKER_MB,
     RunWork,
@@ -62,11 +64,15 @@ def test_cost_per_day_shares_a_run_among_its_days_and_keeps_the_month() -> None:
 
 
 def test_estimate_passes_through_the_benchmark_measurements() -> None:
-    assert estimated_peak_mb(RunWork(days=1, channels=18)) == pytest.approx(649)
-    assert estimated_peak_mb(RunWork(days=31, channels=18)) == pytest.approx(797)
-    assert estimated_peak_mb(RunWork(days=31, channels=18), workers=2) == pytest.approx(
-        797 + 2 * (MEASURED_WORKER_MB + MEASURED_RESULTS_PER_WORKER_MB)
+    assert estimated_peak_mb(RunWork(days=1, channels=18)) == pytest.approx(MEASURED_DAY_RUN_MB)
+    month = RunWork(days=31, channels=18)
+    assert estimated_peak_mb(month) == pytest.approx(MEASURED_MONTH_RUN_MB)
+    assert estimated_peak_mb(month, workers=2) == pytest.approx(
+        MEASURED_MONTH_RUN_MB + 2 * (MEASURED_WORKER_MB + MEASURED_RESULTS_PER_WORKER_MB)
     )
+    # Between the two measurements the line rises with the channel-days.
+    week, fortnight = RunWork(days=7, channels=18), RunWork(days=14, channels=18)
+    assert MEASURED_DAY_RUN_MB < estimated_peak_mb(week) < estimated_peak_mb(fortnight)
     assert estimated_minutes(RunWork(days=31, channels=18), workers=2) == pytest.approx(
         31 / (2 * DAYS_PER_VCPU_MINUTE)
     )

@@ -40,6 +40,7 @@ from scaleway_core.api import ScalewayException
 
 from assets.run_config import restricted_to
 from observatoire.runs.job_costs import PriceTable
+from observatoire.runs.run_sizing import TierShape, max_days
 from resources.scaleway_launcher import (
     BILLED_SECONDS_TAG,
     COMPRESSED_EXECUTE_RUN_ARGS_ENV,
@@ -739,7 +740,10 @@ def test_tier_is_chosen_from_days_and_channels(fake: FakeScalewayJobs) -> None:
         return {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
 
     assert tier({"dagster/partition": "2024-03-04"}) == "small"
-    assert tier(days("2024-03-01", "2024-03-07")) == "small"
+    # The most days of 18 channels the 1 GiB definition holds, by the measured figures.
+    most = max_days(TierShape(vcpu=1, memory_mb=1024))
+    assert tier(days("2024-03-01", f"2024-03-{most:02d}")) == "small"
+    assert tier(days("2024-03-01", f"2024-03-{most + 1:02d}")) == "large"
     assert tier(days("2024-03-01", "2024-03-31")) == "large"
     few = restricted_to(["tf1", "france2"])
     assert tier(days("2024-03-01", "2024-03-31"), few) == "small"
